@@ -1,0 +1,90 @@
+/* conf.h - clanpopd.yaml -> a validated struct conf; the token file. */
+#ifndef CLANPOPD_CONF_H
+#define CLANPOPD_CONF_H
+
+#include <stddef.h>
+
+#include "tag.h"
+
+struct conf_clan {
+	char	 tag[TAG_MAX];	/* normalised, with the '#' */
+	char	*name;		/* optional label, NULL when not given */
+	double	 interval;	/* seconds; schedule.interval when not given */
+};
+
+struct conf {
+	char	*path;		/* the file as given */
+
+	/* api */
+	char	*base_url;	/* http:// or https://, no trailing '/' */
+	char	*token_file;	/* absolute, or relative to the cwd */
+	double	 timeout;	/* seconds, whole request */
+	double	 connect_timeout;	/* seconds */
+	char	*user_agent;
+
+	/* limits */
+	int	 max_concurrent;	/* 1..1024 */
+	double	 requests_per_second;	/* 0 = no rate limit */
+	double	 burst;		/* >= 1 */
+	int	 max_retries;	/* 0..20 */
+
+	/* schedule */
+	double	 interval;	/* seconds, >= 10 */
+	double	 jitter;	/* a fraction of the interval when jitter_pct,
+				   else seconds */
+	int	 jitter_pct;
+	double	 stop_grace;	/* seconds */
+
+	/* output */
+	char	*out_dir;
+	int	 history;	/* snapshots kept per clan besides the latest */
+
+	struct conf_clan *clans;
+	size_t	 nclans;
+};
+
+/* What conf_load takes from the environment, passed in for testability. */
+struct conf_env {
+	const char	*credentials_directory;	/* $CREDENTIALS_DIRECTORY or NULL */
+	const char	*state_directory;	/* $STATE_DIRECTORY or NULL */
+	const char	*home;			/* $HOME or NULL */
+};
+
+/* Every message conf_load produced, each a whole line without '\n'. */
+struct conf_errs {
+	char	**msg;
+	size_t	  n;
+};
+
+/*
+ * Read and validate the YAML file at path.  Returns a new struct conf
+ * (free with conf_free) or NULL; in both cases errs receives every error
+ * found, in file order, as "FILE:LINE:COL: key.path: sentence".  errs must
+ * be zeroed by the caller and freed with conf_errs_free.  Relative
+ * token_file and output.directory are resolved against the directory of
+ * path.  Does no logging.
+ */
+struct conf	*conf_load(const char *path, const struct conf_env *env,
+		    struct conf_errs *errs);
+void		 conf_free(struct conf *);
+void		 conf_errs_free(struct conf_errs *);
+
+/* The jitter of conf in seconds for a clan with the given interval. */
+double		 conf_jitter(const struct conf *, double interval);
+
+/*
+ * Parse a duration: "500ms", "10s", "15m", "1h", or a bare number of
+ * seconds (fractions allowed).  Returns 0 and sets *secs, or -1.
+ */
+int		 conf_parse_duration(const char *s, double *secs);
+
+/*
+ * Read the API token from path, trimming white space.  Returns 0 and sets
+ * *token (caller frees; contents are secret, never log them), or -1 with a
+ * sentence naming the file in err.  *loose is set to 1 when the file is
+ * readable by group or others.
+ */
+int		 conf_read_token(const char *path, char **token, int *loose,
+		    char *err, size_t errlen);
+
+#endif

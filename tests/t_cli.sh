@@ -1,0 +1,119 @@
+#!/bin/bash
+# t_cli.sh - the command line: options, exit statuses, --check-config on the
+# installed example and on broken configs and token files.
+set -u
+top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+unset CREDENTIALS_DIRECTORY STATE_DIRECTORY NOTIFY_SOCKET JOURNAL_STREAM
+n=0
+failed=0
+
+ok() {	# ok CONDITION-EXIT-STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+is() {	# is GOT WANT NAME
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $n - $3"
+	else
+		echo "not ok $n - $3"
+		printf '#   got:  %s\n' "$1" | sed '2,$s/^/#         /'
+		printf '#   want: %s\n' "$2" | sed '2,$s/^/#         /'
+		failed=$((failed + 1))
+	fi
+}
+
+run() {	# run ARGS...: sets out, err, rc
+	"$clanpopd" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+run --version
+is "$rc:$out" "0:clanpopd 0.1.0" "--version prints the version"
+run -V
+is "$rc:$out" "0:clanpopd 0.1.0" "-V prints the version"
+run --help
+is "$rc:$(echo "$out" | head -1)" "0:usage: clanpopd [-1tvVh] [-c file]" \
+    "--help prints usage on stdout"
+run --bogus
+is "$rc" 64 "an unknown option exits 64"
+is "$(echo "$err" | head -1)" "$clanpopd: unrecognized option '--bogus'" \
+    "an unknown option is named"
+run -c
+is "$rc" 64 "-c without a file exits 64"
+run -t extra
+is "$rc:$(echo "$err" | head -1)" '64:clanpopd: unexpected argument "extra"' \
+    "a stray argument exits 64"
+
+# The installed example, with the token from systemd's credentials.
+mkdir "$tmp/cred"
+printf 'secret-token-1234\n' > "$tmp/cred/token"
+chmod 600 "$tmp/cred/token"
+CREDENTIALS_DIRECTORY=$tmp/cred run -t -c "$top_srcdir/etc/clanpopd.yaml"
+is "$rc:$out" "0:$top_srcdir/etc/clanpopd.yaml: configuration OK (3 clans)" \
+    "-t passes on etc/clanpopd.yaml"
+is "$err" "" "-t on the example prints nothing on stderr"
+CREDENTIALS_DIRECTORY=$tmp/cred run --check-config -c "$top_srcdir/etc/demo.yaml"
+is "$rc" 78 "the demo config without its token file exits 78"
+is "$err" "$top_srcdir/etc/token: cannot read the API token: No such file or directory (create it holding the key from the developer portal, or point api.token_file at it)" \
+    "a missing token file is named"
+
+# A config with several errors: every one is reported, then exit 78.
+cat > "$tmp/bad.yaml" <<'YAML'
+limits:
+  max_concurent: 8
+  requests_per_second: -1
+clans:
+  - #9V2Y
+  - "#9V2Q!"
+YAML
+run -t -c "$tmp/bad.yaml"
+is "$rc" 78 "a broken config exits 78"
+is "$err" "$tmp/bad.yaml:2:3: limits.max_concurent: unknown key (did you mean \"max_concurrent\"?)
+$tmp/bad.yaml:3:24: limits.requests_per_second: -1 is out of range (0..10000)
+$tmp/bad.yaml:5:5: clans[0]: empty item: an unquoted \"- #9V2Y\" is a YAML comment, so this item is null; quote the tag (\"#9V2Y\") or drop the '#' (9V2Y)
+$tmp/bad.yaml:6:5: clans[1]: \"#9V2Q!\" is not a clan tag (allowed characters: 0289PYLQGRJCUV)" \
+    "every error is reported with file:line:col"
+is "$out" "" "nothing on stdout for a broken config"
+
+run -t -c "$tmp/missing.yaml"
+is "$rc:$err" "78:$tmp/missing.yaml: cannot read: No such file or directory" \
+    "a missing config file exits 78 and is named"
+
+# Token file problems.
+cat > "$tmp/c.yaml" <<YAML
+api:
+  token_file: tok
+clans:
+  - 9V2Y
+YAML
+: > "$tmp/tok"
+run -t -c "$tmp/c.yaml"
+is "$rc:$err" "78:$tmp/tok: the token file is empty (paste the key from the developer portal into it)" \
+    "an empty token file exits 78"
+printf '  s3cr3t-value-xyz \n' > "$tmp/tok"
+chmod 644 "$tmp/tok"
+run -t -c "$tmp/c.yaml"
+is "$rc:$out" "0:$tmp/c.yaml: configuration OK (1 clan)" \
+    "a token readable by others still passes"
+case "$err" in
+*"$tmp/tok: the token file is readable by group or others; run chmod 600 $tmp/tok") r=0 ;;
+*) r=1 ;;
+esac
+ok $r "a token readable by others gets a warning naming the file"
+case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
+ok $r "the token never appears in the output"
+
+echo "1..$n"
+[ $failed -eq 0 ]

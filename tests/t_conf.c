@@ -1,0 +1,1165 @@
+/* t_conf.c - unit tests of the configuration loader and the token file. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+static const struct {
+	const char	*in;
+	int		 rv;
+	double		 secs;
+} dur[] = {
+	{ "500ms", 0, 0.5 },
+	{ "10s", 0, 10 },
+	{ "15m", 0, 900 },
+	{ "1h", 0, 3600 },
+	{ "90", 0, 90 },
+	{ "1.5s", 0, 1.5 },
+	{ "0.25h", 0, 900 },
+	{ ".5m", 0, 30 },
+	{ "2.", 0, 2 },
+	{ "0", 0, 0 },
+	{ "0ms", 0, 0 },
+	{ "100ms", 0, 0.1 },
+	{ "", -1, 0 },
+	{ "s", -1, 0 },
+	{ "ms", -1, 0 },
+	{ ".", -1, 0 },
+	{ "-1s", -1, 0 },
+	{ "-5", -1, 0 },
+	{ "+5s", -1, 0 },
+	{ "10 s", -1, 0 },
+	{ " 10s", -1, 0 },
+	{ "10s ", -1, 0 },
+	{ "10sec", -1, 0 },
+	{ "10S", -1, 0 },
+	{ "1d", -1, 0 },
+	{ "1h30m", -1, 0 },
+	{ "1e3", -1, 0 },
+	{ "0x10", -1, 0 },
+	{ "inf", -1, 0 },
+	{ "nan", -1, 0 },
+	{ "infs", -1, 0 },
+	{ "1..5s", -1, 0 },
+	{ "15 minutes", -1, 0 },
+	{ NULL, -1, 0 },
+};
+
+/* A bad configuration and every message it must produce, in order. */
+struct bad {
+	const char	*name;
+	const char	*yaml;
+	const char	*msg[12];
+};
+
+static const struct bad bad[] = {
+	{ "empty file",
+	    "", {
+		"bad.yaml:1:1: the configuration is empty; it must be a "
+		"mapping with a \"clans\" key",
+		NULL } },
+	{ "only a comment",
+	    "# nothing here\n", {
+		"bad.yaml:1:1: the configuration is empty; it must be a "
+		"mapping with a \"clans\" key",
+		NULL } },
+	{ "null document",
+	    "--- ~\n", {
+		"bad.yaml:1:5: the configuration is empty; it must be a "
+		"mapping with a \"clans\" key",
+		NULL } },
+	{ "a scalar document",
+	    "hello\n", {
+		"bad.yaml:1:1: the configuration must be a mapping with a "
+		"\"clans\" key",
+		NULL } },
+	{ "a sequence document",
+	    "- \"#9V2Y\"\n", {
+		"bad.yaml:1:1: the configuration must be a mapping with a "
+		"\"clans\" key",
+		NULL } },
+	{ "missing clans",
+	    "api:\n"
+	    "  timeout: 10s\n", {
+		"bad.yaml:1:1: clans: missing; add a \"clans\" list with at "
+		"least one clan tag, such as clans: [\"#9V2Y\"]",
+		NULL } },
+	{ "clans null",
+	    "clans:\n", {
+		"bad.yaml:1:7: clans: no clans listed; list at least one tag, "
+		"such as - \"#9V2Y\"",
+		NULL } },
+	{ "clans empty list",
+	    "clans: []\n", {
+		"bad.yaml:1:8: clans: the list is empty; list at least one "
+		"clan tag, such as - \"#9V2Y\"",
+		NULL } },
+	{ "clans a string",
+	    "clans: 9V2Y\n", {
+		"bad.yaml:1:8: clans: must be a list of clan tags (lines of - "
+		"\"#9V2Y\"), not a string",
+		NULL } },
+	{ "clans a mapping",
+	    "clans:\n"
+	    "  tag: 9V2Y\n", {
+		"bad.yaml:2:3: clans: must be a list of clan tags (lines of - "
+		"\"#9V2Y\"), not a mapping",
+		NULL } },
+	{ "the YAML comment trap",
+	    "clans:\n"
+	    "  - \"#9V2Y\"\n"
+	    "  - #2PYLQ\n"
+	    "  - 8QRUL\n", {
+		"bad.yaml:3:5: clans[1]: empty item: an unquoted \"- #2PYLQ\" "
+		"is a YAML comment, so this item is null; quote the tag "
+		"(\"#2PYLQ\") or drop the '#' (2PYLQ)",
+		NULL } },
+	{ "an empty item",
+	    "clans:\n"
+	    "  -\n"
+	    "  - 2PYLQ\n", {
+		"bad.yaml:2:4: clans[0]: empty item: write a clan tag here, "
+		"quoted (\"#9V2Y\") or without the '#' (9V2Y); an unquoted "
+		"'#' starts a YAML comment",
+		NULL } },
+	{ "a comment that is not a tag",
+	    "clans:\n"
+	    "  - # the main clan\n", {
+		"bad.yaml:2:4: clans[0]: empty item: write a clan tag here, "
+		"quoted (\"#9V2Y\") or without the '#' (9V2Y); an unquoted "
+		"'#' starts a YAML comment",
+		NULL } },
+	{ "bad tag characters",
+	    "clans:\n"
+	    "  - \"#9V2Y\"\n"
+	    "  - \"#9V2Q!\"\n"
+	    "  - \"#9VA2\"\n", {
+		"bad.yaml:3:5: clans[1]: \"#9V2Q!\" is not a clan tag "
+		"(allowed characters: 0289PYLQGRJCUV)",
+		"bad.yaml:4:5: clans[2]: \"#9VA2\" is not a clan tag (allowed "
+		"characters: 0289PYLQGRJCUV)",
+		NULL } },
+	{ "tags too short and too long",
+	    "clans:\n"
+	    "  - \"#9V\"\n"
+	    "  - 0289PYLQGRJCUV2\n"
+	    "  - \"\"\n", {
+		"bad.yaml:2:5: clans[0]: \"#9V\" is too short for a clan tag "
+		"(it needs 3..14 characters after the '#')",
+		"bad.yaml:3:5: clans[1]: \"0289PYLQGRJCUV2\" is too long for "
+		"a clan tag (it needs 3..14 characters after the '#')",
+		"bad.yaml:4:5: clans[2]: empty clan tag (write 3..14 "
+		"characters of 0289PYLQGRJCUV, such as #9V2Y)",
+		NULL } },
+	{ "a tag listed twice",
+	    "clans:\n"
+	    "  - \"#9V2Y\"\n"
+	    "  - 2PYLQ\n"
+	    "  - 9v2y\n"
+	    "  - tag: \"#2PYL0\"\n"
+	    "  - tag: 2pylq\n", {
+		"bad.yaml:4:5: clans[2]: \"#9V2Y\" is listed twice (first at "
+		"line 2); remove one",
+		"bad.yaml:6:10: clans[4].tag: \"#2PYLQ\" is listed twice "
+		"(first at line 3); remove one",
+		NULL } },
+	{ "a clan mapping without a tag",
+	    "clans:\n"
+	    "  - name: Friends\n"
+	    "    interval: 5m\n", {
+		"bad.yaml:2:5: clans[0]: no \"tag\" key; add one, such as "
+		"tag: \"#9V2Y\"",
+		NULL } },
+	{ "unknown keys in a clan mapping",
+	    "clans:\n"
+	    "  - tag: 9V2Y\n"
+	    "    nmae: Friends\n"
+	    "    colour: red\n"
+	    "    intreval: 5m\n", {
+		"bad.yaml:3:5: clans[0].nmae: unknown key (did you mean "
+		"\"name\"?)",
+		"bad.yaml:4:5: clans[0].colour: unknown key (valid keys: tag, "
+		"name, interval)",
+		"bad.yaml:5:5: clans[0].intreval: unknown key (did you mean "
+		"\"interval\"?)",
+		NULL } },
+	{ "the comment trap in a tag mapping",
+	    "clans:\n"
+	    "  - tag: #8QRUL\n"
+	    "    name: Friends\n"
+	    "  - tag:\n"
+	    "    name: Others\n", {
+		"bad.yaml:2:10: clans[0].tag: empty tag: an unquoted \"tag: "
+		"#8QRUL\" is a YAML comment, so the tag is null; quote the "
+		"tag (\"#8QRUL\") or drop the '#' (8QRUL)",
+		"bad.yaml:4:9: clans[1].tag: empty tag: write a clan tag "
+		"here, quoted (\"#9V2Y\") or without the '#' (9V2Y); an "
+		"unquoted '#' starts a YAML comment",
+		NULL } },
+	{ "clan interval out of range",
+	    "clans:\n"
+	    "  - tag: 9V2Y\n"
+	    "    interval: 5s\n"
+	    "  - tag: 2PYLQ\n"
+	    "    interval: 169h\n", {
+		"bad.yaml:3:15: clans[0].interval: 5s is out of range "
+		"(10s..168h)",
+		"bad.yaml:5:15: clans[1].interval: 169h is out of range "
+		"(10s..168h)",
+		NULL } },
+	{ "clan name empty or a list",
+	    "clans:\n"
+	    "  - tag: 9V2Y\n"
+	    "    name: \"\"\n"
+	    "  - tag: 2PYLQ\n"
+	    "    name: [a, b]\n"
+	    "  - tag: 8QRUL\n"
+	    "    name:\n", {
+		"bad.yaml:3:11: clans[0].name: is empty; give a label for the "
+		"clan or remove the key",
+		"bad.yaml:5:11: clans[1].name: must be a label for the clan, "
+		"not a list",
+		"bad.yaml:7:10: clans[2].name: no value; give a label for the "
+		"clan or remove the key",
+		NULL } },
+	{ "a clan item that is a list",
+	    "clans:\n"
+	    "  - [9V2Y]\n"
+	    "  - 2PYLQ\n", {
+		"bad.yaml:2:5: clans[0]: must be a clan tag or a mapping with "
+		"a \"tag\" key, not a list",
+		NULL } },
+	{ "a clan tag that is a mapping",
+	    "clans:\n"
+	    "  - tag: {a: 1}\n", {
+		"bad.yaml:2:10: clans[0].tag: must be a clan tag (such as "
+		"\"#9V2Y\"), not a mapping",
+		NULL } },
+	{ "misspelt top-level key",
+	    "clan:\n"
+	    "  - 9V2Y\n", {
+		"bad.yaml:1:1: clan: unknown key (did you mean \"clans\"?)",
+		"bad.yaml:1:1: clans: missing; add a \"clans\" list with at "
+		"least one clan tag, such as clans: [\"#9V2Y\"]",
+		NULL } },
+	{ "unknown top-level key",
+	    "api: {}\n"
+	    "foo: 1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:1: foo: unknown key (valid keys: api, limits, "
+		"schedule, output, clans)",
+		NULL } },
+	{ "misspelt limits key",
+	    "limits:\n"
+	    "  max_concurent: 3\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:3: limits.max_concurent: unknown key (did you "
+		"mean \"max_concurrent\"?)",
+		NULL } },
+	{ "unknown key without a near miss",
+	    "schedule:\n"
+	    "  every: 5m\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:3: schedule.every: unknown key (valid keys: "
+		"interval, jitter, stop_grace)",
+		NULL } },
+	{ "an ambiguous prefix",
+	    "limits:\n"
+	    "  max: 3\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:3: limits.max: unknown key (valid keys: "
+		"max_concurrent, requests_per_second, burst, max_retries)",
+		NULL } },
+	{ "max_concurrent out of range",
+	    "limits:\n"
+	    "  max_concurrent: 0\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:19: limits.max_concurrent: 0 is out of range "
+		"(1..1024)",
+		NULL } },
+	{ "max_concurrent too big",
+	    "limits:\n"
+	    "  max_concurrent: 1025\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:19: limits.max_concurrent: 1025 is out of range "
+		"(1..1024)",
+		NULL } },
+	{ "integers of the wrong kind",
+	    "limits:\n"
+	    "  max_concurrent: 8.5\n"
+	    "  max_retries: four\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:19: limits.max_concurrent: \"8.5\" is not a whole "
+		"number; use a whole number in 1..1024",
+		"bad.yaml:3:16: limits.max_retries: \"four\" is not a number; "
+		"use a whole number in 0..20",
+		NULL } },
+	{ "a boolean and a mapping for numbers",
+	    "limits:\n"
+	    "  max_concurrent: true\n"
+	    "  requests_per_second: {x: 1}\n"
+	    "  burst: [1]\n"
+	    "  max_retries: 99999999999999999999\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:19: limits.max_concurrent: must be a whole number "
+		"in 1..1024, not a boolean",
+		"bad.yaml:3:24: limits.requests_per_second: must be a number "
+		"in 0..10000, not a mapping",
+		"bad.yaml:4:10: limits.burst: must be a number in 1..10000, "
+		"not a list",
+		"bad.yaml:5:16: limits.max_retries: 99999999999999999999 is "
+		"out of range (0..20)",
+		NULL } },
+	{ "requests_per_second negative and bad",
+	    "limits:\n"
+	    "  requests_per_second: -1\n"
+	    "  burst: fast\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:24: limits.requests_per_second: -1 is out of "
+		"range (0..10000)",
+		"bad.yaml:3:10: limits.burst: \"fast\" is not a number; use a "
+		"number in 1..10000",
+		NULL } },
+	{ "burst and max_retries out of range",
+	    "limits:\n"
+	    "  burst: 0\n"
+	    "  max_retries: 21\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:10: limits.burst: 0 is out of range (1..10000)",
+		"bad.yaml:3:16: limits.max_retries: 21 is out of range "
+		"(0..20)",
+		NULL } },
+	{ "interval not a duration",
+	    "schedule:\n"
+	    "  interval: 15 minutes\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: schedule.interval: \"15 minutes\" is not a "
+		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		NULL } },
+	{ "interval out of range",
+	    "schedule:\n"
+	    "  interval: 5s\n"
+	    "  stop_grace: 2h\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: schedule.interval: 5s is out of range "
+		"(10s..168h)",
+		"bad.yaml:3:15: schedule.stop_grace: 2h is out of range "
+		"(0s..1h)",
+		NULL } },
+	{ "interval too long",
+	    "schedule:\n"
+	    "  interval: 200h\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: schedule.interval: 200h is out of range "
+		"(10s..168h)",
+		NULL } },
+	{ "jitter percentage out of range",
+	    "schedule:\n"
+	    "  jitter: 60%\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:11: schedule.jitter: 60% is out of range "
+		"(0%..50%)",
+		NULL } },
+	{ "jitter not a percentage or duration",
+	    "schedule:\n"
+	    "  jitter: \"x%\"\n"
+	    "  stop_grace: -1s\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:11: schedule.jitter: \"x%\" is not a percentage; "
+		"use 0%..50% (such as 10%) or a duration",
+		"bad.yaml:3:15: schedule.stop_grace: \"-1s\" is not a "
+		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		NULL } },
+	{ "jitter nonsense",
+	    "schedule:\n"
+	    "  jitter: often\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:11: schedule.jitter: \"often\" is neither a "
+		"percentage nor a duration (use a percentage such as 10%, or "
+		"500ms, 10s, 15m, 1h or a number of seconds)",
+		NULL } },
+	{ "jitter too long for the interval",
+	    "schedule:\n"
+	    "  interval: 15m\n"
+	    "  jitter: 8m\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:3:11: schedule.jitter: 8m must be less than half "
+		"the shortest interval in use (15m); lower it or give a "
+		"percentage such as 10%",
+		NULL } },
+	{ "jitter too long for a clan's interval",
+	    "schedule:\n"
+	    "  jitter: 3m\n"
+	    "clans:\n"
+	    "  - 9V2Y\n"
+	    "  - tag: 2PYLQ\n"
+	    "    interval: 5m\n", {
+		"bad.yaml:2:11: schedule.jitter: 3m must be less than half "
+		"the shortest interval in use (5m); lower it or give a "
+		"percentage such as 10%",
+		NULL } },
+	{ "timeout out of range and empty",
+	    "api:\n"
+	    "  timeout: 0.5s\n"
+	    "  connect_timeout:\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:12: api.timeout: 0.5s is out of range (1s..1h)",
+		"bad.yaml:3:19: api.connect_timeout: no value; give a "
+		"duration (use 500ms, 10s, 15m, 1h or a number of seconds) or "
+		"remove the key",
+		NULL } },
+	{ "connect_timeout longer than timeout",
+	    "api:\n"
+	    "  timeout: 10s\n"
+	    "  connect_timeout: 30s\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:3:20: api.connect_timeout: 30s is longer than "
+		"api.timeout (10s); make it shorter",
+		NULL } },
+	{ "connect_timeout too short",
+	    "api:\n"
+	    "  connect_timeout: 50ms\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:20: api.connect_timeout: 50ms is out of range "
+		"(100ms..1h)",
+		NULL } },
+	{ "base_url not http",
+	    "api:\n"
+	    "  base_url: ftp://example.com/v1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: api.base_url: \"ftp://example.com/v1\" is not "
+		"an http:// or https:// URL; use one such as "
+		"https://api.clashroyale.com/v1",
+		NULL } },
+	{ "base_url with a space",
+	    "api:\n"
+	    "  base_url: \"https://example.com/a b\"\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: api.base_url: \"https://example.com/a b\" "
+		"contains a space or a control character; remove it (or "
+		"percent-encode it)",
+		NULL } },
+	{ "base_url without a host",
+	    "api:\n"
+	    "  base_url: https:///v1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: api.base_url: \"https:///v1\" has no host "
+		"name; use a URL such as https://api.clashroyale.com/v1",
+		NULL } },
+	{ "base_url with a fragment",
+	    "api:\n"
+	    "  base_url: \"https://example.com/v1#x\"\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: api.base_url: \"https://example.com/v1#x\" "
+		"contains '?' or '#'; give only the base of the API (such as "
+		"https://api.clashroyale.com/v1)",
+		NULL } },
+	{ "user_agent with a newline",
+	    "api:\n"
+	    "  user_agent: \"clanpopd\\r\\nX-Evil: 1\"\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:15: api.user_agent: byte 9 is not printable "
+		"ASCII; use only printable ASCII characters (it is sent as an "
+		"HTTP header)",
+		NULL } },
+	{ "user_agent too long",
+	    "api:\n"
+	    "  user_agent: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaa\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:15: api.user_agent: is too long; give 1..200 "
+		"printable characters or remove the key to use the default",
+		NULL } },
+	{ "user_agent not ASCII",
+	    "api:\n"
+	    "  user_agent: \"clanpopd \xc3\xa9\"\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:15: api.user_agent: byte 10 is not printable "
+		"ASCII; use only printable ASCII characters (it is sent as an "
+		"HTTP header)",
+		NULL } },
+	{ "user_agent empty, then a second document",
+	    "api:\n"
+	    "  user_agent: \"\"\n"
+	    "clans: [9V2Y]\n"
+	    "---\n", {
+		"bad.yaml:2:15: api.user_agent: is empty; give 1..200 "
+		"printable characters or remove the key to use the default",
+		"bad.yaml:4:1: a second YAML document starts here; keep the "
+		"whole configuration in one document",
+		NULL } },
+	{ "token_file empty",
+	    "api:\n"
+	    "  token_file: \"\"\n"
+	    "output:\n"
+	    "  directory: [a]\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:15: api.token_file: is empty; give the path of "
+		"the file holding the API key or remove the key",
+		"bad.yaml:4:14: output.directory: must be the directory for "
+		"the snapshots, not a list",
+		NULL } },
+	{ "directory with ~ and no HOME",
+	    "output:\n"
+	    "  directory: ~/clanpopd\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:14: output.directory: \"~/clanpopd\" needs $HOME, "
+		"which is not set; write the full path",
+		NULL } },
+	{ "history out of range",
+	    "output:\n"
+	    "  history: -1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:12: output.history: -1 is out of range (0..10000)",
+		NULL } },
+	{ "sections of the wrong type",
+	    "api: 5\n"
+	    "limits: [1]\n"
+	    "schedule: true\n"
+	    "output: \"x\"\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:1:6: api: must be a mapping of settings (indented "
+		"\"key: value\" lines), not a string",
+		"bad.yaml:2:9: limits: must be a mapping of settings "
+		"(indented \"key: value\" lines), not a list",
+		"bad.yaml:3:11: schedule: must be a mapping of settings "
+		"(indented \"key: value\" lines), not a boolean",
+		"bad.yaml:4:9: output: must be a mapping of settings "
+		"(indented \"key: value\" lines), not a string",
+		NULL } },
+	{ "duplicate keys",
+	    "api:\n"
+	    "  timeout: 10s\n"
+	    "  timeout: 20s\n"
+	    "clans: [9V2Y]\n"
+	    "clans: [2PYLQ]\n", {
+		"bad.yaml:3:3: api.timeout: duplicate key (first at line 2); "
+		"remove one",
+		"bad.yaml:5:1: clans: duplicate key (first at line 4); remove "
+		"one",
+		NULL } },
+	{ "a tab for indentation",
+	    "api:\n"
+	    "\ttimeout: 10s\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:1: invalid YAML: a tab character; YAML indents "
+		"with spaces only",
+		NULL } },
+	{ "an unclosed quote",
+	    "limits:\n"
+	    "  max_concurrent: 0\n"
+	    "clans:\n"
+	    "  - \"9V2Y\n", {
+		"bad.yaml:5:1: invalid YAML: found unexpected end of stream "
+		"while scanning a quoted scalar at line 4; check the "
+		"indentation and the quoting",
+		NULL } },
+	{ "a mapping in a plain value",
+	    "clans:\n"
+	    "  - a: b: c\n", {
+		"bad.yaml:2:9: invalid YAML: mapping values are not allowed "
+		"in this context; check the indentation and the quoting",
+		NULL } },
+	{ "two documents",
+	    "clans: [9V2Y]\n"
+	    "---\n"
+	    "clans: [2PYLQ]\n", {
+		"bad.yaml:2:1: a second YAML document starts here; keep the "
+		"whole configuration in one document",
+		NULL } },
+	{ "an alias",
+	    "limits:\n"
+	    "  max_retries: &n 3\n"
+	    "  max_concurrent: *n\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:3:19: limits.max_concurrent: aliases (*n) are not "
+		"supported; write the value out in full",
+		NULL } },
+	{ "invalid UTF-8",
+	    "clans:\n"
+	    "  - \"9V2Y\xff\"\n", {
+		"bad.yaml:2:10: invalid YAML: invalid leading UTF-8 octet "
+		"(byte 0xFF); save the file as UTF-8 text without control "
+		"characters",
+		NULL } },
+	{ "a key that is a list",
+	    "? [a]\n"
+	    ": 1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:1:3: keys must be plain names, not a list",
+		NULL } },
+	{ "an unprintable key",
+	    "\"a\\tb\": 1\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:1:1: a\\x09b: unknown key (did you mean \"api\"?)",
+		NULL } },
+	{ "many errors, in file order",
+	    "api:\n"
+	    "  timeout: 0\n"
+	    "  base_url: gopher://x\n"
+	    "limits:\n"
+	    "  max_concurent: 3\n"
+	    "  burst: 0\n"
+	    "schedule:\n"
+	    "  interval: 15 minutes\n"
+	    "output:\n"
+	    "  history: many\n"
+	    "clans:\n"
+	    "  - \"#9V2Y\"\n"
+	    "  - #2PYLQ\n"
+	    "  - \"#9V2Q!\"\n"
+	    "  - 9v2y\n"
+	    "  - tag: 8QRUL\n"
+	    "    interval: 1s\n", {
+		"bad.yaml:2:12: api.timeout: 0 is out of range (1s..1h)",
+		"bad.yaml:3:13: api.base_url: \"gopher://x\" is not an "
+		"http:// or https:// URL; use one such as "
+		"https://api.clashroyale.com/v1",
+		"bad.yaml:5:3: limits.max_concurent: unknown key (did you "
+		"mean \"max_concurrent\"?)",
+		"bad.yaml:6:10: limits.burst: 0 is out of range (1..10000)",
+		"bad.yaml:8:13: schedule.interval: \"15 minutes\" is not a "
+		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"bad.yaml:10:12: output.history: \"many\" is not a number; "
+		"use a whole number in 0..10000",
+		"bad.yaml:13:5: clans[1]: empty item: an unquoted \"- "
+		"#2PYLQ\" is a YAML comment, so this item is null; quote the "
+		"tag (\"#2PYLQ\") or drop the '#' (2PYLQ)",
+		"bad.yaml:14:5: clans[2]: \"#9V2Q!\" is not a clan tag "
+		"(allowed characters: 0289PYLQGRJCUV)",
+		"bad.yaml:15:5: clans[3]: \"#9V2Y\" is listed twice (first at "
+		"line 12); remove one",
+		"bad.yaml:17:15: clans[4].interval: 1s is out of range "
+		"(10s..168h)",
+		NULL } },
+};
+
+static const struct conf_env noenv;
+
+static void
+write_file(const char *path, const char *text, size_t len, mode_t mode)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fwrite(text, 1, len, fp) != len || fclose(fp) != 0 ||
+	    chmod(path, mode) == -1) {
+		perror(path);
+		exit(99);
+	}
+}
+
+static void
+write_str(const char *path, const char *text)
+{
+	write_file(path, text, strlen(text), 0644);
+}
+
+/* Load path and check it fails with exactly the messages in want. */
+static void
+check_errors(const char *name, const char *path,
+    const struct conf_env *env, const char *const *want)
+{
+	struct conf_errs errs = { NULL, 0 };
+	struct conf *cf;
+	size_t i, n;
+
+	for (n = 0; want[n] != NULL; n++)
+		;
+	cf = conf_load(path, env, &errs);
+	tap_ok(cf == NULL, "%s: refused", name);
+	tap_int(errs.n, n, "%s: %zu message(s)", name, n);
+	for (i = 0; i < n || i < errs.n; i++)
+		tap_str(i < errs.n ? errs.msg[i] : NULL,
+		    i < n ? want[i] : NULL, "%s: message %zu", name, i + 1);
+	conf_free(cf);
+	conf_errs_free(&errs);
+	tap_ok(errs.msg == NULL && errs.n == 0, "%s: errs freed", name);
+}
+
+/* Load path and check it succeeds without messages. */
+static struct conf *
+load_ok(const char *name, const char *path, const struct conf_env *env)
+{
+	struct conf_errs errs = { NULL, 0 };
+	struct conf *cf;
+	size_t i;
+
+	cf = conf_load(path, env, &errs);
+	tap_ok(cf != NULL, "%s: loads", name);
+	tap_int(errs.n, 0, "%s: no messages", name);
+	for (i = 0; i < errs.n; i++)
+		printf("#   %s\n", errs.msg[i]);
+	conf_errs_free(&errs);
+	return cf;
+}
+
+static void
+test_durations(void)
+{
+	double secs;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
+		secs = -42;
+		rv = conf_parse_duration(dur[i].in, &secs);
+		tap_int(rv, dur[i].rv, "duration \"%s\" returns %d",
+		    dur[i].in ? dur[i].in : "(null)", dur[i].rv);
+		if (dur[i].rv == 0)
+			tap_ok(secs == dur[i].secs, "duration \"%s\" is %g s",
+			    dur[i].in, dur[i].secs);
+		else
+			tap_ok(secs == -42, "duration \"%s\" leaves secs",
+			    dur[i].in ? dur[i].in : "(null)");
+	}
+}
+
+/* The installed example: every default, three clans, no errors. */
+static void
+test_example(const char *top)
+{
+	struct conf_env env = { "/run/credentials/clanpopd.service",
+	    "/var/lib/clanpopd:/var/cache/clanpopd", "/root" };
+	struct conf *cf;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/etc/clanpopd.yaml", top);
+	if ((cf = load_ok("example", path, &noenv)) == NULL)
+		return;
+	tap_str(cf->path, path, "example: path");
+	tap_str(cf->base_url, "https://api.clashroyale.com/v1",
+	    "example: base_url");
+	tap_str(cf->token_file, SYSCONFDIR "/clanpopd/token",
+	    "example: token_file");
+	tap_ok(cf->timeout == 10, "example: timeout");
+	tap_ok(cf->connect_timeout == 5, "example: connect_timeout");
+	tap_str(cf->user_agent, "clanpopd/" PACKAGE_VERSION,
+	    "example: user_agent");
+	tap_int(cf->max_concurrent, 8, "example: max_concurrent");
+	tap_ok(cf->requests_per_second == 10, "example: requests_per_second");
+	tap_ok(cf->burst == 10, "example: burst");
+	tap_int(cf->max_retries, 4, "example: max_retries");
+	tap_ok(cf->interval == 900, "example: interval");
+	tap_ok(cf->jitter == 0.10, "example: jitter");
+	tap_int(cf->jitter_pct, 1, "example: jitter_pct");
+	tap_ok(cf->stop_grace == 10, "example: stop_grace");
+	tap_str(cf->out_dir, "/var/lib/clanpopd", "example: directory");
+	tap_int(cf->history, 0, "example: history");
+	tap_int(cf->nclans, 3, "example: 3 clans");
+	if (cf->nclans == 3) {
+		tap_str(cf->clans[0].tag, "#9V2Y", "example: clan 0 tag");
+		tap_str(cf->clans[0].name, NULL, "example: clan 0 name");
+		tap_ok(cf->clans[0].interval == 900,
+		    "example: clan 0 interval");
+		tap_str(cf->clans[1].tag, "#2PYLQ", "example: clan 1 tag");
+		tap_str(cf->clans[1].name, NULL, "example: clan 1 name");
+		tap_ok(cf->clans[1].interval == 900,
+		    "example: clan 1 interval");
+		tap_str(cf->clans[2].tag, "#8QRUL", "example: clan 2 tag");
+		tap_str(cf->clans[2].name, "Friends", "example: clan 2 name");
+		tap_ok(cf->clans[2].interval == 300,
+		    "example: clan 2 interval");
+	}
+	conf_free(cf);
+
+	/* Under systemd the credential and state directory apply. */
+	if ((cf = load_ok("example under systemd", path, &env)) == NULL)
+		return;
+	tap_str(cf->token_file, "/run/credentials/clanpopd.service/token",
+	    "example under systemd: token_file");
+	tap_str(cf->out_dir, "/var/lib/clanpopd",
+	    "example under systemd: directory");
+	conf_free(cf);
+}
+
+static const char good_yaml[] =
+    "# every key, none at its default\n"
+    "api:\n"
+    "  base_url: \"http://127.0.0.1:8080/v1//\"\n"
+    "  token_file: secret/token\n"
+    "  timeout: 1.5m\n"
+    "  connect_timeout: 2500ms\n"
+    "  user_agent: \"clanpopd-test/1 (+https://example.org)\"\n"
+    "limits:\n"
+    "  max_concurrent: 16\n"
+    "  requests_per_second: 2.5\n"
+    "  burst: 5\n"
+    "  max_retries: 0\n"
+    "schedule:\n"
+    "  interval: 1h\n"
+    "  jitter: 2m\n"
+    "  stop_grace: 0\n"
+    "output:\n"
+    "  directory: out\n"
+    "  history: 24\n"
+    "clans:\n"
+    "  - \"#9V2Y\"\n"
+    "  - 2pylq\n"
+    "  - tag: \"#8qruo\"\n"
+    "    name: \"Friends \\\"F\\\" \xc3\xbc\"\n"
+    "    interval: 300\n"
+    "  - {tag: YV9GU2VG, interval: 10m, name: Ten}\n";
+
+static void
+check_good(const char *name, const struct conf *cf, const char *dir)
+{
+	char want[4096];
+
+	tap_str(cf->base_url, "http://127.0.0.1:8080/v1", "%s: base_url",
+	    name);
+	snprintf(want, sizeof(want), "%s%ssecret/token", dir,
+	    dir[0] ? "/" : "");
+	tap_str(cf->token_file, want, "%s: token_file", name);
+	tap_ok(cf->timeout == 90, "%s: timeout", name);
+	tap_ok(cf->connect_timeout == 2.5, "%s: connect_timeout", name);
+	tap_str(cf->user_agent, "clanpopd-test/1 (+https://example.org)",
+	    "%s: user_agent", name);
+	tap_int(cf->max_concurrent, 16, "%s: max_concurrent", name);
+	tap_ok(cf->requests_per_second == 2.5, "%s: requests_per_second",
+	    name);
+	tap_ok(cf->burst == 5, "%s: burst", name);
+	tap_int(cf->max_retries, 0, "%s: max_retries", name);
+	tap_ok(cf->interval == 3600, "%s: interval", name);
+	tap_ok(cf->jitter == 120, "%s: jitter", name);
+	tap_int(cf->jitter_pct, 0, "%s: jitter_pct", name);
+	tap_ok(conf_jitter(cf, 3600) == 120, "%s: conf_jitter", name);
+	tap_ok(cf->stop_grace == 0, "%s: stop_grace", name);
+	snprintf(want, sizeof(want), "%s%sout", dir, dir[0] ? "/" : "");
+	tap_str(cf->out_dir, want, "%s: directory", name);
+	tap_int(cf->history, 24, "%s: history", name);
+	tap_int(cf->nclans, 4, "%s: 4 clans", name);
+	if (cf->nclans != 4)
+		return;
+	tap_str(cf->clans[0].tag, "#9V2Y", "%s: clan 0 tag", name);
+	tap_str(cf->clans[0].name, NULL, "%s: clan 0 name", name);
+	tap_ok(cf->clans[0].interval == 3600, "%s: clan 0 interval", name);
+	tap_str(cf->clans[1].tag, "#2PYLQ", "%s: clan 1 tag", name);
+	tap_ok(cf->clans[1].interval == 3600, "%s: clan 1 interval", name);
+	tap_str(cf->clans[2].tag, "#8QRU0", "%s: clan 2 tag", name);
+	tap_str(cf->clans[2].name, "Friends \"F\" \xc3\xbc",
+	    "%s: clan 2 name", name);
+	tap_ok(cf->clans[2].interval == 300, "%s: clan 2 interval", name);
+	tap_str(cf->clans[3].tag, "#YV9GU2VG", "%s: clan 3 tag", name);
+	tap_str(cf->clans[3].name, "Ten", "%s: clan 3 name", name);
+	tap_ok(cf->clans[3].interval == 600, "%s: clan 3 interval", name);
+}
+
+/* Relative paths are taken from the directory of the configuration. */
+static void
+test_good(const char *tmp)
+{
+	char path[4096];
+	struct conf *cf;
+
+	write_str("good.yaml", good_yaml);
+	if ((cf = load_ok("good", "good.yaml", &noenv)) != NULL) {
+		tap_str(cf->path, "good.yaml", "good: path");
+		check_good("good", cf, "");
+	}
+	conf_free(cf);
+
+	if (mkdir("sub", 0755) == -1 && errno != EEXIST) {
+		perror("sub");
+		exit(99);
+	}
+	write_str("sub/good.yaml", good_yaml);
+	if ((cf = load_ok("./sub/good", "./sub/good.yaml", &noenv)) != NULL)
+		check_good("./sub/good", cf, "./sub");
+	conf_free(cf);
+
+	snprintf(path, sizeof(path), "%s/sub/good.yaml", tmp);
+	if ((cf = load_ok("absolute", path, &noenv)) != NULL) {
+		snprintf(path, sizeof(path), "%s/sub", tmp);
+		check_good("absolute", cf, path);
+	}
+	conf_free(cf);
+	unlink("sub/good.yaml");
+	rmdir("sub");
+	unlink("good.yaml");
+}
+
+static void
+test_defaults(void)
+{
+	struct conf_env sysd = { "/run/credentials/clanpopd.service",
+	    "/var/lib/clanpopd:/var/lib/other", "/home/u" };
+	struct conf_env home = { "", "", "/home/u/" };
+	struct conf *cf;
+
+	/* Empty sections, no environment: the built-in defaults. */
+	write_str("d.yaml", "api:\nlimits: {}\nschedule:\noutput:\n"
+	    "clans: [9V2Y]\n");
+	if ((cf = load_ok("defaults", "d.yaml", &noenv)) != NULL) {
+		tap_str(cf->base_url, "https://api.clashroyale.com/v1",
+		    "defaults: base_url");
+		tap_str(cf->token_file, SYSCONFDIR "/clanpopd/token",
+		    "defaults: token_file");
+		tap_ok(cf->timeout == 10, "defaults: timeout");
+		tap_ok(cf->connect_timeout == 5, "defaults: connect_timeout");
+		tap_str(cf->user_agent, "clanpopd/" PACKAGE_VERSION,
+		    "defaults: user_agent");
+		tap_int(cf->max_concurrent, 8, "defaults: max_concurrent");
+		tap_ok(cf->requests_per_second == 10,
+		    "defaults: requests_per_second");
+		tap_ok(cf->burst == 10, "defaults: burst");
+		tap_int(cf->max_retries, 4, "defaults: max_retries");
+		tap_ok(cf->interval == 900, "defaults: interval");
+		tap_ok(cf->jitter == 0.10, "defaults: jitter");
+		tap_int(cf->jitter_pct, 1, "defaults: jitter_pct");
+		tap_ok(conf_jitter(cf, 600) == 60, "defaults: conf_jitter");
+		tap_ok(cf->stop_grace == 10, "defaults: stop_grace");
+		tap_str(cf->out_dir, "/var/lib/clanpopd", "defaults: directory");
+		tap_int(cf->history, 0, "defaults: history");
+		tap_int(cf->nclans, 1, "defaults: 1 clan");
+		tap_str(cf->clans[0].tag, "#9V2Y", "defaults: clan tag");
+		tap_str(cf->clans[0].name, NULL, "defaults: clan name");
+		tap_ok(cf->clans[0].interval == 900, "defaults: clan interval");
+	}
+	conf_free(cf);
+
+	/* A NULL env is the same as an empty one. */
+	if ((cf = load_ok("NULL env", "d.yaml", NULL)) != NULL)
+		tap_str(cf->token_file, SYSCONFDIR "/clanpopd/token",
+		    "NULL env: token_file");
+	conf_free(cf);
+
+	/* systemd's directories; the first of several state directories. */
+	if ((cf = load_ok("systemd", "d.yaml", &sysd)) != NULL) {
+		tap_str(cf->token_file,
+		    "/run/credentials/clanpopd.service/token",
+		    "systemd: token_file");
+		tap_str(cf->out_dir, "/var/lib/clanpopd", "systemd: directory");
+	}
+	conf_free(cf);
+
+	/* Empty variables count as unset. */
+	if ((cf = load_ok("empty env", "d.yaml", &home)) != NULL) {
+		tap_str(cf->token_file, SYSCONFDIR "/clanpopd/token",
+		    "empty env: token_file");
+		tap_str(cf->out_dir, "/var/lib/clanpopd",
+		    "empty env: directory");
+	}
+	conf_free(cf);
+
+	/* Keys given win over the environment; "~/" is $HOME. */
+	write_str("d.yaml", "api:\n  token_file: ~/.clanpopd/token\n"
+	    "output:\n  directory: ~/snaps\nclans: [9V2Y]\n");
+	if ((cf = load_ok("tilde", "d.yaml", &sysd)) != NULL) {
+		tap_str(cf->token_file, "/home/u/.clanpopd/token",
+		    "tilde: token_file");
+		tap_str(cf->out_dir, "/home/u/snaps", "tilde: directory");
+	}
+	conf_free(cf);
+	if ((cf = load_ok("tilde, HOME with '/'", "d.yaml", &home)) != NULL) {
+		tap_str(cf->token_file, "/home/u/.clanpopd/token",
+		    "tilde, HOME with '/': token_file");
+		tap_str(cf->out_dir, "/home/u/snaps",
+		    "tilde, HOME with '/': directory");
+	}
+	conf_free(cf);
+
+	write_str("d.yaml", "api:\n  token_file: /etc/k\noutput:\n"
+	    "  directory: /srv/c/\nclans: [9V2Y]\n");
+	if ((cf = load_ok("absolute paths", "d.yaml", &sysd)) != NULL) {
+		tap_str(cf->token_file, "/etc/k", "absolute paths: token_file");
+		tap_str(cf->out_dir, "/srv/c/", "absolute paths: directory");
+	}
+	conf_free(cf);
+
+	/* connect_timeout follows a short timeout; burst follows rate. */
+	write_str("d.yaml", "api:\n  timeout: 2s\nlimits:\n"
+	    "  requests_per_second: 25\nclans: [9V2Y]\n");
+	if ((cf = load_ok("short timeout", "d.yaml", &noenv)) != NULL) {
+		tap_ok(cf->connect_timeout == 2,
+		    "short timeout: connect_timeout is the timeout");
+		tap_ok(cf->burst == 25, "short timeout: burst is the rate");
+	}
+	conf_free(cf);
+	write_str("d.yaml", "limits:\n  requests_per_second: 0\n"
+	    "schedule:\n  jitter: 50%\nclans: [9V2Y]\n");
+	if ((cf = load_ok("no rate limit", "d.yaml", &noenv)) != NULL) {
+		tap_ok(cf->requests_per_second == 0,
+		    "no rate limit: requests_per_second");
+		tap_ok(cf->burst == 1, "no rate limit: burst is 1");
+		tap_ok(cf->jitter == 0.5, "no rate limit: jitter 50%%");
+		tap_ok(conf_jitter(cf, 60) == 30,
+		    "no rate limit: conf_jitter");
+	}
+	conf_free(cf);
+	write_str("d.yaml", "limits:\n  requests_per_second: 0.5\n"
+	    "schedule:\n  interval: 20s\n  jitter: 9.5s\nclans: [9V2Y]\n");
+	if ((cf = load_ok("slow rate", "d.yaml", &noenv)) != NULL) {
+		tap_ok(cf->burst == 1, "slow rate: burst is 1");
+		tap_ok(cf->jitter == 9.5, "slow rate: jitter 9.5s");
+		tap_ok(conf_jitter(cf, 20) == 9.5, "slow rate: conf_jitter");
+	}
+	conf_free(cf);
+	unlink("d.yaml");
+}
+
+static void
+test_bad(void)
+{
+	static const char *const missing[] = {
+		"nope.yaml: cannot read: No such file or directory", NULL
+	};
+	static const char *const isdir[] = {
+		".: cannot read: Is a directory", NULL
+	};
+	static const char *const huge[] = {
+		"big.yaml: the file is larger than 1 MiB; give the path of the "
+		"YAML configuration", NULL
+	};
+	static const char *const nohome[] = {
+		"bad.yaml:2:15: api.token_file: \"~/token\" needs $HOME, which "
+		"is not set; write the full path", NULL
+	};
+	char *big;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_str("bad.yaml", bad[i].yaml);
+		check_errors(bad[i].name, "bad.yaml", &noenv, bad[i].msg);
+	}
+	tap_ok(i >= 35, "%zu bad configurations", i);
+	check_errors("missing file", "nope.yaml", &noenv, missing);
+	check_errors("a directory", ".", &noenv, isdir);
+	if ((big = malloc(1024 * 1024 + 1)) == NULL)
+		return;
+	memset(big, '#', 1024 * 1024 + 1);
+	write_file("big.yaml", big, 1024 * 1024 + 1, 0644);
+	free(big);
+	check_errors("over 1 MiB", "big.yaml", &noenv, huge);
+	unlink("big.yaml");
+	write_str("bad.yaml", "api:\n  token_file: ~/token\nclans: [9V2Y]\n");
+	check_errors("~ without HOME", "bad.yaml", &noenv, nohome);
+	unlink("bad.yaml");
+}
+
+static void
+test_token(void)
+{
+	char err[512], big[5000];
+	char *token;
+	int loose, rv;
+
+	write_file("tok", " \t SECRETabc.DEF-123_x \r\n\n", 25, 0600);
+	strcpy(err, "unset");
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, 0, "token: read");
+	tap_str(token, "SECRETabc.DEF-123_x", "token: trimmed");
+	tap_int(loose, 0, "token: 0600 is not loose");
+	tap_str(err, "unset", "token: err untouched");
+	free(token);
+
+	chmod("tok", 0640);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, 0, "token 0640: read");
+	tap_int(loose, 1, "token 0640: loose");
+	free(token);
+	chmod("tok", 0602);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(loose, 1, "token 0602: loose");
+	free(token);
+
+	write_file("tok", " \n\t\n", 4, 0600);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "empty token: fails");
+	tap_str(token, NULL, "empty token: no token");
+	tap_str(err, "tok: the token file is empty (paste the key from the "
+	    "developer portal into it)", "empty token: message");
+
+	write_file("tok", "SECRETabc SECRETdef\n", 20, 0600);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "two words: fails");
+	tap_str(err, "tok: the token file holds white space, a control "
+	    "character or a non-ASCII byte inside the key (it must hold only "
+	    "the API key, on one line)", "two words: message");
+	tap_ok(strstr(err, "SECRET") == NULL, "two words: no secret in err");
+
+	write_file("tok", "SECRET\0abc", 10, 0600);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "NUL byte: fails");
+	tap_ok(strstr(err, "SECRET") == NULL, "NUL byte: no secret in err");
+
+	memset(big, 'A', sizeof(big));
+	memcpy(big, "SECRET", 6);
+	write_file("tok", big, sizeof(big), 0600);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "5000 bytes: fails");
+	tap_str(err, "tok: the token file is larger than 4 KiB (it must "
+	    "hold only the API key)", "5000 bytes: message");
+	write_file("tok", big, 4096, 0600);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, 0, "4096 bytes: read");
+	tap_int(token ? strlen(token) : 0, 4096, "4096 bytes: whole");
+	free(token);
+
+	unlink("tok");
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "missing token: fails");
+	tap_str(err, "tok: cannot read the API token: No such file or "
+	    "directory (create it holding the key from the developer portal, "
+	    "or point api.token_file at it)", "missing token: message");
+
+	rv = conf_read_token(".", &token, &loose, err, sizeof(err));
+	tap_int(rv, -1, "directory token: fails");
+	tap_str(err, ".: the token file is not a regular file (point "
+	    "api.token_file at the file holding the key)",
+	    "directory token: message");
+
+	/* root reads anything, so the permission test needs another user. */
+	write_file("tok", "SECRETabc\n", 10, 0);
+	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	if (geteuid() == 0) {
+		tap_ok(1, "# SKIP unreadable token: running as root");
+		free(token);
+	} else {
+		tap_int(rv, -1, "unreadable token: fails");
+		tap_str(err, "tok: cannot read the API token: Permission "
+		    "denied (make it readable by the clanpopd user)",
+		    "unreadable token: message");
+	}
+	unlink("tok");
+}
+
+int
+main(void)
+{
+	const char *top, *tmpdir;
+	char tmp[2048];
+
+	if ((top = getenv("TOP_SRCDIR")) == NULL)
+		top = "..";
+	if ((tmpdir = getenv("TMPDIR")) == NULL || tmpdir[0] == '\0')
+		tmpdir = "/tmp";
+
+	test_durations();
+	test_example(top);
+
+	snprintf(tmp, sizeof(tmp), "%s/t_conf.XXXXXX", tmpdir);
+	if (mkdtemp(tmp) == NULL || chdir(tmp) == -1) {
+		perror(tmp);
+		return 99;
+	}
+	test_good(tmp);
+	test_defaults();
+	test_bad();
+	test_token();
+	if (chdir("/") == -1 || rmdir(tmp) == -1)
+		perror(tmp);
+
+	return tap_done();
+}
