@@ -1,0 +1,404 @@
+/* api.c - Clash Royale JSON bodies -> plain structs (pure, no I/O). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "api.h"
+#include "tag.h"
+
+#define API_JSON_DEPTH	64	/* nesting levels; real bodies use about 4 */
+
+/*
+ * Parse the len bytes at body as one JSON value, allowing only white
+ * space after it.  Returns 0 and sets *objp (NULL for a JSON null), or -1
+ * with a sentence about the response called what in err.
+ */
+static int
+parse_body(const char *body, size_t len, const char *what,
+    struct json_object **objp, char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj;
+	enum json_tokener_error	 jerr;
+	size_t			 end;
+
+	if (len == 0) {
+		snprintf(err, errlen, "the %s response is not JSON: it is empty",
+		    what);
+		return -1;
+	}
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "the %s response is not JSON: "
+		    "it is too large (%zu bytes)", what, len);
+		return -1;
+	}
+	if ((tok = json_tokener_new_ex(API_JSON_DEPTH)) == NULL) {
+		snprintf(err, errlen, "out of memory parsing the %s response",
+		    what);
+		return -1;
+	}
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	/*
+	 * A bare number at the very end of the buffer may still continue;
+	 * a NUL byte tells json-c the input is over, as json_tokener_parse
+	 * does with its terminating NUL.
+	 */
+	if (obj == NULL && jerr == json_tokener_continue) {
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (obj == NULL && jerr == json_tokener_continue) {
+			json_tokener_free(tok);
+			snprintf(err, errlen, "the %s response is not JSON: "
+			    "it ends in the middle of a value (%zu bytes)",
+			    what, len);
+			return -1;
+		}
+		end = len;
+	}
+	json_tokener_free(tok);
+	if (obj == NULL && jerr != json_tokener_success) {
+		snprintf(err, errlen, "the %s response is not JSON: %s "
+		    "at byte %zu", what, json_tokener_error_desc(jerr), end);
+		return -1;
+	}
+	for (; end < len; end++) {
+		if (body[end] != ' ' && body[end] != '\t' &&
+		    body[end] != '\n' && body[end] != '\r') {
+			json_object_put(obj);
+			snprintf(err, errlen, "the %s response is not JSON: "
+			    "unexpected data after the value at byte %zu",
+			    what, end);
+			return -1;
+		}
+	}
+	*objp = obj;
+	return 0;
+}
+
+/* Return the member key of obj when it is a string, else NULL. */
+static struct json_object *
+get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return v;
+}
+
+static char *
+sanitize_string(struct json_object *s)
+{
+	return api_utf8_sanitize(json_object_get_string(s),
+	    (size_t)json_object_get_string_len(s));
+}
+
+/* FNV-1a, enough to spread tags of up to 14 characters. */
+static size_t
+tag_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * Add tag to clan->tags unless already there, using the open-addressing
+ * set slots (nslots a power of two, SIZE_MAX marks an empty slot).
+ */
+static void
+add_tag(struct api_clan *clan, size_t *slots, size_t nslots, const char *tag)
+{
+	size_t i;
+
+	for (i = tag_hash(tag) & (nslots - 1); slots[i] != SIZE_MAX;
+	    i = (i + 1) & (nslots - 1)) {
+		if (strcmp(clan->tags[slots[i]], tag) == 0) {
+			clan->nduplicate++;
+			return;
+		}
+	}
+	slots[i] = clan->ntags;
+	memcpy(clan->tags[clan->ntags++], tag, TAG_MAX);
+}
+
+int
+api_parse_clan(const char *body, size_t len, struct api_clan *out,
+    char *err, size_t errlen)
+{
+	struct json_object	*root, *list, *m, *v;
+	size_t			*slots = NULL, nslots, i;
+	char			 tag[TAG_MAX], tagerr[128];
+
+	memset(out, 0, sizeof(*out));
+	if (parse_body(body, len, "clan", &root, err, errlen) == -1)
+		return -1;
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "the clan response is not a JSON object");
+		goto fail;
+	}
+	if (!json_object_object_get_ex(root, "memberList", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		snprintf(err, errlen,
+		    "the clan response has no memberList array");
+		goto fail;
+	}
+	out->nlisted = json_object_array_length(list);
+	if ((v = get_string(root, "name")) != NULL &&
+	    (out->name = sanitize_string(v)) == NULL)
+		goto nomem;
+	if (out->nlisted == 0)
+		goto done;
+
+	/*
+	 * A set at most half full keeps the probes short.  nlisted is about
+	 * len / 2 at most (each entry takes a byte and a comma), so nslots
+	 * cannot overflow.
+	 */
+	for (nslots = 2; nslots / 2 < out->nlisted; nslots *= 2)
+		continue;
+	if (nslots > SIZE_MAX / sizeof(*slots) ||
+	    (slots = malloc(nslots * sizeof(*slots))) == NULL ||
+	    (out->tags = calloc(out->nlisted, sizeof(*out->tags))) == NULL)
+		goto nomem;
+	memset(slots, 0xff, nslots * sizeof(*slots));
+
+	for (i = 0; i < out->nlisted; i++) {
+		m = json_object_array_get_idx(list, i);
+		/* A tag with an embedded NUL would be cut short, so refuse it. */
+		if (!json_object_is_type(m, json_type_object) ||
+		    (v = get_string(m, "tag")) == NULL ||
+		    strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v) ||
+		    tag_normalize(json_object_get_string(v), "player", tag,
+		    tagerr, sizeof(tagerr)) == -1) {
+			out->ninvalid++;
+			continue;
+		}
+		add_tag(out, slots, nslots, tag);
+	}
+	if (out->ntags == 0) {
+		free(out->tags);
+		out->tags = NULL;
+	}
+done:
+	free(slots);
+	json_object_put(root);
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory parsing the clan response");
+fail:
+	free(slots);
+	json_object_put(root);
+	api_clan_free(out);
+	return -1;
+}
+
+void
+api_clan_free(struct api_clan *clan)
+{
+	free(clan->name);
+	free(clan->tags);
+	memset(clan, 0, sizeof(*clan));
+}
+
+int
+api_parse_player(const char *body, size_t len, struct api_player *out,
+    char *err, size_t errlen)
+{
+	struct json_object	*root, *fav, *id, *name;
+	uint64_t		 u;
+
+	memset(out, 0, sizeof(*out));
+	if (parse_body(body, len, "player", &root, err, errlen) == -1)
+		return -1;
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		snprintf(err, errlen,
+		    "the player response is not a JSON object");
+		return -1;
+	}
+	if (!json_object_object_get_ex(root, "currentFavouriteCard", &fav) ||
+	    !json_object_is_type(fav, json_type_object) ||
+	    !json_object_object_get_ex(fav, "id", &id) ||
+	    !json_object_is_type(id, json_type_int))
+		goto done;
+	/*
+	 * json-c keeps integers above INT64_MAX as uint64 (clamped on
+	 * overflow) and clamps get_int64 to INT64_MAX, so read the unsigned
+	 * value to tell a real INT64_MAX from a clamped one.
+	 */
+	if (json_object_get_int64(id) <= 0)
+		goto done;
+	u = json_object_get_uint64(id);
+	if (u > INT64_MAX)
+		goto done;
+	if ((name = get_string(fav, "name")) != NULL &&
+	    (out->card_name = sanitize_string(name)) == NULL) {
+		json_object_put(root);
+		snprintf(err, errlen,
+		    "out of memory parsing the player response");
+		return -1;
+	}
+	out->has_favourite = 1;
+	out->card_id = (int64_t)u;
+done:
+	json_object_put(root);
+	return 0;
+}
+
+void
+api_player_free(struct api_player *player)
+{
+	free(player->card_name);
+	memset(player, 0, sizeof(*player));
+}
+
+int
+api_error_reason(const char *body, size_t len, char *reason,
+    size_t reasonlen)
+{
+	struct json_object	*root, *v;
+	const char		*rep;
+	char			*s;
+	size_t			 i, o, clen, rlen;
+	unsigned char		 c;
+
+	if (reasonlen == 0)
+		return -1;
+	if (parse_body(body, len, "error", &root, NULL, 0) == -1)
+		return -1;
+	if (!json_object_is_type(root, json_type_object) ||
+	    (v = get_string(root, "reason")) == NULL ||
+	    (s = sanitize_string(v)) == NULL) {
+		json_object_put(root);
+		return -1;
+	}
+	json_object_put(root);
+	if (*s == '\0') {
+		free(s);
+		return -1;
+	}
+
+	/*
+	 * s is valid UTF-8 now, so its lead bytes give each character's
+	 * length.  Controls (C0, DEL and C1, U+0080..U+009F) become '?' so
+	 * the reason is safe to log, and the copy stops before a character
+	 * that does not fit whole.
+	 */
+	for (i = 0, o = 0; s[i] != '\0'; i += clen) {
+		c = (unsigned char)s[i];
+		clen = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (c < 0x20 || c == 0x7f ||
+		    (c == 0xc2 && (unsigned char)s[i + 1] <= 0x9f)) {
+			rep = "?";
+			rlen = 1;
+		} else {
+			rep = s + i;
+			rlen = clen;
+		}
+		if (rlen > reasonlen - 1 - o)
+			break;
+		memcpy(reason + o, rep, rlen);
+		o += rlen;
+	}
+	reason[o] = '\0';
+	free(s);
+	return 0;
+}
+
+/*
+ * Decode the UTF-8 at s and write the sanitised form to out when it is
+ * not NULL.  Returns the output length.  Invalid input is replaced as the
+ * WHATWG decoder does: one U+FFFD per maximal prefix of a valid sequence,
+ * so a byte that cannot start or continue a sequence is one U+FFFD.
+ */
+static size_t
+utf8_walk(const unsigned char *s, size_t len, char *out)
+{
+	static const char	 fffd[3] = { '\xef', '\xbf', '\xbd' };
+	size_t			 i = 0, o = 0, need, k;
+	unsigned char		 c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80)
+			need = 0;
+		else if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* above U+10FFFF */
+		} else {
+			if (out != NULL)
+				memcpy(out + o, fffd, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		for (k = 1; k <= need; k++) {
+			if (i + k >= len || s[i + k] < lo || s[i + k] > hi)
+				break;
+			lo = 0x80;
+			hi = 0xbf;
+		}
+		if (k <= need) {
+			if (out != NULL)
+				memcpy(out + o, fffd, 3);
+			o += 3;
+			i += k;
+			continue;
+		}
+		if (c != '\0') {
+			if (out != NULL)
+				memcpy(out + o, s + i, need + 1);
+			o += need + 1;
+		}
+		i += need + 1;
+	}
+	return o;
+}
+
+char *
+api_utf8_sanitize(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	char			*out;
+	size_t			 n;
+
+	/* Each input byte gives at most 3 output bytes (U+FFFD). */
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	if (len == 0)
+		u = (const unsigned char *)"";
+	n = utf8_walk(u, len, NULL);
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	utf8_walk(u, len, out);
+	out[n] = '\0';
+	return out;
+}
