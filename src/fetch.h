@@ -1,0 +1,92 @@
+/* fetch.h - HTTP GETs on libcurl's multi-socket API, driven by libev. */
+#ifndef CLANPOPD_FETCH_H
+#define CLANPOPD_FETCH_H
+
+#include <stddef.h>
+
+#include <ev.h>
+
+#define FETCH_BODY_MAX		(4 * 1024 * 1024)	/* bytes */
+#define FETCH_BACKOFF_BASE	0.5	/* seconds */
+#define FETCH_BACKOFF_CAP	30.0	/* seconds */
+#define FETCH_THROTTLED_MAX	50	/* 429s one request may meet */
+
+struct fetch_opts {
+	const char	*base_url;	/* "https://host/v1", no trailing '/' */
+	const char	*token;		/* secret: never logged */
+	const char	*user_agent;
+	double		 timeout;	/* seconds, whole request */
+	double		 connect_timeout;	/* seconds */
+	int		 max_concurrent;
+	double		 rate;		/* requests per second, 0 = unlimited */
+	double		 burst;
+	int		 max_retries;
+};
+
+/* How a request ended, as handed to its done callback. */
+struct fetch_result {
+	int		 ok;		/* a 2xx answer with its whole body */
+	long		 status;	/* HTTP status, 0 when none arrived */
+	const char	*body;		/* the body (also for errors); valid
+					   only during the callback */
+	size_t		 len;
+	char		 reason[64];	/* the API's "reason", or "" */
+	char		 error[384];	/* when !ok, a sentence without URL */
+	unsigned	 attempts;	/* requests sent for this fetch */
+	unsigned	 retries;	/* of them, retries after errors */
+};
+
+/* Daemon-wide counters, for logs and metrics. */
+struct fetch_stats {
+	unsigned long	 requests;	/* requests sent */
+	unsigned long	 status_2xx;
+	unsigned long	 status_4xx;	/* without 429 */
+	unsigned long	 status_429;
+	unsigned long	 status_5xx;
+	unsigned long	 status_other;
+	unsigned long	 transport_errors;	/* no HTTP status */
+	unsigned long	 retries;
+	unsigned long	 pauses;	/* throttle pauses after a 429 */
+};
+
+struct fetcher;
+struct fetch_req;
+
+typedef void	 fetch_done_cb(void *arg, const struct fetch_result *);
+
+/*
+ * A fetcher on loop with the given options (copied).  Every request it
+ * makes passes one throttle built from opts.  Returns NULL with a sentence
+ * in err on failure.  fetcher_free aborts whatever is still running
+ * without calling callbacks.
+ */
+struct fetcher	*fetcher_new(struct ev_loop *loop,
+		    const struct fetch_opts *opts, char *err, size_t errlen);
+void		 fetcher_free(struct fetcher *);
+
+/*
+ * Apply new options (a reload): requests that start from now on use the
+ * new token, URL and timeouts; limits apply to the running throttle.
+ * Returns 0, or -1 on out of memory (the old options stay).
+ */
+int		 fetcher_configure(struct fetcher *,
+		    const struct fetch_opts *opts);
+
+/*
+ * Queue GET base_url + path (path starts with '/', already URL-encoded).
+ * done is called exactly once, later, from the event loop, unless the
+ * request is cancelled first.  Returns NULL on out of memory.
+ */
+struct fetch_req *fetch_get(struct fetcher *, const char *path,
+		    fetch_done_cb *done, void *arg);
+
+/* Abort a request that has not completed; its callback is not called. */
+void		 fetch_cancel(struct fetch_req *);
+
+const struct fetch_stats *fetcher_stats(const struct fetcher *);
+/* The throttle's effective rate now, requests/s (0 = unlimited). */
+double		 fetcher_rate(const struct fetcher *);
+/* Requests queued or in flight. */
+size_t		 fetcher_pending(const struct fetcher *);
+
+#endif

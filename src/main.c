@@ -1,0 +1,370 @@
+/* main.c - start-up, command line, signals, reload, teardown. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "conf.h"
+#include "fetch.h"
+#include "log.h"
+#include "notify.h"
+#include "sched.h"
+#include "snap.h"
+
+#define DEFAULT_CONFIG	SYSCONFDIR "/clanpopd/clanpopd.yaml"
+
+/* Everything the running daemon holds. */
+struct daemon {
+	struct ev_loop	*loop;
+	const char	*path;		/* the configuration file */
+	struct conf	*conf;
+	char		*token;		/* secret */
+	struct fetcher	*fetcher;
+	struct sched	*sched;
+	int		 once;
+	int		 stopping;
+	int		 reloading;
+	ev_signal	 sighup;
+	ev_signal	 sigint;
+	ev_signal	 sigterm;
+	ev_timer	 watchdog;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: clanpopd [-1tvVh] [-c file]\n"
+	    "  -c, --config FILE    configuration file (default %s)\n"
+	    "  -t, --check-config   check the configuration and token, then exit\n"
+	    "  -1, --once           refresh every clan once, write the snapshots, exit\n"
+	    "  -v, --verbose        log debug messages\n"
+	    "  -V, --version        print the version and exit\n"
+	    "  -h, --help           print this help and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+/*
+ * Load the configuration and the token.  Every problem is printed as a
+ * plain line (start-up, -t) or logged as an error (reload).  Returns the
+ * conf and sets *token, or NULL.
+ */
+static struct conf *
+load(const char *path, char **token, int logged)
+{
+	struct conf_env	 env;
+	struct conf_errs errs;
+	struct conf	*conf;
+	char		 err[512];
+	size_t		 i;
+	int		 loose = 0;
+
+	memset(&errs, 0, sizeof(errs));
+	env.credentials_directory = getenv("CREDENTIALS_DIRECTORY");
+	env.state_directory = getenv("STATE_DIRECTORY");
+	env.home = getenv("HOME");
+	conf = conf_load(path, &env, &errs);
+	for (i = 0; i < errs.n; i++) {
+		if (logged)
+			log_errx("%s", errs.msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs.msg[i]);
+	}
+	conf_errs_free(&errs);
+	if (conf == NULL)
+		return NULL;
+	if (conf_read_token(conf->token_file, token, &loose, err,
+	    sizeof(err)) == -1) {
+		if (logged)
+			log_errx("%s", err);
+		else
+			fprintf(stderr, "%s\n", err);
+		conf_free(conf);
+		return NULL;
+	}
+	if (loose)
+		log_warnx("%s: the token file is readable by group or others; "
+		    "run chmod 600 %s", conf->token_file, conf->token_file);
+	return conf;
+}
+
+static void
+fetch_opts_of(const struct conf *conf, const char *token,
+    struct fetch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->base_url = conf->base_url;
+	o->token = token;
+	o->user_agent = conf->user_agent;
+	o->timeout = conf->timeout;
+	o->connect_timeout = conf->connect_timeout;
+	o->max_concurrent = conf->max_concurrent;
+	o->rate = conf->requests_per_second;
+	o->burst = conf->burst;
+	o->max_retries = conf->max_retries;
+}
+
+static void
+free_token(char *token)
+{
+	if (token != NULL) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+}
+
+/* The output directory and its clans/ exist, without stale temp files. */
+static int
+prepare_output(const char *dir, char *err, size_t errlen)
+{
+	char	 clans[4096];
+	int	 n, m;
+
+	snprintf(clans, sizeof(clans), "%s/clans", dir);
+	if (snap_mkdirs(clans, err, errlen) == -1)
+		return -1;
+	if ((n = snap_clean_temps(dir, err, errlen)) == -1 ||
+	    (m = snap_clean_temps(clans, err, errlen)) == -1)
+		return -1;
+	if (n + m > 0)
+		log_info("removed %d temporary files left by an earlier run "
+		    "in %s", n + m, dir);
+	return 0;
+}
+
+static void
+status(struct daemon *d)
+{
+	char buf[256];
+
+	sched_status(d->sched, buf, sizeof(buf));
+	notify_status("%s", buf);
+}
+
+static void
+idle_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void
+stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	if (d->stopping) {
+		log_info("signal %d: already stopping", w->signum);
+		return;
+	}
+	d->stopping = 1;
+	notify_stopping();
+	log_info("signal %d: stopping", w->signum);
+	ev_signal_stop(loop, &d->sighup);
+	sched_stop(d->sched, d->once ? 0 : d->conf->stop_grace);
+}
+
+static void
+reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon		*d = w->data;
+	struct conf		*conf;
+	struct fetch_opts	 fo;
+	char			*token = NULL, err[1024];
+
+	if (d->reloading) {
+		log_warnx("SIGHUP: a reload is already running; ignored");
+		return;
+	}
+	d->reloading = 1;
+	notify_reloading();
+	log_info("SIGHUP: reloading %s", d->path);
+	if ((conf = load(d->path, &token, 1)) == NULL) {
+		log_errx("reload failed: keeping the running configuration; "
+		    "fix the errors above and reload again");
+		sched_count_reload(d->sched, 0);
+		goto done;
+	}
+	if (prepare_output(conf->out_dir, err, sizeof(err)) == -1) {
+		log_errx("reload failed: %s; keeping the running "
+		    "configuration", err);
+		sched_count_reload(d->sched, 0);
+		conf_free(conf);
+		free_token(token);
+		goto done;
+	}
+	fetch_opts_of(conf, token, &fo);
+	if (fetcher_configure(d->fetcher, &fo) == -1 ||
+	    sched_apply(d->sched, conf) == -1) {
+		/* Both leave the old state on failure; fetch may hold new. */
+		fetch_opts_of(d->conf, d->token, &fo);
+		fetcher_configure(d->fetcher, &fo);
+		log_errx("reload failed: out of memory; keeping the running "
+		    "configuration");
+		sched_count_reload(d->sched, 0);
+		conf_free(conf);
+		free_token(token);
+		goto done;
+	}
+	conf_free(d->conf);
+	free_token(d->token);
+	d->conf = conf;
+	d->token = token;
+	sched_count_reload(d->sched, 1);
+	log_info("reloaded %s", d->path);
+done:
+	d->reloading = 0;
+	{
+		char buf[256];
+
+		sched_status(d->sched, buf, sizeof(buf));
+		notify_ready(buf);
+	}
+}
+
+static void
+watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	notify_watchdog();
+	status(d);
+}
+
+static int
+run(struct daemon *d)
+{
+	struct fetch_opts	 fo;
+	char			 err[1024], buf[256];
+	double			 wd;
+
+	if (prepare_output(d->conf->out_dir, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
+		return EX_CANTCREAT;
+	}
+	fetch_opts_of(d->conf, d->token, &fo);
+	if ((d->fetcher = fetcher_new(d->loop, &fo, err, sizeof(err))) ==
+	    NULL)
+		fatalx("%s", err);
+	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->once,
+	    idle_cb, d)) == NULL)
+		fatal("scheduler");
+
+	ev_signal_init(&d->sigint, stop_cb, SIGINT);
+	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
+	ev_signal_init(&d->sighup, reload_cb, SIGHUP);
+	d->sigint.data = d->sigterm.data = d->sighup.data = d;
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sigterm);
+	if (!d->once)
+		ev_signal_start(d->loop, &d->sighup);
+	if (!d->once && (wd = notify_watchdog_interval()) > 0) {
+		ev_timer_init(&d->watchdog, watchdog_cb, wd, wd);
+		d->watchdog.data = d;
+		ev_timer_start(d->loop, &d->watchdog);
+	}
+	if (!d->once) {
+		log_info("clanpopd %s started: %zu clans, output in %s",
+		    PACKAGE_VERSION, d->conf->nclans, d->conf->out_dir);
+		sched_write_reports(d->sched);
+		sched_status(d->sched, buf, sizeof(buf));
+		notify_ready(buf);
+	}
+
+	ev_run(d->loop, 0);
+
+	ev_timer_stop(d->loop, &d->watchdog);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sighup);
+	sched_write_reports(d->sched);
+	if (d->once && sched_failed(d->sched) > 0) {
+		log_errx("%zu of %zu clans have no new snapshot; their "
+		    "previous snapshots are kept", sched_failed(d->sched),
+		    d->conf->nclans);
+		return EX_TEMPFAIL;
+	}
+	if (!d->once)
+		log_info("stopped");
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",		required_argument,	NULL, 'c' },
+		{ "check-config",	no_argument,		NULL, 't' },
+		{ "once",		no_argument,		NULL, '1' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "version",		no_argument,		NULL, 'V' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ NULL,			0,			NULL, 0 }
+	};
+	struct daemon	 d;
+	int		 ch, check = 0, verbose = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.path = DEFAULT_CONFIG;
+	while ((ch = getopt_long(argc, argv, "c:t1vVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case '1':
+			d.once = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("%s\n", PACKAGE_STRING);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "clanpopd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	log_init(verbose);
+
+	if ((d.conf = load(d.path, &d.token, 0)) == NULL)
+		return EX_CONFIG;
+	if (check) {
+		printf("%s: configuration OK (%zu clan%s)\n", d.path,
+		    d.conf->nclans, d.conf->nclans == 1 ? "" : "s");
+		rc = 0;
+	} else {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			fatalx("cannot initialise libcurl");
+		d.loop = EV_DEFAULT;
+		rc = run(&d);
+		sched_free(d.sched);
+		fetcher_free(d.fetcher);
+		curl_global_cleanup();
+		ev_loop_destroy(d.loop);
+	}
+	free_token(d.token);
+	conf_free(d.conf);
+	return rc;
+}

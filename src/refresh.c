@@ -1,0 +1,236 @@
+/* refresh.c - one clan's refresh: clan -> members -> players -> tally. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "api.h"
+#include "fetch.h"
+#include "log.h"
+#include "refresh.h"
+#include "tally.h"
+
+struct refresh_player {
+	struct refresh		*rf;
+	struct fetch_req	*req;	/* NULL once done */
+	char			 tag[TAG_MAX];
+};
+
+struct refresh {
+	struct fetcher		*f;
+	refresh_done_cb		*done;
+	void			*arg;
+	struct fetch_req	*clan_req;
+	struct refresh_player	*players;
+	size_t			 nplayers;
+	size_t			 outstanding;
+	double			 started;	/* monotonic */
+	struct refresh_result	 res;
+};
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+cancel_players(struct refresh *rf)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nplayers; i++) {
+		if (rf->players[i].req != NULL) {
+			fetch_cancel(rf->players[i].req);
+			rf->players[i].req = NULL;
+		}
+	}
+}
+
+static void
+refresh_free(struct refresh *rf)
+{
+	if (rf->clan_req != NULL)
+		fetch_cancel(rf->clan_req);
+	cancel_players(rf);
+	free(rf->players);
+	free(rf->res.name);
+	tally_free(&rf->res.cards);
+	free(rf);
+}
+
+static void
+end(struct refresh *rf)
+{
+	rf->res.duration = mono_now() - rf->started;
+	rf->res.fetched_at = time(NULL);
+	if (rf->res.ok)
+		tally_sort(&rf->res.cards);
+	rf->done(rf->arg, &rf->res);
+	refresh_free(rf);
+}
+
+/* What to tell the operator for a 403, by the API's reason. */
+static const char *
+forbidden_hint(const char *reason)
+{
+	if (strcmp(reason, "accessDenied.invalidIp") == 0)
+		return "the API key does not allow this host's IP address: "
+		    "add the address to the key on the developer portal, or "
+		    "use a proxy base_url with a key made for the proxy";
+	return "the API refused the token: check that the token file holds "
+	    "a valid, unrevoked key";
+}
+
+/* Keep the first player error as the refresh's example of what failed. */
+static void
+note_error(struct refresh *rf, const char *tag, const char *why)
+{
+	if (rf->res.error[0] == '\0')
+		snprintf(rf->res.error, sizeof(rf->res.error), "player %s: %s",
+		    tag, why);
+}
+
+static void
+player_cb(void *arg, const struct fetch_result *fr)
+{
+	struct refresh_player	*p = arg;
+	struct refresh		*rf = p->rf;
+	struct api_player	 ap;
+	char			 err[256];
+
+	p->req = NULL;
+	rf->outstanding--;
+	rf->res.requests += fr->attempts;
+	rf->res.retries += fr->retries;
+	if (!fr->ok) {
+		rf->res.failed++;
+		log_warnx("%s: player %s: %s", rf->res.tag, p->tag, fr->error);
+		if (fr->status == 403) {
+			/* The key is refused: every other player would be too. */
+			rf->res.ok = 0;
+			snprintf(rf->res.error, sizeof(rf->res.error),
+			    "player %s: %s: %s", p->tag, fr->error,
+			    forbidden_hint(fr->reason));
+			end(rf);
+			return;
+		}
+		note_error(rf, p->tag, fr->error);
+	} else if (api_parse_player(fr->body, fr->len, &ap, err,
+	    sizeof(err)) == -1) {
+		rf->res.failed++;
+		log_warnx("%s: player %s: %s", rf->res.tag, p->tag, err);
+		note_error(rf, p->tag, err);
+	} else {
+		rf->res.fetched++;
+		if (!ap.has_favourite)
+			rf->res.without_favourite++;
+		else if (tally_add(&rf->res.cards, ap.card_id,
+		    ap.card_name) == -1)
+			fatal("tally");
+		api_player_free(&ap);
+	}
+	if (rf->outstanding == 0)
+		end(rf);
+}
+
+static void
+clan_cb(void *arg, const struct fetch_result *fr)
+{
+	struct refresh	*rf = arg;
+	struct api_clan	 ac;
+	char		 err[256], path[64 + TAG_URL_MAX];
+	size_t		 i;
+
+	rf->clan_req = NULL;
+	rf->res.requests += fr->attempts;
+	rf->res.retries += fr->retries;
+	rf->res.status = fr->status;
+	if (!fr->ok) {
+		if (fr->status == 403)
+			snprintf(rf->res.error, sizeof(rf->res.error),
+			    "%s: %s", fr->error, forbidden_hint(fr->reason));
+		else if (fr->status == 404)
+			snprintf(rf->res.error, sizeof(rf->res.error),
+			    "%s: there is no clan with this tag; check the "
+			    "tag in the configuration", fr->error);
+		else
+			snprintf(rf->res.error, sizeof(rf->res.error), "%s",
+			    fr->error);
+		end(rf);
+		return;
+	}
+	if (api_parse_clan(fr->body, fr->len, &ac, err, sizeof(err)) == -1) {
+		snprintf(rf->res.error, sizeof(rf->res.error), "%s", err);
+		end(rf);
+		return;
+	}
+	rf->res.ok = 1;
+	rf->res.name = ac.name;
+	ac.name = NULL;
+	rf->res.members = ac.ntags + ac.ninvalid;
+	rf->res.failed = ac.ninvalid;
+	if (ac.ninvalid > 0)
+		log_warnx("%s: %zu members without a usable tag count as "
+		    "failed", rf->res.tag, ac.ninvalid);
+	if (ac.nduplicate > 0)
+		log_warnx("%s: %zu duplicate members ignored", rf->res.tag,
+		    ac.nduplicate);
+	if (ac.ntags > 0 &&
+	    (rf->players = calloc(ac.ntags, sizeof(*rf->players))) == NULL)
+		fatal("players");
+	rf->nplayers = ac.ntags;
+	for (i = 0; i < ac.ntags; i++) {
+		struct refresh_player *p = &rf->players[i];
+		char enc[TAG_URL_MAX];
+
+		p->rf = rf;
+		memcpy(p->tag, ac.tags[i], TAG_MAX);
+		if (tag_url_encode(p->tag, enc, sizeof(enc)) == -1)
+			fatalx("member tag %s not normalised", p->tag);
+		snprintf(path, sizeof(path), "/players/%s", enc);
+		if ((p->req = fetch_get(rf->f, path, player_cb, p)) == NULL)
+			fatal("player request");
+		rf->outstanding++;
+	}
+	api_clan_free(&ac);
+	if (rf->outstanding == 0)
+		end(rf);
+}
+
+struct refresh *
+refresh_start(struct fetcher *f, const char *tag, refresh_done_cb *done,
+    void *arg)
+{
+	struct refresh	*rf;
+	char		 enc[TAG_URL_MAX], path[64 + TAG_URL_MAX];
+
+	if (tag_url_encode(tag, enc, sizeof(enc)) == -1)
+		return NULL;
+	if ((rf = calloc(1, sizeof(*rf))) == NULL)
+		return NULL;
+	rf->f = f;
+	rf->done = done;
+	rf->arg = arg;
+	rf->started = mono_now();
+	snprintf(rf->res.tag, sizeof(rf->res.tag), "%s", tag);
+	tally_init(&rf->res.cards);
+	snprintf(path, sizeof(path), "/clans/%s", enc);
+	if ((rf->clan_req = fetch_get(f, path, clan_cb, rf)) == NULL) {
+		free(rf);
+		return NULL;
+	}
+	return rf;
+}
+
+void
+refresh_cancel(struct refresh *rf)
+{
+	refresh_free(rf);
+}

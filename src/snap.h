@@ -1,0 +1,112 @@
+/* snap.h - the files clanpopd writes, each written atomically. */
+#ifndef CLANPOPD_SNAP_H
+#define CLANPOPD_SNAP_H
+
+#include <stddef.h>
+
+struct refresh_result;
+
+/*
+ * Create dir and its missing parents (mode 0755).  Returns 0, or -1 with a
+ * sentence naming the directory in err.
+ */
+int	snap_mkdirs(const char *dir, char *err, size_t errlen);
+
+/*
+ * Replace dir/name with len bytes of data atomically: write a temporary
+ * file in dir, fsync it, rename it over the target, fsync dir.  Readers
+ * see the old file or the new one, never a mix.  On failure the temporary
+ * file is removed, the old file is untouched, and err names both paths.
+ * Returns 0 or -1.
+ */
+int	snap_write_file(const char *dir, const char *name, const char *data,
+	    size_t len, char *err, size_t errlen);
+
+/*
+ * Write <out_dir>/clans/<TAG without '#'>.json for a successful refresh.
+ * Returns 0, or -1 with a sentence in err.
+ */
+int	snap_write_clan(const char *out_dir, const struct refresh_result *res,
+	    char *err, size_t errlen);
+
+/*
+ * The snapshot of res as a JSON text (caller frees), or NULL on out of
+ * memory.
+ */
+char	*snap_clan_json(const struct refresh_result *res);
+
+/*
+ * Remove temporary files left in dir by a crash (names starting with
+ * SNAP_TMP_PREFIX).  Returns how many were removed, or -1 with err.
+ */
+int	snap_clean_temps(const char *dir, char *err, size_t errlen);
+
+#define SNAP_TMP_PREFIX	".clanpopd-tmp-"
+
+#include <time.h>
+
+#include "tally.h"
+
+struct fetch_stats;
+
+/* What index.json and metrics.prom say of one clan. */
+struct snap_clan_info {
+	const char	*tag;
+	const char	*label;		/* the configuration's name, or NULL */
+	const char	*name;		/* the clan's name from the API, or NULL */
+	time_t		 last_success;	/* 0 = never */
+	time_t		 last_attempt;	/* 0 = never */
+	const char	*last_error;	/* NULL when the last refresh was clean */
+	unsigned	 consecutive_failures;
+	int		 has_result;	/* the fields below are known */
+	int		 complete;
+	double		 duration;	/* seconds */
+	size_t		 members;
+	size_t		 fetched;
+	size_t		 failed;
+	size_t		 without_favourite;
+	const struct tally *cards;	/* NULL when not known */
+	unsigned long	 skipped;
+};
+
+/* What they say of the daemon. */
+struct snap_daemon_info {
+	const char		*version;
+	time_t			 started;
+	const struct fetch_stats *fetch;
+	double			 rate;	/* effective requests/s, 0 = unlimited */
+	unsigned long		 skipped;
+	unsigned long		 reloads_ok;
+	unsigned long		 reloads_failed;
+};
+
+/* index.json's text (caller frees), or NULL on out of memory. */
+char	*snap_index_json(const struct snap_daemon_info *,
+	    const struct snap_clan_info *, size_t n);
+/* metrics.prom's text (caller frees), or NULL on out of memory. */
+char	*snap_metrics_text(const struct snap_daemon_info *,
+	    const struct snap_clan_info *, size_t n);
+
+/*
+ * Write out_dir/index.json and out_dir/metrics.prom.  Returns 0, or -1
+ * with a sentence in err (both are attempted).
+ */
+int	snap_write_reports(const char *out_dir, const struct snap_daemon_info *,
+	    const struct snap_clan_info *, size_t n, char *err, size_t errlen);
+
+/*
+ * Keep a copy of res's snapshot as out_dir/history/<TAG>/<UTC time>.json
+ * and remove the oldest copies beyond keep.  Returns 0, or -1 with err.
+ */
+int	snap_write_history(const char *out_dir, const struct refresh_result *res,
+	    int keep, char *err, size_t errlen);
+
+/*
+ * Read what the snapshot of tag already on disk says, for a restart:
+ * its fetched_at into *fetched_at and its complete flag into *complete.
+ * Returns 0, or -1 when there is no readable snapshot.
+ */
+int	snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
+	    int *complete);
+
+#endif

@@ -1,0 +1,196 @@
+"""functional.py - shared plumbing for the functional tests: TAP output,
+the stand-in API (tests/standin.py) started for real on loopback, config
+files, and running the real clanpopd binary."""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TOP_SRCDIR = os.environ.get("TOP_SRCDIR",
+                            os.path.dirname(os.path.dirname(
+                                os.path.abspath(__file__))))
+CLANPOPD = os.environ.get("CLANPOPD", os.path.join(TOP_SRCDIR, "clanpopd"))
+STANDIN = os.path.join(TOP_SRCDIR, "tests", "standin.py")
+
+sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests"))
+
+
+class Tap:
+    """Test Anything Protocol output with exact-value assertions."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, got=None, want=None):
+        self.n += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.n, name))
+        if not cond:
+            self.failed += 1
+            if got is not None or want is not None:
+                for line in ("got:  %r" % (got,)).splitlines():
+                    print("#   " + line)
+                for line in ("want: %r" % (want,)).splitlines():
+                    print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, name):
+        return self.ok(got == want, name, got, want)
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print("# " + line)
+        sys.stdout.flush()
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+class Standin:
+    """The stand-in API, started as a real process on a loopback port."""
+
+    def __init__(self, workdir, scenario, token=None):
+        self.workdir = workdir
+        self.token = token or ("tok-" + secrets.token_hex(16))
+        self.token_file = os.path.join(workdir, "token")
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
+        os.chmod(self.token_file, 0o600)
+        self.scenario_file = os.path.join(workdir, "scenario.json")
+        with open(self.scenario_file, "w") as f:
+            json.dump(scenario, f)
+        self.scenario = scenario
+        port_file = os.path.join(workdir, "standin.port")
+        server_token = os.path.join(workdir, "standin.token")
+        shutil.copy(self.token_file, server_token)
+        self.server_token_file = server_token
+        self.proc = subprocess.Popen(
+            [sys.executable, STANDIN, "--scenario", self.scenario_file,
+             "--token-file", server_token, "--port", "0",
+             "--port-file", port_file],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("stand-in API did not start: %s" %
+                                   self.proc.stderr.read().decode())
+            time.sleep(0.02)
+        with open(port_file) as f:
+            self.port = int(f.read().strip())
+        self.base_url = "http://127.0.0.1:%d/v1" % self.port
+
+    def _call(self, method, path, body=None):
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d/_/%s" % (self.port, path), method=method,
+            data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def stats(self):
+        return self._call("GET", "stats")
+
+    def reset(self):
+        return self._call("POST", "reset", {})
+
+    def set_scenario(self, scenario):
+        self.scenario = scenario
+        return self._call("POST", "scenario", scenario)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def yaml_str(s):
+    return json.dumps(s)
+
+
+def write_config(path, base_url, token_file, out_dir, clans, **kw):
+    """Write a clanpopd.yaml; kw are "section.key" overrides."""
+    sections = {
+        "api": {"base_url": yaml_str(base_url),
+                "token_file": yaml_str(token_file),
+                "timeout": "5s", "connect_timeout": "2s"},
+        "limits": {"max_concurrent": "8", "requests_per_second": "0",
+                   "max_retries": "3"},
+        "schedule": {"interval": "15m"},
+        "output": {"directory": yaml_str(out_dir)},
+    }
+    for k, v in kw.items():
+        sec, key = k.split("__", 1)
+        sections.setdefault(sec, {})[key] = str(v)
+    lines = []
+    for sec, kv in sections.items():
+        lines.append("%s:" % sec)
+        for k, v in kv.items():
+            lines.append("  %s: %s" % (k, v))
+    lines.append("clans:")
+    for c in clans:
+        lines.append("  - %s" % (yaml_str(c) if isinstance(c, str) else
+                                 json.dumps(c)))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+class Run:
+    def __init__(self, rc, stdout, stderr, elapsed):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.elapsed = elapsed
+
+
+def clanpopd(args, timeout=120, env=None):
+    """Run the real binary; returns a Run."""
+    e = dict(os.environ)
+    for k in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "NOTIFY_SOCKET",
+              "JOURNAL_STREAM", "WATCHDOG_USEC"):
+        e.pop(k, None)
+    if env:
+        e.update(env)
+    t0 = time.monotonic()
+    p = subprocess.run([CLANPOPD] + args, capture_output=True, text=True,
+                       timeout=timeout, env=e)
+    return Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+
+
+def workdir(name):
+    base = os.environ.get("TMPDIR", "/tmp")
+    return tempfile.mkdtemp(prefix="clanpopd-%s-" % name, dir=base)
+
+
+def snapshot(out_dir, tag):
+    with open(os.path.join(out_dir, "clans", tag.lstrip("#") + ".json"),
+              "rb") as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def counts(snap):
+    """The parts of a snapshot a test compares with standin.expected()."""
+    return {"members": snap["members"],
+            "fetched": snap["players"]["fetched"],
+            "failed": snap["players"]["failed"],
+            "without_favourite": snap["players"]["without_favourite"],
+            "favourite_cards": snap["favourite_cards"]}
+
+
+def temp_files(out_dir):
+    found = []
+    for root, _dirs, files in os.walk(out_dir):
+        found += [os.path.join(root, f) for f in files
+                  if f.startswith(".clanpopd-tmp-")]
+    return found

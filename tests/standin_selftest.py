@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""Self-check of tests/standin.py (TAP output; exit 0 when all pass).
+
+    python3 tests/standin_selftest.py [--bench SECONDS]
+
+Starts the stand-in on a port file, talks to it with curl (and a small
+Python client for the expected() cross-check), stops it with SIGTERM.
+--bench also measures throughput of 25 KB player bodies with a separate
+client process (not run by default).
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
+import standin  # noqa: E402
+
+TOKEN = "s3cr3t-T0KEN-do-not-print"
+n_test = 0
+n_fail = 0
+
+
+def ok(cond, name, diag=None):
+    global n_test, n_fail
+    n_test += 1
+    print(f"{'ok' if cond else 'not ok'} {n_test} - {name}")
+    if not cond:
+        n_fail += 1
+        if diag is not None:
+            for line in str(diag).splitlines():
+                print(f"#   {line}")
+    return cond
+
+
+SCENARIO = {
+    "clans": {
+        "9V2Y": {"name": "Alpha", "members": 50},
+        "2PYLQ": {"name": "Beta \"q\" \\ 😀 עברית", "members": 12,
+                  "faults": {"0": "404", "1": "400", "2": "403", "3": "no_favourite",
+                             "4": "null_favourite", "5": "bad_favourite", "6": "500_json",
+                             "7": "fail_once", "8": "fail:2", "9": "fail:5",
+                             "10": "truncated", "11": ["slow:50", "invalid_json"]}},
+        "8QRUL": {"fault": "500_json"},
+        "2QQ": {"fault": "fail_once", "members": 3},
+        "PQL9": {"members_list": ["#2Y0", "#2y0", "nottag", None, "#8Q0"]},
+    },
+    "players": {"#2Y0": {"card": {"id": 26000017, "name": "Wizard"}},
+                "#8Q0": {"fault": "truncated"},
+                "#GGG": {"fault": "fail_once"}},
+}
+
+
+class Curl:
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+
+    def run(self, path, token=TOKEN, method="GET", data=None, extra=()):
+        """-> (curl exit code, status, headers dict (lower-case), body bytes)."""
+        with tempfile.NamedTemporaryFile() as hf, tempfile.NamedTemporaryFile() as bf:
+            cmd = ["curl", "-sS", "-o", bf.name, "-D", hf.name, "-X", method, *extra]
+            if token is not None:
+                # header from a file-like arg so the token is not on the command line
+                cmd += ["-H", "@-"]
+            if data is not None:
+                cmd += ["--data-binary", data if isinstance(data, str) else data.decode()]
+            cmd.append(self.base + path)
+            p = subprocess.run(cmd, input=(f"Authorization: Bearer {token}\n" if token is not None else ""),
+                               text=True, capture_output=True)
+            hdr = open(hf.name, "rb").read().decode("latin-1")
+            body = open(bf.name, "rb").read()
+        status = None
+        headers = {}
+        for line in hdr.split("\r\n"):
+            if line.startswith("HTTP/"):
+                status = int(line.split()[1])
+                headers = {}
+            elif ":" in line:
+                k, v = line.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        return p.returncode, status, headers, body
+
+    def json(self, path, **kw):
+        rc, st, h, b = self.run(path, **kw)
+        return st, json.loads(b)
+
+
+def start(tmp, scenario, extra=()):
+    scen = os.path.join(tmp, "scenario.json")
+    with open(scen, "w", encoding="utf-8") as fh:
+        json.dump(scenario, fh, ensure_ascii=False)
+    tok = os.path.join(tmp, "token")
+    with open(tok, "w") as fh:
+        fh.write(TOKEN + "\n")
+    pf = os.path.join(tmp, "port")
+    log = os.path.join(tmp, "log")
+    errf = open(os.path.join(tmp, "stderr"), "w")
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "standin.py"), "--scenario", scen,
+                             "--token-file", tok, "--port", "0", "--port-file", pf, "--log", log, *extra],
+                            stdout=errf, stderr=errf)
+    for _ in range(100):
+        if os.path.exists(pf):
+            break
+        time.sleep(0.05)
+    port = int(open(pf).read())
+    return proc, port, pf, log
+
+
+class MiniClient:
+    """What a correct client does: retries 5xx (and 429) up to R times."""
+
+    def __init__(self, port, retries):
+        self.port, self.retries = port, retries
+
+    def get(self, path):
+        for attempt in range(self.retries + 1):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            try:
+                c.request("GET", path, headers={"Authorization": f"Bearer {TOKEN}"})
+                r = c.getresponse()
+                body = r.read()
+                status = r.status
+            except (http.client.HTTPException, OSError):
+                return None  # truncated etc.: not retried
+            finally:
+                c.close()
+            if status == 200:
+                try:
+                    return json.loads(body)
+                except ValueError:
+                    return None
+            if status < 500 and status != 429:
+                return None
+        return None
+
+    def snapshot(self, clan):
+        import urllib.parse
+        q = urllib.parse.quote(standin.normalise_tag(clan))
+        c = self.get(f"/v1/clans/{q}")
+        if c is None:
+            return None
+        seen = set()
+        res = {"members": 0, "fetched": 0, "failed": 0, "without_favourite": 0}
+        counts = {}
+        for m in c["memberList"]:
+            t = standin.normalise_tag(m.get("tag"))
+            if t is None:
+                res["members"] += 1
+                res["failed"] += 1
+                continue
+            if t in seen:
+                continue
+            seen.add(t)
+            res["members"] += 1
+            p = self.get("/v1/players/" + urllib.parse.quote(t))
+            if p is None:
+                res["failed"] += 1
+                continue
+            res["fetched"] += 1
+            f = p.get("currentFavouriteCard")
+            if not isinstance(f, dict) or not isinstance(f.get("id"), int):
+                res["without_favourite"] += 1
+                continue
+            e = counts.setdefault(f["id"], {"name": f["name"], "id": f["id"], "count": 0})
+            e["count"] += 1
+        res["favourite_cards"] = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))
+        return res
+
+
+def bench(port, seconds):
+    """Separate client process: 8 keep-alive connections hammering players."""
+    code = r'''
+import http.client, sys, threading, time, json
+port, secs, token, tags = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+n = [0]; nbytes = [0]; lock = threading.Lock(); stop = time.monotonic() + secs
+def w(k):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    i = k; mine = 0; b = 0
+    while time.monotonic() < stop:
+        t = tags[i % len(tags)]; i += 1
+        c.request("GET", "/v1/players/%23" + t[1:], headers={"Authorization": "Bearer " + token})
+        r = c.getresponse(); d = r.read(); assert r.status == 200, r.status
+        mine += 1; b += len(d)
+    with lock: n[0] += mine; nbytes[0] += b
+ts = [threading.Thread(target=w, args=(k,)) for k in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(json.dumps({"requests": n[0], "rps": n[0] / secs, "avg_bytes": nbytes[0] / max(1, n[0])}))
+'''
+    tags = [t for t in standin.Scenario(SCENARIO).clans["#9V2Y"].tags]
+    out = subprocess.run([sys.executable, "-c", code, str(port), str(seconds), TOKEN, json.dumps(tags)],
+                         capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else out.stderr
+
+
+def main():
+    bench_secs = float(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
+    tmp = tempfile.mkdtemp(prefix="standin-selftest.")
+    proc, port, pf, logpath = start(tmp, SCENARIO)
+    cu = Curl(port)
+    sc = standin.Scenario(SCENARIO)
+    print(f"# standin pid {proc.pid} on port {port}")
+
+    # --- clan
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y")
+    clan = json.loads(b)
+    ok(rc == 0 and st == 200, "clan 200")
+    ok(13000 <= len(b) <= 15500, f"clan body 13-15 KB ({len(b)} bytes)")
+    ok(len(clan["memberList"]) == 50 and clan["members"] == 50 and clan["tag"] == "#9V2Y", "clan has 50 members")
+    ok(h.get("content-type") == "application/json; charset=utf-8" and h.get("cache-control") == "max-age=60"
+       and int(h.get("content-length", -1)) == len(b), "clan headers", h)
+    keys = {"tag", "name", "role", "lastSeen", "expLevel", "trophies", "arena", "clanRank",
+            "previousClanRank", "donations", "donationsReceived", "clanChestPoints"}
+    ok(set(clan["memberList"][0]) == keys, "member keys")
+    st2, c2 = cu.json("/v1/clans/%20%239v2y%20")
+    ok(st2 == 200 and c2["tag"] == "#9V2Y", "tag normalised (trim, lower case)")
+    st2, c2 = cu.json("/v1/clans/%232PYLQ")
+    ok(c2["name"] == "Beta \"q\" \\ 😀 עברית", "unicode clan name round-trips")
+
+    # --- token
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y", token=None)
+    ok(st == 403 and json.loads(b) == {"reason": "accessDenied", "message": "Invalid authorization"},
+       "no token -> 403 accessDenied", b)
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y", token="wrong")
+    ok(st == 403, "wrong token -> 403")
+
+    # --- player
+    ptag = clan["memberList"][0]["tag"]
+    rc, st, h, b = cu.run("/v1/players/" + ptag.replace("#", "%23"))
+    p = json.loads(b)
+    ok(st == 200 and 20000 <= len(b) <= 30000, f"player 200, ~25 KB ({len(b)} bytes)")
+    fav = sc.favourite_of(ptag)
+    ok(p["currentFavouriteCard"]["id"] == fav[0] and p["name"] == clan["memberList"][0]["name"]
+       and p["clan"]["tag"] == "#9V2Y", "player favourite/name/clan consistent")
+    ok(all({"name", "id", "level", "maxLevel", "rarity", "count", "iconUrls"} <= set(c) for c in p["cards"]),
+       f"cards[] complete ({len(p['cards'])} cards)")
+    sizes = [len(cu.run("/v1/players/" + m["tag"].replace("#", "%23"))[3]) for m in clan["memberList"][:10]]
+    ok(all(20000 <= s <= 30000 for s in sizes), f"10 player sizes in 20-30 KB: {min(sizes)}..{max(sizes)}")
+
+    # --- tag errors
+    st, j = cu.json("/v1/players/%23nottag")
+    ok(st == 400 and j["reason"] == "badRequest", "malformed tag -> 400 badRequest", j)
+    st, j = cu.json("/v1/players/%25239V2Y")
+    ok(st == 400, "double-encoded %2523 -> 400")
+    st, j = cu.json("/v1/players/%23YYYYYYYY")
+    ok(st == 404 and j == {"reason": "notFound"}, "unknown player -> 404 notFound", j)
+    st, j = cu.json("/v1/clans/%23PPPP")
+    ok(st == 404, "unknown clan -> 404")
+    st, j = cu.json("/v2/clans/%239V2Y")
+    ok(st == 404, "wrong prefix -> 404")
+
+    # --- faults (2PYLQ member indexes)
+    mt = sc.clans["#2PYLQ"].tags
+    enc = lambda t: t.replace("#", "%23")
+    got = [cu.run("/v1/players/" + enc(mt[i]))[1] for i in (0, 1, 2, 6)]
+    ok(got == [404, 400, 403, 500], f"404/400/403/500_json statuses {got}")
+    rc, st, h, b = cu.run("/v1/players/" + enc(mt[3]))
+    ok(st == 200 and "currentFavouriteCard" not in json.loads(b), "no_favourite: key absent")
+    rc, st, h, b = cu.run("/v1/players/" + enc(mt[4]))
+    ok(json.loads(b)["currentFavouriteCard"] is None, "null_favourite")
+    rc, st, h, b = cu.run("/v1/players/" + enc(mt[5]))
+    ok(json.loads(b)["currentFavouriteCard"] == "x", "bad_favourite")
+    a = cu.run("/v1/players/" + enc(mt[7]))
+    a2 = cu.run("/v1/players/" + enc(mt[7]))
+    ok(a[1] == 500 and json.loads(a[3]) == {"reason": "unknownException"} and a2[1] == 200,
+       f"fail_once: {a[1]} then {a2[1]}")
+    seq = [cu.run("/v1/players/" + enc(mt[8]))[:3] for _ in range(3)]
+    ok([s[1] for s in seq] == [503, 503, 200] and seq[0][2]["content-type"].startswith("text/html"),
+       f"fail:2 -> 503 html, 503 html, 200: {[s[1] for s in seq]}")
+    rc, st, h, b = cu.run("/v1/players/" + enc(mt[10]))
+    ok(rc == 18 and st == 200 and len(b) < int(h["content-length"]),
+       f"truncated: curl exit {rc}, got {len(b)} of {h.get('content-length')} bytes")
+    t0 = time.monotonic()
+    rc, st, h, b = cu.run("/v1/players/" + enc(mt[11]))
+    dt = time.monotonic() - t0
+    bad = False
+    try:
+        json.loads(b)
+    except ValueError:
+        bad = True
+    ok(st == 200 and bad and dt >= 0.05, f"invalid_json + slow:50 ({dt * 1000:.0f} ms)")
+    st, j = cu.json("/v1/clans/%238QRUL")
+    ok(st == 500 and j["reason"] == "unknownException", "clan fault 500_json")
+
+    # --- expected() vs what a retrying client really gets
+    exp = standin.expected(SCENARIO, "2PYLQ", 3)
+    print("# expected(2PYLQ, R=3) =", json.dumps(exp, ensure_ascii=False))
+    ok(exp is not None and (exp["members"], exp["fetched"], exp["failed"], exp["without_favourite"])
+       == (12, 5, 7, 3), "expected(2PYLQ, 3): 12 members, 5 fetched, 7 failed, 3 without favourite", exp)
+    e1 = standin.expected(SCENARIO, "2PYLQ", 1)
+    ok((e1["fetched"], e1["failed"]) == (4, 8), "expected(2PYLQ, 1): fail:2 now fails", e1)
+    ok(standin.expected(SCENARIO, "8QRUL", 3) is None, "expected(8QRUL) is None (clan 500_json)")
+    ok(standin.expected(SCENARIO, "2QQ", 0) is None and standin.expected(SCENARIO, "2QQ", 1) is not None,
+       "expected(2QQ fail_once): None with R=0, snapshot with R=1")
+    ep = standin.expected(SCENARIO, "#pql9", 3)
+    ok(ep["members"] == 4 and ep["fetched"] == 1 and ep["failed"] == 3
+       and ep["favourite_cards"] == [{"name": "Wizard", "id": 26000017, "count": 1}],
+       "expected(PQL9): dupes once, invalid/null entries failed", ep)
+    cu.run("/_/reset", token=None, method="POST")
+    for clan_tag, r in (("2PYLQ", 3), ("2PYLQ", 1), ("9V2Y", 3), ("PQL9", 2), ("2QQ", 1), ("8QRUL", 3)):
+        cu.run("/_/reset", token=None, method="POST")
+        real = MiniClient(port, r).snapshot(clan_tag)
+        ok(real == standin.expected(SCENARIO, clan_tag, r), f"mini client == expected({clan_tag}, R={r})",
+           f"real {real}\nexp  {standin.expected(SCENARIO, clan_tag, r)}")
+    st, j = cu.json("/_/expected?clan=%232PYLQ&retries=3", token=None)
+    ok(j == exp, "/_/expected endpoint")
+
+    # --- live scenario + rate limit
+    rl = dict(SCENARIO, rate_limit={"per_second": 3, "retry_after": 1})
+    rc, st, h, b = cu.run("/_/scenario", token=None, method="POST", data=json.dumps(rl))
+    ok(st == 200, "POST /_/scenario")
+    rc, st, h, b = cu.run("/_/scenario", token=None, method="POST", data='{"latency_ms": "x"}')
+    ok(st == 400, "invalid scenario -> 400", b)
+    time.sleep(1.1)
+    res = [cu.run("/v1/clans/%239V2Y") for _ in range(6)]
+    codes = [r[1] for r in res]
+    t429 = [r for r in res if r[1] == 429]
+    ok(codes[:3] == [200, 200, 200] and t429 and t429[0][2].get("retry-after") == "1"
+       and json.loads(t429[0][3])["reason"] == "requestThrottled",
+       f"rate limit 3/s: {codes}, Retry-After {t429[0][2].get('retry-after') if t429 else None}")
+    rl["rate_limit"] = {"per_second": 0, "retry_after": "date"}
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(rl))
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y")
+    ok(st == 429 and h.get("retry-after", "").endswith("GMT"), f"Retry-After HTTP-date: {h.get('retry-after')}")
+    rl["rate_limit"] = {"per_second": 0, "retry_after": None}
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(rl))
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y")
+    ok(st == 429 and "retry-after" not in h, "429 without Retry-After")
+    for mode, reason in (("accessDenied", "accessDenied"), ("invalidIp", "accessDenied.invalidIp")):
+        cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(SCENARIO, forbidden=mode)))
+        st, j = cu.json("/v1/clans/%239V2Y")
+        ok(st == 403 and j["reason"] == reason, f"forbidden={mode} -> 403 {j}")
+
+    # --- stats: peak_in_flight and busiest_second
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(SCENARIO, latency_ms=200)))
+    cu.run("/_/reset", token=None, method="POST")
+    procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-H", "@-",
+                               f"{cu.base}/v1/clans/%239V2Y"], stdin=subprocess.PIPE, text=True)
+             for _ in range(10)]
+    for pr in procs:
+        pr.stdin.write(f"Authorization: Bearer {TOKEN}\n")
+        pr.stdin.close()
+    for pr in procs:
+        pr.wait()
+    st, s = cu.json("/_/stats", token=None)
+    print("# stats after 10 parallel:", json.dumps(s))
+    ok(s["peak_in_flight"] == 10 and s["in_flight"] == 0 and s["requests"] == 10
+       and s["by_status"] == {"200": 10} and s["by_kind"]["clan"] == 10
+       and s["requests_per_tag"] == {"#9V2Y": 10} and s["busiest_second"] == 10,
+       "10 parallel at 200 ms: peak_in_flight 10, busiest_second 10", s)
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(SCENARIO))
+    cu.run("/_/reset", token=None, method="POST")
+    # 3 requests 0.6 s apart: any 1.0 s window holds at most 2
+    for i in range(3):
+        cu.run("/v1/clans/%239V2Y")
+        if i < 2:
+            time.sleep(0.6)
+    st, s = cu.json("/_/stats", token=None)
+    ok(s["busiest_second"] == 2 and s["requests"] == 3, f"busiest_second over 0.6 s spacing == 2 ({s['busiest_second']})")
+    time.sleep(1.1)
+    for i in range(7):
+        cu.run("/v1/clans/%239V2Y")
+    st, s = cu.json("/_/stats", token=None)
+    ok(s["busiest_second"] == 7 and s["requests"] == 10, f"burst of 7 -> busiest_second 7 ({s['busiest_second']})")
+    ok(set(s) >= {"requests", "by_status", "by_kind", "peak_in_flight", "busiest_second", "in_flight",
+                  "requests_per_tag"}, "stats fields present")
+
+    # --- keep-alive: many requests on one connection
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    good = 0
+    for i in range(20):
+        c.request("GET", "/v1/players/" + enc(clan["memberList"][i]["tag"]),
+                  headers={"Authorization": f"Bearer {TOKEN}"})
+        r = c.getresponse()
+        good += r.status == 200 and len(r.read()) > 20000
+    c.close()
+    ok(good == 20, "20 requests on one keep-alive connection")
+
+    if bench_secs:
+        cu.run("/_/reset", token=None, method="POST")
+        res = bench(port, bench_secs)
+        print("# bench:", res)
+        st, s = cu.json("/_/stats", token=None)
+        print(f"# bench stats: busiest_second {s['busiest_second']} peak_in_flight {s['peak_in_flight']}")
+
+    # --- the token is nowhere; SIGTERM exits cleanly and removes the port file
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=5)
+    ok(rc == 0 and not os.path.exists(pf), f"SIGTERM -> exit {rc}, port file removed")
+    logtxt = open(logpath, encoding="utf-8").read()
+    errtxt = open(os.path.join(tmp, "stderr"), encoding="utf-8").read()
+    ok(logtxt.count("\n") > 50 and " /v1/clans/%239V2Y 200 " in logtxt, "log has one line per request")
+    ok(TOKEN not in logtxt and TOKEN not in errtxt and errtxt == "", "token never in log/stderr; stderr empty",
+       errtxt[:500])
+    print(f"1..{n_test}")
+    if n_fail:
+        print(f"# {n_fail} of {n_test} failed; files in {tmp}")
+    else:
+        import shutil
+        shutil.rmtree(tmp)
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
