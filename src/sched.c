@@ -33,6 +33,7 @@ struct sclan {
 	int		 ready;		/* waiting in the ready queue */
 	struct sclan	*rnext;
 	int		 succeeded;	/* a snapshot was written this run */
+	int		 kept;		/* sched_apply: in the new config */
 
 	/* What the reports say. */
 	char		*name;
@@ -207,6 +208,10 @@ clan_done_cb(void *arg, struct refresh_result *res)
 		snprintf(res->error, sizeof(res->error), "%s", err);
 	}
 	if (ok) {
+		/* Before the tally and name move out of res below. */
+		if (s->conf->history > 0 && snap_write_history(s->conf->out_dir,
+		    res, s->conf->history, err, sizeof(err)) == -1)
+			log_warnx("%s: history: %s", res->tag, err);
 		c->failures = 0;
 		c->succeeded = 1;
 		c->last_success = res->fetched_at;
@@ -235,9 +240,6 @@ clan_done_cb(void *arg, struct refresh_result *res)
 		    res->tag, res->members, res->fetched, res->failed,
 		    res->without_favourite, res->requests, res->retries,
 		    res->duration);
-		if (s->conf->history > 0 && snap_write_history(s->conf->out_dir,
-		    res, s->conf->history, err, sizeof(err)) == -1)
-			log_warnx("%s: history: %s", res->tag, err);
 	} else {
 		c->failures++;
 		set_error(c, res->error);
@@ -416,7 +418,7 @@ int
 sched_apply(struct sched *s, const struct conf *conf)
 {
 	struct sclan	**old, **nc, key, *kp, **found;
-	size_t		 i, added = 0, removed = 0, changed = 0, nnew = 0;
+	size_t		 i, added = 0, removed = 0, changed = 0, nadd = 0;
 
 	if ((old = reallocarray(NULL, s->n ? s->n : 1, sizeof(*old))) == NULL)
 		return -1;
@@ -429,17 +431,19 @@ sched_apply(struct sched *s, const struct conf *conf)
 	s->conf = conf;
 
 	/* Kept clans first, in the new order; new ones are made after. */
+	for (i = 0; i < s->n; i++)
+		old[i]->kept = 0;
 	for (i = 0; i < conf->nclans; i++) {
 		memcpy(key.tag, conf->clans[i].tag, TAG_MAX);
 		kp = &key;
 		found = bsearch(&kp, old, s->n, sizeof(*old), tag_cmp);
-		if (found == NULL)
-			continue;
-		nc[i] = *found;
-		*found = NULL;	/* kept: not to be removed */
+		if (found != NULL) {
+			nc[i] = *found;
+			nc[i]->kept = 1;
+		}
 	}
 	for (i = 0; i < s->n; i++) {
-		if (old[i] != NULL) {
+		if (!old[i]->kept) {
 			log_info("%s: removed from the configuration; its "
 			    "snapshot stays on disk", old[i]->tag);
 			sclan_free(old[i]);
@@ -465,34 +469,35 @@ sched_apply(struct sched *s, const struct conf *conf)
 		if (cc->interval != c->interval) {
 			c->interval = cc->interval;
 			changed++;
-			if (!s->stopping)
+			if (!s->stopping && c->rf == NULL && !c->ready)
 				arm(c, next_delay(c));
 		}
 	}
-	/* Build the new list: kept clans keep their timers. */
+	/*
+	 * The new list in the new order: kept clans keep their timers and
+	 * running refreshes; new clans are made in their place.
+	 */
 	free(s->clans);
 	s->clans = nc;
-	s->n = 0;
+	s->n = conf->nclans;
 	for (i = 0; i < conf->nclans; i++)
-		if (nc[i] != NULL)
-			nc[s->n++] = nc[i];
-	nnew = s->n;
+		if (nc[i] == NULL)
+			nadd++;
 	for (i = 0; i < conf->nclans; i++) {
-		size_t j;
-		int kept = 0;
+		double over;
 
-		for (j = 0; j < nnew && !kept; j++)
-			kept = strcmp(nc[j]->tag, conf->clans[i].tag) == 0;
-		if (kept)
+		if (nc[i] != NULL)
 			continue;
-		if ((nc[s->n] = sclan_new(s, &conf->clans[i])) == NULL)
+		if ((nc[i] = sclan_new(s, &conf->clans[i])) == NULL)
 			fatal("clan %s", conf->clans[i].tag);
-		log_info("%s: added to the configuration", nc[s->n]->tag);
-		s->n++;
+		log_info("%s: added to the configuration", nc[i]->tag);
+		/* New clans spread like the first runs at start. */
+		over = nc[i]->interval < SCHED_SPREAD_MAX ? nc[i]->interval :
+		    SCHED_SPREAD_MAX;
+		if (!s->stopping)
+			arm(nc[i], over * (double)added / (double)nadd);
 		added++;
 	}
-	if (!s->stopping)
-		spread(s, nnew);
 	log_info("configuration applied: %zu clans (%zu added, %zu removed, "
 	    "%zu with a new interval)", s->n, added, removed, changed);
 	reports_soon(s);

@@ -25,8 +25,9 @@
 int
 snap_mkdirs(const char *dir, char *err, size_t errlen)
 {
-	char	 path[PATH_MAX], *p;
-	size_t	 len;
+	char		 path[PATH_MAX], *p;
+	size_t		 len;
+	struct stat	 st;
 
 	if ((len = strlen(dir)) == 0 || len >= sizeof(path)) {
 		snprintf(err, errlen, "%s: not a usable directory name", dir);
@@ -48,6 +49,11 @@ snap_mkdirs(const char *dir, char *err, size_t errlen)
 		if (last)
 			break;
 		*p = '/';
+	}
+	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory (fix "
+		    "output.directory)", path);
+		return -1;
 	}
 	return 0;
 }
@@ -84,8 +90,9 @@ snap_write_file(const char *dir, const char *name, const char *data,
 		return -1;
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-		    strerror(errno));
+		snprintf(err, errlen, "cannot create a temporary file in %s "
+		    "for %s: %s; the previous %s is kept", dir, name,
+		    strerror(errno), name);
 		return -1;
 	}
 	if (write_all(fd, data, len) == -1 || fchmod(fd, 0644) == -1 ||

@@ -2,14 +2,18 @@
 the stand-in API (tests/standin.py) started for real on loopback, config
 files, and running the real clanpopd binary."""
 
+import calendar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -194,3 +198,123 @@ def temp_files(out_dir):
         found += [os.path.join(root, f) for f in files
                   if f.startswith(".clanpopd-tmp-")]
     return found
+
+
+def rotate_token(api, new):
+    """Give the stand-in API a new key (as if rotated on the portal)."""
+    with open(api.server_token_file, "w") as f:
+        f.write(new + "\n")
+    api.token = new
+    api._call("POST", "token", {})
+
+
+class Daemon:
+    """clanpopd started as a long-running process; stderr goes to a file."""
+
+    def __init__(self, cfg, wd, env=None, args=()):
+        self.log_path = os.path.join(wd, "clanpopd.log")
+        self.logf = open(self.log_path, "w")
+        e = dict(os.environ)
+        for k in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "NOTIFY_SOCKET",
+                  "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID"):
+            e.pop(k, None)
+        if env:
+            e.update(env)
+        self.t0 = time.time()
+        self.proc = subprocess.Popen([CLANPOPD, "-c", cfg] + list(args),
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=self.logf, env=e)
+        self.pid = self.proc.pid
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=30, count=1):
+        """Wait until pattern (a regex) matched count lines; returns the
+        matches, or None on timeout."""
+        deadline = time.time() + timeout
+        while True:
+            found = re.findall(pattern, self.log(), re.M)
+            if len(found) >= count:
+                return found
+            if time.time() > deadline or self.proc.poll() is not None:
+                return None
+            time.sleep(0.05)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        finally:
+            self.logf.close()
+
+
+def log_times(log, pattern):
+    """Times (seconds since the epoch) of the log lines matching pattern;
+    lines start with an ISO-8601 UTC timestamp with milliseconds."""
+    out = []
+    for line in log.splitlines():
+        m = re.match(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z ",
+                     line)
+        if m and re.search(pattern, line):
+            y, mo, d, h, mi, s, ms = (int(x) for x in m.groups())
+            out.append(calendar.timegm((y, mo, d, h, mi, s)) + ms / 1000.0)
+    return out
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's NOTIFY_SOCKET, read by
+    a thread all along, as systemd would (a full queue blocks sd_notify)."""
+
+    def __init__(self, wd):
+        self.path = os.path.join(wd, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.messages = []
+        self.lock = threading.Lock()
+        self.seen = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while self.running:
+            try:
+                m = self.sock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.append(m)
+
+    def drain(self, until=None, timeout=10):
+        """Messages received since the last drain, up to the first one
+        containing `until` (or all of them after timeout)."""
+        deadline = time.time() + timeout
+        while True:
+            with self.lock:
+                new = self.messages[self.seen:]
+                for i, m in enumerate(new):
+                    if until is not None and until in m:
+                        self.seen += i + 1
+                        return new[:i + 1]
+                if until is None or time.time() > deadline:
+                    self.seen += len(new)
+                    return new
+            time.sleep(0.02)
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()

@@ -120,6 +120,7 @@ Control endpoints (no token, never counted in stats, no latency)
   POST /_/reset      zero stats and the fail_once / fail:N counters
   POST /_/scenario   body = scenario JSON; replaces it live (400 if invalid)
   GET  /_/scenario   the current scenario JSON as given
+  POST /_/token      re-read --token-file (a rotated key)
   GET  /_/expected?clan=%23TAG&retries=R   expected() as JSON (null = none)
   GET  /_/health     {"ok": true}
 """
@@ -990,6 +991,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, err("badRequest", str(e)))
             st.scenario = sc
             return self._send(200, b'{"ok":true}')
+        if p == "/_/token" and m == "POST":
+            # Re-read --token-file: the key was rotated.
+            try:
+                with open(st.token_file, encoding="utf-8") as fh:
+                    tok = fh.read().strip()
+            except OSError as e:
+                return self._send(500, err("unknownException", e.strerror))
+            if not tok:
+                return self._send(400, err("badRequest", "empty token file"))
+            st.token = tok.encode()
+            return self._send(200, b'{"ok":true}')
         if p == "/_/expected" and m == "GET":
             q = urllib.parse.parse_qs(u.query)
             clan = q.get("clan", [""])[0]
@@ -1047,6 +1059,7 @@ def main(argv=None):
         print(f"standin: cannot listen on 127.0.0.1:{a.port}: {e.strerror}", file=sys.stderr)
         return 2
     srv.state = State(sc, token, prefix, logfh)
+    srv.state.token_file = a.token_file
     port = srv.server_address[1]
 
     def stop(signum, frame):
