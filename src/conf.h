@@ -17,7 +17,7 @@ struct conf {
 
 	/* api */
 	char	*base_url;	/* http:// or https://, no trailing '/' */
-	char	*token_file;	/* absolute, or relative to the cwd */
+	char	*token_file;	/* resolved against the config's directory */
 	double	 timeout;	/* seconds, whole request */
 	double	 connect_timeout;	/* seconds */
 	char	*user_agent;

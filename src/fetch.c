@@ -56,6 +56,7 @@ struct fetch_req {
 	struct fetcher		*f;
 	enum fetch_state	 state;
 	char			*path;
+	char			*url;		/* of the last attempt */
 	fetch_done_cb		*done;
 	void			*arg;
 	CURL			*easy;
@@ -292,6 +293,7 @@ req_free(struct fetch_req *r)
 	hdrs_unref(r->hdrs);
 	free(r->body);
 	free(r->path);
+	free(r->url);
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else
@@ -319,6 +321,8 @@ req_start(struct fetch_req *r)
 		free(url);
 		return -1;
 	}
+	free(r->url);
+	r->url = url;
 	hdrs_unref(r->hdrs);
 	r->hdrs = f->hdrs;
 	r->hdrs->refs++;
@@ -356,7 +360,6 @@ req_start(struct fetch_req *r)
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 	    (long)CURL_HTTP_VERSION_2TLS);
 	rc = curl_multi_add_handle(f->multi, e);
-	free(url);
 	if (rc != CURLM_OK) {
 		curl_easy_cleanup(e);
 		r->easy = NULL;
@@ -397,17 +400,20 @@ finish(struct fetch_req *r, struct fetch_result *res)
 {
 	fetch_done_cb	*done = r->done;
 	void		*arg = r->arg;
-	char		*body = r->body;
+	char		*body = r->body, *url = r->url;
 
 	res->body = body;
 	res->len = r->len;
+	res->url = r->url != NULL ? r->url : r->path;
 	res->attempts = r->attempts;
 	res->retries = r->retries;
 	/* The request is gone before the callback, which may free arg. */
 	r->body = NULL;
+	r->url = NULL;
 	req_free(r);
 	done(arg, res);
 	free(body);
+	free(url);
 }
 
 static void
@@ -503,12 +509,17 @@ req_done(struct fetch_req *r, CURLcode rc)
 		/* The server asks us to wait: not a failure of this request. */
 		r->throttled++;
 		f->throttled_streak++;
+		/*
+		 * Without Retry-After, at least a second: a throttled key is
+		 * commonly blocked for much longer, and the adaptive rate
+		 * does the rest.
+		 */
 		if ((wait = retry_after(r->easy)) < 0)
-			wait = backoff(f, f->throttled_streak);
+			wait = 1.0 + backoff(f, f->throttled_streak);
 		throttle_throttled(f->throttle, now, wait);
 		f->stats.pauses++;
-		log_warnx("%s: %s: pausing every request for %.1f s", r->path,
-		    res.error, wait);
+		log_warnx("GET %s: %s: pausing every request for %.1f s",
+		    r->url, res.error, wait);
 		curl_multi_remove_handle(f->multi, r->easy);
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
@@ -521,7 +532,7 @@ req_done(struct fetch_req *r, CURLcode rc)
 		r->retries++;
 		f->stats.retries++;
 		wait = backoff(f, r->retries);
-		log_debug("%s: %s: retry %u of %d in %.2f s", r->path,
+		log_debug("GET %s: %s: retry %u of %d in %.2f s", r->url,
 		    res.error, r->retries, f->opts.max_retries, wait);
 		curl_multi_remove_handle(f->multi, r->easy);
 		curl_easy_cleanup(r->easy);
@@ -564,7 +575,7 @@ pump(struct fetcher *f)
 {
 	struct throttle_waiter	*w;
 	struct fetch_req	*r;
-	double			 wait, now, rate;
+	double			 wait, now, rate, cur, last, conf, step;
 
 	now = mono_now();
 	ev_timer_stop(f->loop, &f->pump_timer);
@@ -584,8 +595,17 @@ pump(struct fetcher *f)
 		ev_timer_set(&f->pump_timer, wait, 0.);
 		ev_timer_start(f->loop, &f->pump_timer);
 	}
+	/*
+	 * Log the effective rate when it drops, when it is back where it was
+	 * configured, and in steps of a tenth of the configured rate (at
+	 * least 1/s) while it climbs: not on every pass.
+	 */
 	rate = throttle_rate(f->throttle, now);
-	if (rate != f->logged_rate) {
+	cur = rate == 0 ? INFINITY : rate;
+	last = f->logged_rate == 0 ? INFINITY : f->logged_rate;
+	conf = f->opts.rate == 0 ? INFINITY : f->opts.rate;
+	step = f->opts.rate / 10 > 1 ? f->opts.rate / 10 : 1;
+	if (cur != last && (cur < last || cur >= conf || cur - last >= step)) {
 		if (rate == 0 && f->opts.rate == 0)
 			log_info("request rate back to unlimited, as configured");
 		else if (rate >= f->opts.rate && f->opts.rate > 0)

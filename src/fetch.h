@@ -30,6 +30,7 @@ struct fetch_result {
 	const char	*body;		/* the body (also for errors); valid
 					   only during the callback */
 	size_t		 len;
+	const char	*url;		/* what was asked for; no secret in it */
 	char		 reason[64];	/* the API's "reason", or "" */
 	char		 error[384];	/* when !ok, a sentence without URL */
 	unsigned	 attempts;	/* requests sent for this fetch */

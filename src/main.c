@@ -1,6 +1,7 @@
 /* main.c - start-up, command line, signals, reload, teardown. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -90,9 +91,13 @@ load(const char *path, char **token, int logged)
 		conf_free(conf);
 		return NULL;
 	}
-	if (loose)
+	if (loose && logged)
 		log_warnx("%s: the token file is readable by group or others; "
 		    "run chmod 600 %s", conf->token_file, conf->token_file);
+	else if (loose)
+		fprintf(stderr, "%s: warning: the token file is readable by "
+		    "group or others; run chmod 600 %s\n", conf->token_file,
+		    conf->token_file);
 	return conf;
 }
 
@@ -121,12 +126,35 @@ free_token(char *token)
 	}
 }
 
+/* Remove temporary files left in history/<TAG>/; returns how many. */
+static int
+clean_history(const char *dir, char *err, size_t errlen)
+{
+	char		 path[4096], sub[4096 + 256];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n, total = 0;
+
+	snprintf(path, sizeof(path), "%s/history", dir);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if ((n = snap_clean_temps(sub, err, errlen)) > 0)
+			total += n;
+	}
+	closedir(d);
+	return total;
+}
+
 /* The output directory and its clans/ exist, without stale temp files. */
 static int
 prepare_output(const char *dir, char *err, size_t errlen)
 {
 	char	 clans[4096];
-	int	 n, m;
+	int	 n, m, h;
 
 	snprintf(clans, sizeof(clans), "%s/clans", dir);
 	if (snap_mkdirs(clans, err, errlen) == -1)
@@ -134,9 +162,11 @@ prepare_output(const char *dir, char *err, size_t errlen)
 	if ((n = snap_clean_temps(dir, err, errlen)) == -1 ||
 	    (m = snap_clean_temps(clans, err, errlen)) == -1)
 		return -1;
-	if (n + m > 0)
+	if ((h = clean_history(dir, err, errlen)) == -1)
+		return -1;
+	if (n + m + h > 0)
 		log_info("removed %d temporary files left by an earlier run "
-		    "in %s", n + m, dir);
+		    "in %s", n + m + h, dir);
 	return 0;
 }
 
@@ -181,6 +211,10 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct fetch_opts	 fo;
 	char			*token = NULL, err[1024];
 
+	if (d->once) {
+		log_info("SIGHUP: ignored with --once");
+		return;
+	}
 	if (d->reloading) {
 		log_warnx("SIGHUP: a reload is already running; ignored");
 		return;
@@ -265,8 +299,7 @@ run(struct daemon *d)
 	d->sigint.data = d->sigterm.data = d->sighup.data = d;
 	ev_signal_start(d->loop, &d->sigint);
 	ev_signal_start(d->loop, &d->sigterm);
-	if (!d->once)
-		ev_signal_start(d->loop, &d->sighup);
+	ev_signal_start(d->loop, &d->sighup);
 	if (!d->once && (wd = notify_watchdog_interval()) > 0) {
 		ev_timer_init(&d->watchdog, watchdog_cb, wd, wd);
 		d->watchdog.data = d;

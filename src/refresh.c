@@ -111,7 +111,8 @@ player_cb(void *arg, const struct fetch_result *fr)
 	rf->res.retries += fr->retries;
 	if (!fr->ok) {
 		rf->res.failed++;
-		log_warnx("%s: player %s: %s", rf->res.tag, p->tag, fr->error);
+		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
+		    fr->error, fr->url);
 		if (fr->status == 403) {
 			/* The key is refused: every other player would be too. */
 			rf->res.ok = 0;
@@ -125,7 +126,8 @@ player_cb(void *arg, const struct fetch_result *fr)
 	} else if (api_parse_player(fr->body, fr->len, &ap, err,
 	    sizeof(err)) == -1) {
 		rf->res.failed++;
-		log_warnx("%s: player %s: %s", rf->res.tag, p->tag, err);
+		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
+		    err, fr->url);
 		note_error(rf, p->tag, err);
 	} else {
 		rf->res.fetched++;
@@ -155,14 +157,16 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	if (!fr->ok) {
 		if (fr->status == 403)
 			snprintf(rf->res.error, sizeof(rf->res.error),
-			    "%s: %s", fr->error, forbidden_hint(fr->reason));
+			    "%s: %s (GET %s)", fr->error,
+			    forbidden_hint(fr->reason), fr->url);
 		else if (fr->status == 404)
 			snprintf(rf->res.error, sizeof(rf->res.error),
 			    "%s: there is no clan with this tag; check the "
-			    "tag in the configuration", fr->error);
+			    "tag in the configuration (GET %s)", fr->error,
+			    fr->url);
 		else
-			snprintf(rf->res.error, sizeof(rf->res.error), "%s",
-			    fr->error);
+			snprintf(rf->res.error, sizeof(rf->res.error),
+			    "%s (GET %s)", fr->error, fr->url);
 		end(rf);
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "fetch.h"
 #include "log.h"
+#include "notify.h"
 #include "refresh.h"
 #include "sched.h"
 #include "snap.h"
@@ -40,7 +41,8 @@ struct sclan {
 	time_t		 last_success;
 	time_t		 last_attempt;
 	char		*last_error;
-	unsigned	 failures;
+	unsigned	 failures;	/* refreshes without a snapshot */
+	unsigned	 backoff;	/* of them, failures of the API */
 	int		 has_result;
 	int		 complete;
 	double		 duration;
@@ -94,7 +96,7 @@ next_delay(struct sclan *c)
 	double		 base = c->interval, j, d;
 	unsigned	 k;
 
-	for (k = 0; k < c->failures && base < c->interval * SCHED_BACKOFF_MAX;
+	for (k = 0; k < c->backoff && base < c->interval * SCHED_BACKOFF_MAX;
 	    k++)
 		base *= 2;
 	if (base > c->interval * SCHED_BACKOFF_MAX)
@@ -196,12 +198,20 @@ clan_done_cb(void *arg, struct refresh_result *res)
 	struct sclan	*c = arg;
 	struct sched	*s = c->s;
 	char		 err[1024], msg[1200];
-	unsigned	 was_failing = c->failures;
+	unsigned	 was_backing_off = c->backoff;
 	int		 ok = res->ok;
 
 	c->rf = NULL;
 	s->active--;
 	c->last_attempt = time(NULL);
+	/*
+	 * Only failures of the API back the clan off; a snapshot that could
+	 * not be written (disk full) is tried again next period.
+	 */
+	if (!ok)
+		c->backoff++;
+	else
+		c->backoff = 0;
 	if (ok && snap_write_clan(s->conf->out_dir, res, err,
 	    sizeof(err)) == -1) {
 		ok = 0;
@@ -253,12 +263,18 @@ clan_done_cb(void *arg, struct refresh_result *res)
 	}
 	snprintf(s->last_tag, sizeof(s->last_tag), "%s", c->tag);
 	s->last_time = c->last_attempt;
-	if (!s->once && !s->stopping && (!ok || was_failing)) {
+	if (!s->once && !s->stopping && (c->backoff > 0 || was_backing_off)) {
 		double d = next_delay(c);
 
 		arm(c, d);
 		if (!ok)
 			log_info("%s: next try in %.0f s", c->tag, d);
+	}
+	if (!s->once) {
+		char buf[256];
+
+		sched_status(s, buf, sizeof(buf));
+		notify_status("%s", buf);
 	}
 	reports_soon(s);
 	pump(s);
@@ -323,7 +339,7 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	tally_init(&c->cards);
 	/* After a restart, the reports start from what is on disk. */
 	snap_read_clan(s->conf->out_dir, c->tag, &c->last_success,
-	    &c->complete);
+	    &c->complete, &c->name);
 	return c;
 }
 
@@ -418,7 +434,7 @@ int
 sched_apply(struct sched *s, const struct conf *conf)
 {
 	struct sclan	**old, **nc, key, *kp, **found;
-	size_t		 i, added = 0, removed = 0, changed = 0, nadd = 0;
+	size_t		 i, k = 0, added = 0, removed = 0, changed = 0, nadd = 0;
 
 	if ((old = reallocarray(NULL, s->n ? s->n : 1, sizeof(*old))) == NULL)
 		return -1;
@@ -480,23 +496,33 @@ sched_apply(struct sched *s, const struct conf *conf)
 	free(s->clans);
 	s->clans = nc;
 	s->n = conf->nclans;
+	/*
+	 * New clans, and failing ones (the reload may have fixed what made
+	 * them fail: the token, the base URL), start soon, spread out like
+	 * the first runs at start.
+	 */
 	for (i = 0; i < conf->nclans; i++)
-		if (nc[i] == NULL)
+		if (nc[i] == NULL || (nc[i]->backoff > 0 && nc[i]->rf == NULL &&
+		    !nc[i]->ready))
 			nadd++;
 	for (i = 0; i < conf->nclans; i++) {
 		double over;
 
-		if (nc[i] != NULL)
+		if (nc[i] == NULL) {
+			if ((nc[i] = sclan_new(s, &conf->clans[i])) == NULL)
+				fatal("clan %s", conf->clans[i].tag);
+			log_info("%s: added to the configuration", nc[i]->tag);
+			added++;
+		} else if (nc[i]->backoff == 0 || nc[i]->rf != NULL ||
+		    nc[i]->ready)
 			continue;
-		if ((nc[i] = sclan_new(s, &conf->clans[i])) == NULL)
-			fatal("clan %s", conf->clans[i].tag);
-		log_info("%s: added to the configuration", nc[i]->tag);
-		/* New clans spread like the first runs at start. */
+		else
+			nc[i]->backoff = 0;
 		over = nc[i]->interval < SCHED_SPREAD_MAX ? nc[i]->interval :
 		    SCHED_SPREAD_MAX;
 		if (!s->stopping)
-			arm(nc[i], over * (double)added / (double)nadd);
-		added++;
+			arm(nc[i], over * (double)k / (double)nadd);
+		k++;
 	}
 	log_info("configuration applied: %zu clans (%zu added, %zu removed, "
 	    "%zu with a new interval)", s->n, added, removed, changed);

@@ -620,7 +620,7 @@ snap_write_history(const char *out_dir, const struct refresh_result *res,
 
 int
 snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
-    int *complete)
+    int *complete, char **name)
 {
 	char			 path[PATH_MAX];
 	struct json_object	*o, *v;
@@ -642,6 +642,9 @@ snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
 			*fetched_at = timegm(&tm);
 			*complete = json_object_object_get_ex(o, "complete",
 			    &v) && json_object_get_boolean(v);
+			*name = json_object_object_get_ex(o, "name", &v) &&
+			    json_object_is_type(v, json_type_string) ?
+			    strdup(json_object_get_string(v)) : NULL;
 			rc = 0;
 		}
 	}

@@ -103,10 +103,11 @@ int	snap_write_history(const char *out_dir, const struct refresh_result *res,
 
 /*
  * Read what the snapshot of tag already on disk says, for a restart:
- * its fetched_at into *fetched_at and its complete flag into *complete.
- * Returns 0, or -1 when there is no readable snapshot.
+ * its fetched_at into *fetched_at, its complete flag into *complete and
+ * its name into *name (caller frees; NULL when none).  Returns 0, or -1
+ * when there is no readable snapshot (nothing is set then).
  */
 int	snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
-	    int *complete);
+	    int *complete, char **name);
 
 #endif

@@ -2,7 +2,8 @@
 """Stand-in Clash Royale API server for clanpopd's tests and demo.
 
 Python 3.11, standard library only.  Loopback HTTP/1.1 (keep-alive, a
-Content-Length on every response), bound to 127.0.0.1.
+Content-Length on every response but the chunked hostile faults "endless"
+and "huge_chunked"), bound to 127.0.0.1.
 
     python3 tests/standin.py --scenario FILE --token-file FILE
         [--port 0] [--port-file PATH] [--prefix /v1] [--log FILE]
@@ -69,7 +70,14 @@ becomes a member object without a "tag" key).  "members_field" overrides the
 top-level "members" number (the client must not trust it).  "name",
 "description", "type" override generated values.  "faults" maps a member
 INDEX (string) to a fault spec; it applies to the player with that tag.
-"fault" is a fault spec for the clan request itself.
+"fault" is a fault spec for the clan request itself.  "body" (any JSON
+value, sent as compact UTF-8) or "body_b64" (raw bytes, base64) replace
+the clan's 200 answer verbatim (faults still apply first): hostile JSON,
+invalid UTF-8, wrong types.  The members_list / members still say which
+player tags exist.  Players take "body" / "body_b64" the same way.  With
+"status" (default 200) such a body comes with that HTTP status instead: an
+error body of your own (e.g. {"reason": 5}).
+expected() does not look inside body / body_b64: count such clans by hand.
 
 Players: every valid tag listed by a clan is a known player; "players" adds
 or overrides tags: "name", "card" (an id from the built-in table, or an
@@ -86,6 +94,21 @@ Fault spec: a string or a list of strings, at most one "terminal" fault:
             "truncated" (Content-Length larger than the bytes sent, then
             close), and for players only "no_favourite" "null_favourite"
             "bad_favourite" (200, key absent / null / "x").
+            Hostile transports (clans and players), each ending the
+            connection afterwards:
+            "hang"      read the request, never answer; the connection is
+                        held until the client closes it (stats: status 0)
+            "trickle" / "trickle:N"  200 with the normal body's
+                        Content-Length, then the body at N bytes/s
+                        (default 1), until done or the client closes
+            "endless"   200, Transfer-Encoding: chunked, a JSON prefix then
+                        bytes as fast as the client reads, forever (the
+                        server gives up after 1 GiB)
+            "huge"      200 with Content-Length 10485760 (10 MiB): the
+                        normal body padded to exactly that size, valid JSON
+            "huge_chunked"  the same 10 MiB of valid JSON, chunked (no
+                        Content-Length, so only a body cap can stop it)
+            These never succeed, so expected() counts them as failed.
   gates:    "fail_once" (= "fail:1:500_json"), "fail:N" (= "fail:N:503_html"),
             "fail:N:KIND" with KIND one of the 5xx terminals: the first N
             requests for that tag get KIND, later ones the normal answer.
@@ -134,6 +157,7 @@ import json
 import math
 import os
 import re
+import select
 import signal
 import socket
 import sys
@@ -263,7 +287,11 @@ ACHIEVEMENTS = [
 
 FAV_FAULTS = {"no_favourite", "null_favourite", "bad_favourite"}
 GATE_KINDS = {"500_json", "503_json", "502_html", "503_html", "504_html"}
-TERMINAL = {"404", "400", "403", "invalid_json", "truncated"} | GATE_KINDS | FAV_FAULTS
+STREAM_FAULTS = {"hang", "trickle", "endless", "huge", "huge_chunked"}
+TERMINAL = ({"404", "400", "403", "invalid_json", "truncated"} | GATE_KINDS | FAV_FAULTS
+            | STREAM_FAULTS)
+HUGE_SIZE = 10 * 1024 * 1024    # bytes, the "huge" bodies
+ENDLESS_MAX = 1024 * 1024 * 1024  # bytes an "endless" body gives up after
 
 
 # ---------------------------------------------------------------- helpers
@@ -319,10 +347,11 @@ class ScenarioError(ValueError):
 
 
 class Faults:
-    __slots__ = ("terminal", "fail_n", "fail_kind", "slow_ms")
+    __slots__ = ("terminal", "fail_n", "fail_kind", "slow_ms", "trickle_bps")
 
     def __init__(self, terminal=None, fail_n=0, fail_kind="503_html", slow_ms=0):
         self.terminal, self.fail_n, self.fail_kind, self.slow_ms = terminal, fail_n, fail_kind, slow_ms
+        self.trickle_bps = 1
 
     def __bool__(self):
         return bool(self.terminal or self.fail_n or self.slow_ms)
@@ -353,6 +382,10 @@ def parse_faults(spec, where, player=True):
                 raise ScenarioError(f"{where}: fail:N:KIND needs KIND in {sorted(GATE_KINDS)}")
         elif re.fullmatch(r"slow:\d+", it):
             f.slow_ms = int(it[5:])
+        elif re.fullmatch(r"trickle:[1-9]\d*", it):
+            if f.terminal is not None:
+                raise ScenarioError(f"{where}: two terminal faults ({f.terminal}, {it})")
+            f.terminal, f.trickle_bps = "trickle", int(it[8:])
         elif it in TERMINAL:
             if it in FAV_FAULTS and not player:
                 raise ScenarioError(f"{where}: {it} applies to players only")
@@ -365,14 +398,36 @@ def parse_faults(spec, where, player=True):
 
 
 class Player:
-    __slots__ = ("tag", "clan", "name", "card", "faults")
+    __slots__ = ("tag", "clan", "name", "card", "faults", "body", "status")
 
     def __init__(self, tag, clan=None):
         self.tag, self.clan, self.name, self.card, self.faults = tag, clan, None, None, Faults()
+        self.body, self.status = None, 200
 
 
 class Clan:
-    __slots__ = ("tag", "name", "entries", "tags", "faults", "spec")
+    __slots__ = ("tag", "name", "entries", "tags", "faults", "spec", "body", "status")
+
+
+def custom_status(spec, where):
+    st = spec.get("status", 200)
+    if st not in REASONS:
+        raise ScenarioError(f"{where}.status: one of {sorted(REASONS)}")
+    return st
+
+
+def custom_body(spec, where):
+    """The verbatim answer a scenario entry gives ("body" / "body_b64"), or None."""
+    if "body" in spec and "body_b64" in spec:
+        raise ScenarioError(f"{where}: body and body_b64 exclude each other")
+    if "body" in spec:
+        return _dumps(spec["body"])
+    if "body_b64" in spec:
+        try:
+            return base64.b64decode(spec["body_b64"], validate=True)
+        except (ValueError, TypeError) as e:
+            raise ScenarioError(f"{where}.body_b64: {e}")
+    return None
 
 
 class Scenario:
@@ -431,6 +486,8 @@ class Scenario:
                 c.entries = [member_tag(ct, i) for i in range(n)]
             c.tags = [normalise_tag(e) for e in c.entries]
             c.faults = parse_faults(spec.get("fault"), f"clans.{key}.fault", player=False)
+            c.body = custom_body(spec, f"clans.{key}")
+            c.status = custom_status(spec, f"clans.{key}")
             self.clans[ct] = c
             mf = spec.get("faults") or {}
             if not isinstance(mf, dict):
@@ -462,6 +519,9 @@ class Scenario:
             self.players[pt] = p
             if "name" in spec:
                 p.name = spec["name"]
+            if "body" in spec or "body_b64" in spec:
+                p.body = custom_body(spec, f"players.{key}")
+                p.status = custom_status(spec, f"players.{key}")
             if "fault" in spec:
                 p.faults = parse_faults(spec["fault"], f"players.{key}.fault")
             if spec.get("card") is not None:
@@ -890,12 +950,70 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, t0):
         st = self.server.state
         sc = st.scenario
+        self._stream = None
         status, body, ctype, extra, trunc = self._api_answer(st, sc)
         delay = sc.latency_ms / 1000.0 + self._slow / 1000.0
         left = t0 + delay - time.monotonic()
         if left > 0:
             time.sleep(left)
-        self._send(status, body, ctype, extra, trunc)
+        if self._stream is not None:
+            self._hostile(self._stream, body)
+        else:
+            self._send(status, body, ctype, extra, trunc)
+
+    # ------------------------------------------------------------ hostile
+    def _head(self, status, extra):
+        self._status = status
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
+                f"Date: {http_date()}", f"Content-Type: {CT_JSON}",
+                "Cache-Control: max-age=60", "Connection: close"]
+        head.extend(extra)
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+
+    def _chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _hostile(self, mode, body):
+        """Answer with a stream fault; the connection ends afterwards."""
+        self.close_connection = True
+        kind, bps = mode
+        if kind == "hang":
+            # No answer at all: wait for the client to give up and close.
+            self._status = 0
+            sock = self.connection
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                r, _w, _x = select.select([sock], [], [], 1.0)
+                if r and not sock.recv(65536):
+                    return
+            return
+        if kind == "trickle":
+            self._head(200, (f"Content-Length: {len(body)}",))
+            for i in range(0, len(body), bps):
+                self.wfile.write(body[i:i + bps])
+                time.sleep(1.0)
+            return
+        if kind == "endless":
+            self._head(200, ("Transfer-Encoding: chunked",))
+            self._chunk(b'{"tag":"#2Y0","name":"endless","memberList":[')
+            piece = b'{"tag":"#2Y0","name":"x"},' * 2048
+            sent = 0
+            while sent < ENDLESS_MAX:
+                self._chunk(piece)
+                sent += len(piece)
+            return
+        # huge / huge_chunked: the normal body padded to HUGE_SIZE, still JSON.
+        pad = HUGE_SIZE - len(body) - len(b',"padding":""')
+        data = body[:-1] + b',"padding":"' + b"x" * pad + b'"}'
+        if kind == "huge":
+            self._head(200, (f"Content-Length: {len(data)}",))
+            for i in range(0, len(data), 65536):
+                self.wfile.write(data[i:i + 65536])
+        else:
+            self._head(200, ("Transfer-Encoding: chunked",))
+            for i in range(0, len(data), 65536):
+                self._chunk(data[i:i + 65536])
+            self.wfile.write(b"0\r\n\r\n")
 
     def _api_answer(self, st, sc):
         self._slow = 0
@@ -945,15 +1063,22 @@ class Handler(BaseHTTPRequestHandler):
         mode = faults.terminal
         if faults.fail_n and st.count_fault(kind, tag) < faults.fail_n:
             mode = faults.fail_kind
-        if mode is None or mode in FAV_FAULTS or mode in ("invalid_json", "truncated"):
+        if mode is None or mode in FAV_FAULTS or mode in STREAM_FAULTS or mode in (
+                "invalid_json", "truncated"):
             if mode == "invalid_json":
                 return 200, INVALID_JSON, CT_JSON, (), False
+            if mode in STREAM_FAULTS:
+                self._stream = (mode, faults.trickle_bps)
             fm = mode if mode in FAV_FAULTS else None
-            key = (kind, tag, fm)
-            body = sc.cache.get(key)
+            body = obj.body if fm is None else None
+            if body is not None and mode is None and obj.status != 200:
+                return obj.status, body, CT_JSON, (), False
             if body is None:
-                body = clan_body(sc, obj) if kind == "clan" else player_body(sc, tag, fm)
-                sc.cache[key] = body
+                key = (kind, tag, fm)
+                body = sc.cache.get(key)
+                if body is None:
+                    body = clan_body(sc, obj) if kind == "clan" else player_body(sc, tag, fm)
+                    sc.cache[key] = body
             return 200, body, CT_JSON, (), mode == "truncated"
         if mode == "404":
             return 404, ERR_NOTFOUND, CT_JSON, (), False

@@ -86,6 +86,7 @@ main(void)
 	time_t			 when = 1795300000;	/* 2026-11-21T22:26:40Z */
 	time_t			 got_t = 0;
 	int			 complete = -1, i;
+	char			*got_name = NULL;
 	FILE			*fp;
 
 	if ((dir = mkdtemp(tmpl)) == NULL)
@@ -132,12 +133,14 @@ main(void)
 	free(txt);
 	snprintf(path, sizeof(path), "%s/clans", dir);
 	tap_int(count_entries(path), 1, "only the snapshot in clans/");
-	tap_int(snap_read_clan(dir, "#9V2Y", &got_t, &complete), 0,
+	tap_int(snap_read_clan(dir, "#9V2Y", &got_t, &complete, &got_name), 0,
 	    "snap_read_clan reads it back");
 	tap_int(got_t, when, "fetched_at read back");
 	tap_int(complete, 0, "complete read back");
-	tap_int(snap_read_clan(dir, "#2PYLQ", &got_t, &complete), -1,
-	    "snap_read_clan without a snapshot");
+	tap_str(got_name, r.name, "name read back");
+	free(got_name);
+	tap_int(snap_read_clan(dir, "#2PYLQ", &got_t, &complete, &got_name),
+	    -1, "snap_read_clan without a snapshot");
 
 	/* A write that cannot happen leaves the old file and says why. */
 	snprintf(path, sizeof(path), "%s/afile", dir);
