@@ -1,0 +1,223 @@
+#!/bin/bash
+# t_man.sh - the documentation says what the code does: both man pages pass
+# mandoc -Tlint; clanpopd(8) and the README list exactly the options of
+# --help; clanpopd.yaml(5), etc/clanpopd.yaml and the README list exactly
+# the configuration keys of the loader's key tables in src/conf.c.
+set -u
+top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
+man8=$top_srcdir/man/clanpopd.8
+man5=$top_srcdir/man/clanpopd.yaml.5
+readme=$top_srcdir/README.md
+example=$top_srcdir/etc/clanpopd.yaml
+conf_c=$top_srcdir/src/conf.c
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-man.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+ok() {	# ok CONDITION-EXIT-STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+skip() {	# skip NAME REASON
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+diag() {	# diag FILE: print FILE as TAP comments
+	sed 's/^/#   /' "$1"
+}
+
+# same NAME GOT-FILE WANT-FILE GOT-LABEL WANT-LABEL: set equality, with
+# the difference printed on failure.
+same() {
+	sort -u "$2" >"$tmp/got"
+	sort -u "$3" >"$tmp/want"
+	if [ ! -s "$tmp/want" ]; then
+		ok 1 "$1"
+		echo "#   nothing found in $5"
+		return
+	fi
+	comm -23 "$tmp/got" "$tmp/want" >"$tmp/extra"
+	comm -13 "$tmp/got" "$tmp/want" >"$tmp/missing"
+	if [ -s "$tmp/extra" ] || [ -s "$tmp/missing" ]; then
+		ok 1 "$1"
+		if [ -s "$tmp/missing" ]; then
+			echo "#   in $5 but not in $4:"
+			diag "$tmp/missing"
+		fi
+		if [ -s "$tmp/extra" ]; then
+			echo "#   in $4 but not in $5:"
+			diag "$tmp/extra"
+		fi
+	else
+		ok 0 "$1"
+	fi
+}
+
+# --- (a) mandoc -Tlint ---------------------------------------------------
+# Run from man/ so that each page's .Xr to the other resolves (mandoc
+# looks for NAME.SECTION in the working directory last).  mandoc's lint
+# report goes to stdout and must be empty.  On stderr, "outdated
+# mandoc.db lacks systemctl(1) entry" only says that the host has the
+# referenced page but no mandoc.db (Debian uses man-db): host state, not a
+# fault of the page, so only that line is let through.
+for page in clanpopd.8 clanpopd.yaml.5; do
+	if ! command -v mandoc >/dev/null 2>&1; then
+		skip "mandoc -Tlint $page" "mandoc is not installed"
+		continue
+	fi
+	(cd "$top_srcdir/man" && mandoc -Tlint "$page") >"$tmp/lint" \
+	    2>"$tmp/lint.err"
+	rc=$?
+	grep -v '^mandoc: outdated mandoc\.db lacks [^ ]* entry, run ' \
+	    "$tmp/lint.err" >>"$tmp/lint"
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/lint" ]; then
+		ok 0 "mandoc -Tlint $page reports nothing"
+	else
+		ok 1 "mandoc -Tlint $page reports nothing"
+		echo "#   exit status $rc"
+		diag "$tmp/lint"
+	fi
+done
+
+# --- (b) options: --help and clanpopd(8) ---------------------------------
+# From --help: the option column of each "  -x, --long ARG   text" line.
+"$clanpopd" --help >"$tmp/help" 2>&1
+ok $? "clanpopd --help exits 0"
+awk '/^[ \t]+-/ {
+	sub(/^[ \t]+/, "")
+	split($0, col, /  +/)
+	k = split(col[1], w, /[ ,]+/)
+	for (i = 1; i <= k; i++)
+		if (w[i] ~ /^--?[[:alnum:]]/)
+			print w[i]
+}' "$tmp/help" >"$tmp/opt.help"
+
+# From clanpopd(8): every Fl of the option list's ".It Fl" lines; "\-" is
+# a hyphen.
+awk '$1 == ".It" && $2 == "Fl" {
+	for (i = 2; i < NF; i++)
+		if ($i == "Fl") {
+			f = $(i + 1)
+			gsub(/\\/, "", f)
+			print "-" f
+		}
+}' "$man8" >"$tmp/opt.man"
+same "clanpopd.8 documents exactly the options of --help" \
+    "$tmp/opt.man" "$tmp/opt.help" clanpopd.8 "--help"
+
+# --- (c) configuration keys: src/conf.c, clanpopd.yaml(5), the example ---
+# The loader's keys are the rows { "name", k_fn } of the keydef tables in
+# src/conf.c.  The table in validate() is the top level.  A top-level key
+# whose function passes its own table to section() is a section: its keys
+# are "section.key".  Any other top-level key is a key itself, and the keys
+# of its own table are those of its list items, "key[].item".
+awk '
+/^[a-z_][a-z_0-9]*\(/ {
+	fn = $0
+	sub(/\(.*/, "", fn)
+}
+/static const struct keydef[ \t]+keys\[\]/ {
+	intable = 1
+	next
+}
+intable && /^[ \t]*};/ {
+	intable = 0
+}
+intable && /\{[ \t]*"[^"]+",[ \t]*k_[a-z_0-9]+[ \t]*\}/ {
+	s = $0
+	sub(/^[^"]*"/, "", s)
+	key = s
+	sub(/".*/, "", key)
+	h = s
+	sub(/^[^,]*,[ \t]*/, "", h)
+	sub(/[ \t]*\}.*/, "", h)
+	nrow[fn]++
+	rowkey[fn, nrow[fn]] = key
+	rowfn[fn, nrow[fn]] = h
+}
+/^[ \t]+section\(ld, sn, path, v, keys\);/ {
+	issection[fn] = 1
+}
+END {
+	for (i = 1; i <= nrow["validate"]; i++) {
+		key = rowkey["validate", i]
+		h = rowfn["validate", i]
+		if (issection[h]) {
+			print "section " key
+			for (j = 1; j <= nrow[h]; j++)
+				print "key " key "." rowkey[h, j]
+		} else {
+			print "key " key
+			for (j = 1; j <= nrow[h]; j++)
+				print "key " key "[]." rowkey[h, j]
+		}
+	}
+}' "$conf_c" >"$tmp/conf.all"
+sed -n 's/^key //p' "$tmp/conf.all" >"$tmp/key.conf"
+sed -n 's/^section //p' "$tmp/conf.all" >"$tmp/section.conf"
+[ -s "$tmp/key.conf" ] && [ -s "$tmp/section.conf" ]
+ok $? "the key tables of src/conf.c are found"
+
+# clanpopd.yaml(5) marks each key as ".It Cm key" and nothing else so.
+awk '$1 == ".It" && $2 == "Cm" { print $3 }' "$man5" >"$tmp/key.man"
+same "clanpopd.yaml.5 documents exactly the loader's keys" \
+    "$tmp/key.man" "$tmp/key.conf" clanpopd.yaml.5 src/conf.c
+
+# Every top-level key (section or not) has a ".Ss" of its own.
+awk '$1 == ".Ss" && NF == 2 { print $2 }' "$man5" |
+    grep -Fx -f <(sed 's/^\([^.[]*\).*/\1/' "$tmp/key.conf" \
+    "$tmp/section.conf" | sort -u) >"$tmp/ss.man"
+same "clanpopd.yaml.5 has a subsection for each top-level key" \
+    "$tmp/ss.man" <(sed 's/^\([^.[]*\).*/\1/' "$tmp/key.conf" \
+    "$tmp/section.conf" | sort -u) clanpopd.yaml.5 src/conf.c
+
+# The example: "key:" lines, commented out ("#key:") or not, under their
+# top-level key; in the clans list, the keys of a mapping item.
+awk -v sections="$(tr '\n' ' ' <"$tmp/section.conf")" '
+BEGIN {
+	k = split(sections, s, " ")
+	for (i = 1; i <= k; i++)
+		issection[s[i]] = 1
+}
+/^[a-z_]+:/ {
+	top = $0
+	sub(/:.*/, "", top)
+	if (!issection[top])
+		print top
+	next
+}
+/^[ \t]+(- +)?#?[a-z_]+:/ && top != "" {
+	key = $0
+	sub(/^[ \t]+(- +)?#?/, "", key)
+	sub(/:.*/, "", key)
+	print (issection[top] ? top "." : top "[].") key
+}' "$example" >"$tmp/key.example"
+same "etc/clanpopd.yaml shows exactly the loader's keys" \
+    "$tmp/key.example" "$tmp/key.conf" etc/clanpopd.yaml src/conf.c
+
+# The README's key table: the first cell of each row of the table in
+# "## Configuration".  The backquotes are Markdown's, not the shell's.
+# shellcheck disable=SC2016
+awk '/^## / { in_conf = ($0 == "## Configuration") } in_conf' "$readme" |
+    sed -n 's/^| `\([]a-z_.[]*\)` |.*/\1/p' >"$tmp/key.readme"
+same "README.md's key table lists exactly the loader's keys" \
+    "$tmp/key.readme" "$tmp/key.conf" README.md src/conf.c
+
+# --- (d) options: the README's command-line table ------------------------
+awk '/^## / { in_cli = ($0 == "## Command line") } in_cli' "$readme" |
+    grep '^| `-' | cut -d'|' -f2 | grep -oE '`--?[[:alnum:]][a-z-]*' |
+    tr -d '`' >"$tmp/opt.readme"
+same "README.md's command-line table lists exactly the options of --help" \
+    "$tmp/opt.readme" "$tmp/opt.help" README.md "--help"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
