@@ -215,14 +215,267 @@ api_clan_free(struct api_clan *clan)
 	memset(clan, 0, sizeof(*clan));
 }
 
+/*
+ * A strict JSON scanner that builds nothing: it checks the syntax of a
+ * whole player body and finds the value of its top-level
+ * "currentFavouriteCard", so that json-c parses only that small object
+ * instead of the 25-60 KB body.  Anything it is not sure about (escaped
+ * keys, json-c's lenient extensions, errors, deep nesting) makes it give
+ * up, and the full json-c parse decides, with its own messages.
+ */
+struct scan {
+	const unsigned char	*p;
+	const unsigned char	*end;
+};
+
+#define SCAN_FAV	"currentFavouriteCard"
+
+static void
+scan_ws(struct scan *sc)
+{
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\n' ||
+	    *sc->p == '\r' || *sc->p == '\t'))
+		sc->p++;
+}
+
+/* Skip a string at sc->p ('"'); *escaped is set when it holds a '\\'. */
+static int
+scan_string(struct scan *sc, int *escaped)
+{
+	const unsigned char *p = sc->p + 1;
+
+	*escaped = 0;
+	for (; p < sc->end; p++) {
+		if (*p == '"') {
+			sc->p = p + 1;
+			return 0;
+		}
+		if (*p < 0x20)
+			return -1;
+		if (*p == '\\') {
+			*escaped = 1;
+			if (++p >= sc->end)
+				return -1;
+			if (*p == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (p + i >= sc->end ||
+					    !((p[i] >= '0' && p[i] <= '9') ||
+					    ((p[i] | 0x20) >= 'a' &&
+					    (p[i] | 0x20) <= 'f')))
+						return -1;
+				p += 4;
+			} else if (strchr("\"\\/bfnrt", *p) == NULL || *p == 0)
+				return -1;
+		}
+	}
+	return -1;
+}
+
+static int
+scan_digits(struct scan *sc)
+{
+	const unsigned char *start = sc->p;
+
+	while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+		sc->p++;
+	return sc->p > start ? 0 : -1;
+}
+
+static int
+scan_number(struct scan *sc)
+{
+	if (sc->p < sc->end && *sc->p == '-')
+		sc->p++;
+	if (sc->p < sc->end && *sc->p == '0')
+		sc->p++;
+	else if (scan_digits(sc) == -1)
+		return -1;
+	if (sc->p < sc->end && *sc->p == '.') {
+		sc->p++;
+		if (scan_digits(sc) == -1)
+			return -1;
+	}
+	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+		sc->p++;
+		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+			sc->p++;
+		if (scan_digits(sc) == -1)
+			return -1;
+	}
+	/* json-c reads "01" or "1x" its own way: leave those to it. */
+	if (sc->p == sc->end)
+		return 0;
+	switch (*sc->p) {
+	case ' ': case '\t': case '\r': case '\n': case ',': case ']': case '}':
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Skip one value at depth (1 = the body's own).  At depth 1, the span of
+ * the last "currentFavouriteCard" member is stored in *fav and *favlen.
+ */
+static int
+scan_value(struct scan *sc, int depth, const unsigned char **fav,
+    size_t *favlen)
+{
+	const unsigned char	*key, *val;
+	int			 escaped;
+	char			 close;
+
+	scan_ws(sc);
+	if (sc->p >= sc->end)
+		return -1;
+	switch (*sc->p) {
+	case '"':
+		return scan_string(sc, &escaped);
+	case '{':
+	case '[':
+		if (depth >= API_JSON_DEPTH)
+			return -1;
+		close = *sc->p == '{' ? '}' : ']';
+		sc->p++;
+		scan_ws(sc);
+		if (sc->p < sc->end && *sc->p == close) {
+			sc->p++;
+			return 0;
+		}
+		for (;;) {
+			key = NULL;
+			if (close == '}') {
+				scan_ws(sc);
+				if (sc->p >= sc->end || *sc->p != '"')
+					return -1;
+				key = sc->p + 1;
+				if (scan_string(sc, &escaped) == -1 ||
+				    (escaped && depth == 1))
+					return -1;
+				scan_ws(sc);
+				if (sc->p >= sc->end || *sc->p != ':')
+					return -1;
+				sc->p++;
+			}
+			scan_ws(sc);
+			val = sc->p;
+			if (scan_value(sc, depth + 1, fav, favlen) == -1)
+				return -1;
+			if (depth == 1 && key != NULL &&
+			    (size_t)(sc->p - key) >= sizeof(SCAN_FAV) &&
+			    memcmp(key, SCAN_FAV "\"", sizeof(SCAN_FAV)) == 0) {
+				*fav = val;
+				*favlen = (size_t)(sc->p - val);
+			}
+			scan_ws(sc);
+			if (sc->p >= sc->end)
+				return -1;
+			if (*sc->p == ',') {
+				sc->p++;
+				continue;
+			}
+			if (*sc->p != close)
+				return -1;
+			sc->p++;
+			return 0;
+		}
+	case 't':
+		if (sc->end - sc->p < 4 || memcmp(sc->p, "true", 4) != 0)
+			return -1;
+		sc->p += 4;
+		return 0;
+	case 'f':
+		if (sc->end - sc->p < 5 || memcmp(sc->p, "false", 5) != 0)
+			return -1;
+		sc->p += 5;
+		return 0;
+	case 'n':
+		if (sc->end - sc->p < 4 || memcmp(sc->p, "null", 4) != 0)
+			return -1;
+		sc->p += 4;
+		return 0;
+	default:
+		return scan_number(sc);
+	}
+}
+
+/*
+ * Returns 1 when body is strict JSON, an object, and the scan is sure of
+ * its top-level currentFavouriteCard (*fav NULL when there is none);
+ * 0 when the full parse must decide.
+ */
+static int
+scan_player(const char *body, size_t len, const char **fav, size_t *favlen)
+{
+	struct scan		 sc;
+	const unsigned char	*f = NULL;
+
+	sc.p = (const unsigned char *)body;
+	sc.end = sc.p + len;
+	*favlen = 0;
+	scan_ws(&sc);
+	if (sc.p >= sc.end || *sc.p != '{')
+		return 0;
+	if (scan_value(&sc, 1, &f, favlen) == -1)
+		return 0;
+	scan_ws(&sc);
+	if (sc.p != sc.end)
+		return 0;
+	*fav = (const char *)f;
+	return 1;
+}
+
+/* Fill out from a currentFavouriteCard value; -1 only on out of memory. */
+static int
+favourite_of(struct json_object *fav, struct api_player *out)
+{
+	struct json_object	*id, *name;
+	uint64_t		 u;
+
+	if (!json_object_is_type(fav, json_type_object) ||
+	    !json_object_object_get_ex(fav, "id", &id) ||
+	    !json_object_is_type(id, json_type_int))
+		return 0;
+	/*
+	 * json-c keeps integers above INT64_MAX as uint64 (clamped on
+	 * overflow) and clamps get_int64 to INT64_MAX, so read the unsigned
+	 * value to tell a real INT64_MAX from a clamped one.
+	 */
+	if (json_object_get_int64(id) <= 0)
+		return 0;
+	u = json_object_get_uint64(id);
+	if (u > INT64_MAX)
+		return 0;
+	if ((name = get_string(fav, "name")) != NULL &&
+	    (out->card_name = sanitize_string(name)) == NULL)
+		return -1;
+	out->has_favourite = 1;
+	out->card_id = (int64_t)u;
+	return 0;
+}
+
 int
 api_parse_player(const char *body, size_t len, struct api_player *out,
     char *err, size_t errlen)
 {
-	struct json_object	*root, *fav, *id, *name;
-	uint64_t		 u;
+	struct json_object	*root, *fav;
+	const char		*span;
+	size_t			 spanlen;
+	int			 rc;
 
 	memset(out, 0, sizeof(*out));
+	if (scan_player(body, len, &span, &spanlen)) {
+		if (span == NULL)
+			return 0;
+		if (parse_body(span, spanlen, "player", &fav, err,
+		    errlen) == -1)
+			return -1;
+		rc = favourite_of(fav, out);
+		json_object_put(fav);
+		goto done;
+	}
 	if (parse_body(body, len, "player", &root, err, errlen) == -1)
 		return -1;
 	if (!json_object_is_type(root, json_type_object)) {
@@ -231,32 +484,16 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
 		    "the player response is not a JSON object");
 		return -1;
 	}
-	if (!json_object_object_get_ex(root, "currentFavouriteCard", &fav) ||
-	    !json_object_is_type(fav, json_type_object) ||
-	    !json_object_object_get_ex(fav, "id", &id) ||
-	    !json_object_is_type(id, json_type_int))
-		goto done;
-	/*
-	 * json-c keeps integers above INT64_MAX as uint64 (clamped on
-	 * overflow) and clamps get_int64 to INT64_MAX, so read the unsigned
-	 * value to tell a real INT64_MAX from a clamped one.
-	 */
-	if (json_object_get_int64(id) <= 0)
-		goto done;
-	u = json_object_get_uint64(id);
-	if (u > INT64_MAX)
-		goto done;
-	if ((name = get_string(fav, "name")) != NULL &&
-	    (out->card_name = sanitize_string(name)) == NULL) {
-		json_object_put(root);
+	rc = 0;
+	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav))
+		rc = favourite_of(fav, out);
+	json_object_put(root);
+done:
+	if (rc == -1) {
 		snprintf(err, errlen,
 		    "out of memory parsing the player response");
 		return -1;
 	}
-	out->has_favourite = 1;
-	out->card_id = (int64_t)u;
-done:
-	json_object_put(root);
 	return 0;
 }
 

@@ -431,6 +431,26 @@ test_player_shapes(void)
 		const char	*name;
 	} cases[] = {
 		{ "{}", 0, 0, NULL },
+		/* The scanner's edges: json-c's answers, fast path or not. */
+		{ "{\"currentFavouriteCard\":{\"id\":1,\"name\":\"A\"},"
+		  "\"currentFavouriteCard\":{\"id\":2,\"name\":\"B\"}}",
+		  1, 2, "B" },
+		{ "{\"\\u0063urrentFavouriteCard\":{\"id\":3,\"name\":\"C\"}}",
+		  1, 3, "C" },
+		{ "{\"x\":{\"currentFavouriteCard\":{\"id\":4}}}", 0, 0, NULL },
+		{ "{\"x\":\"\\\"currentFavouriteCard\\\":{\\\"id\\\":5}\"}",
+		  0, 0, NULL },
+		{ "{\"currentFavouriteCard\":{\"id\":6,\"name\":\"F\"},}",
+		  1, 6, "F" },
+		{ "{\"currentFavouriteCardX\":{\"id\":7}}", 0, 0, NULL },
+		{ "{\"currentFavouriteCar\":{\"id\":7}}", 0, 0, NULL },
+		{ "{\"a\":[1,2,{\"b\":null},true,false,\"s\\n\"],"
+		  "\"currentFavouriteCard\":{\"id\":8,\"name\":\"H\\u00e9\"},"
+		  "\"c\":-1.5e3}", 1, 8, "H\xc3\xa9" },
+		{ " \n{\"currentFavouriteCard\" : { \"id\" : 9 } } \n",
+		  1, 9, NULL },
+		{ "{\"currentFavouriteCard\":{\"id\":10,\"name\":\"J\"},"
+		  "\"n\":01}", 1, 10, "J" },
 		{ "{\"currentFavouriteCard\":null}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":\"Mega Knight\"}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":[26000055]}", 0, 0, NULL },
