@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <ev.h>
@@ -16,6 +15,7 @@
 #include "api.h"
 #include "fetch.h"
 #include "log.h"
+#include "rng.h"
 #include "throttle.h"
 
 #define FETCH_STALL_SPEED	64	/* bytes/s below which a transfer stalls */
@@ -98,17 +98,6 @@ req_of(struct throttle_waiter *w)
 	return (struct fetch_req *)(void *)w;
 }
 
-/* xorshift64*: jitter needs no more than this. */
-static double
-rng_uniform(struct fetcher *f)
-{
-	f->rng ^= f->rng >> 12;
-	f->rng ^= f->rng << 25;
-	f->rng ^= f->rng >> 27;
-	return (double)((f->rng * 2685821657736338717ULL) >> 11) /
-	    9007199254740992.0;
-}
-
 /* Exponential backoff with full jitter for the n-th wait (n >= 1). */
 static double
 backoff(struct fetcher *f, unsigned n)
@@ -117,7 +106,7 @@ backoff(struct fetcher *f, unsigned n)
 
 	if (cap > FETCH_BACKOFF_CAP)
 		cap = FETCH_BACKOFF_CAP;
-	return cap * rng_uniform(f);
+	return cap * rng_uniform(&f->rng);
 }
 
 static void
@@ -356,7 +345,13 @@ req_start(struct fetch_req *r)
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)FETCH_STALL_TIME);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)FETCH_BODY_MAX);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Waiting to multiplex pays only where TLS can offer HTTP/2.  Over
+	 * plain HTTP libcurl learns nothing until the first response, so
+	 * every new request would wait behind it, and fail if it hangs.
+	 */
+	if (strncmp(f->base_url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 	    (long)CURL_HTTP_VERSION_2TLS);
 	rc = curl_multi_add_handle(f->multi, e);
@@ -667,7 +662,6 @@ fetcher_new(struct ev_loop *loop, const struct fetch_opts *opts, char *err,
     size_t errlen)
 {
 	struct fetcher	*f;
-	struct timespec	 ts;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -688,9 +682,7 @@ fetcher_new(struct ev_loop *loop, const struct fetch_opts *opts, char *err,
 	f->curl_timer.data = f;
 	ev_timer_init(&f->pump_timer, pump_cb, 0., 0.);
 	f->pump_timer.data = f;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	f->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
-	    ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+	f->rng = rng_seed();
 	f->throttle = throttle_new(opts->max_concurrent, opts->rate,
 	    opts->burst, mono_now());
 	if (f->throttle == NULL || set_opts(f, opts) == -1) {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <ev.h>
 
@@ -15,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "refresh.h"
+#include "rng.h"
 #include "sched.h"
 #include "snap.h"
 #include "tally.h"
@@ -78,16 +78,6 @@ struct sched {
 
 static void	pump(struct sched *);
 
-static double
-uniform(struct sched *s)
-{
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return (double)((s->rng * 2685821657736338717ULL) >> 11) /
-	    9007199254740992.0;
-}
-
 /* The wait before c's next refresh: its interval, backed off, jittered. */
 static double
 next_delay(struct sclan *c)
@@ -102,7 +92,7 @@ next_delay(struct sclan *c)
 	if (base > c->interval * SCHED_BACKOFF_MAX)
 		base = c->interval * SCHED_BACKOFF_MAX;
 	j = conf_jitter(s->conf, c->interval);
-	d = base + (2 * uniform(s) - 1) * j;
+	d = base + (2 * rng_uniform(&s->rng) - 1) * j;
 	return d < SCHED_DELAY_MIN ? SCHED_DELAY_MIN : d;
 }
 
@@ -382,7 +372,6 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
     int once, sched_idle_cb *idle, void *arg)
 {
 	struct sched	*s;
-	struct timespec	 ts;
 	size_t		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -394,9 +383,7 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	s->idle = idle;
 	s->arg = arg;
 	s->started = time(NULL);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	s->rng = ((uint64_t)ts.tv_nsec << 17) ^ (uint64_t)ts.tv_sec ^
-	    ((uint64_t)getpid() << 32) ^ 0x2545f4914f6cdd1dULL;
+	s->rng = rng_seed();
 	ev_timer_init(&s->grace_timer, NULL, 0., 0.);
 	ev_timer_init(&s->report_timer, report_cb, 0., 0.);
 	s->report_timer.data = s;
