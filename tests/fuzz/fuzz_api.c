@@ -1,0 +1,262 @@
+/*
+ * fuzz_api.c - libFuzzer harness for api.c: every input is given, as an
+ * exact-size buffer, to api_parse_clan, api_parse_player,
+ * api_error_reason and api_utf8_sanitize, and each result is checked
+ * against its contract in api.h.  The player is also checked against a
+ * plain json-c parse of the whole body, the oracle for api.c's shortcuts.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "api.h"
+#include "tag.h"
+#include "fuzz.h"
+
+#define REASON_MAX	512	/* bytes: the long reason buffer */
+#define JSON_DEPTH	64	/* as API_JSON_DEPTH in api.c */
+
+/* A NUL-terminated string that is valid UTF-8 (so without inner NULs). */
+static void
+check_text(const char *s)
+{
+	FUZZ_CHECK(s != NULL);
+	FUZZ_CHECK(fuzz_utf8_valid(s, strlen(s)));
+}
+
+static void
+check_err(const char *err, size_t errlen)
+{
+	size_t n = strnlen(err, errlen);
+
+	FUZZ_CHECK(n > 0 && n < errlen);
+}
+
+static void
+check_clan(const uint8_t *data, size_t size)
+{
+	struct api_clan clan;
+	char err[256], again[TAG_MAX], terr[128];
+	size_t i, j;
+
+	err[0] = '\0';
+	memset(&clan, 0xa5, sizeof(clan));
+	if (api_parse_clan((const char *)data, size, &clan, err,
+	    sizeof(err)) == -1) {
+		check_err(err, sizeof(err));
+		FUZZ_CHECK(clan.name == NULL && clan.tags == NULL);
+		FUZZ_CHECK(clan.ntags == 0 && clan.nlisted == 0 &&
+		    clan.ninvalid == 0 && clan.nduplicate == 0);
+		return;
+	}
+	FUZZ_CHECK(clan.ntags + clan.ninvalid + clan.nduplicate ==
+	    clan.nlisted);
+	FUZZ_CHECK((clan.tags == NULL) == (clan.ntags == 0));
+	if (clan.name != NULL)
+		check_text(clan.name);
+	for (i = 0; i < clan.ntags; i++) {
+		FUZZ_CHECK(strnlen(clan.tags[i], TAG_MAX) < TAG_MAX);
+		FUZZ_CHECK(tag_normalize(clan.tags[i], "player", again, terr,
+		    sizeof(terr)) == 0);
+		FUZZ_CHECK(strcmp(again, clan.tags[i]) == 0);
+	}
+	/* Distinct: the quadratic check is cheap for fuzz-sized bodies. */
+	for (i = 0; i < clan.ntags && clan.ntags <= 4096; i++)
+		for (j = i + 1; j < clan.ntags; j++)
+			FUZZ_CHECK(strcmp(clan.tags[i], clan.tags[j]) != 0);
+	api_clan_free(&clan);
+	FUZZ_CHECK(clan.name == NULL && clan.tags == NULL && clan.ntags == 0);
+}
+
+/*
+ * Parse the whole body with json-c as api.h describes it: one JSON value,
+ * then only white space.  Returns the value (NULL for JSON null) or sets
+ * *bad.
+ */
+static struct json_object *
+ref_parse(const uint8_t *data, size_t size, int *bad)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	*bad = 1;
+	if (size == 0 || (tok = json_tokener_new_ex(JSON_DEPTH)) == NULL)
+		return NULL;
+	obj = json_tokener_parse_ex(tok, (const char *)data, (int)size);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (obj == NULL && jerr == json_tokener_continue) {
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = size;
+	}
+	json_tokener_free(tok);
+	if (obj == NULL && jerr != json_tokener_success)
+		return NULL;
+	for (; end < size; end++)
+		if (data[end] != ' ' && data[end] != '\t' &&
+		    data[end] != '\n' && data[end] != '\r') {
+			json_object_put(obj);
+			return NULL;
+		}
+	*bad = 0;
+	return obj;
+}
+
+/*
+ * The oracle: what api_parse_player must give, from the full parse.
+ * Returns -1 when the body is not a JSON object.
+ */
+static int
+ref_player(const uint8_t *data, size_t size, struct api_player *ref)
+{
+	struct json_object *root, *fav, *id, *name;
+	int bad;
+
+	memset(ref, 0, sizeof(*ref));
+	root = ref_parse(data, size, &bad);
+	if (bad || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return -1;
+	}
+	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav) &&
+	    json_object_is_type(fav, json_type_object) &&
+	    json_object_object_get_ex(fav, "id", &id) &&
+	    json_object_is_type(id, json_type_int) &&
+	    json_object_get_int64(id) > 0 &&
+	    json_object_get_uint64(id) <= INT64_MAX) {
+		ref->has_favourite = 1;
+		ref->card_id = json_object_get_int64(id);
+		if (json_object_object_get_ex(fav, "name", &name) &&
+		    json_object_is_type(name, json_type_string))
+			ref->card_name = api_utf8_sanitize(
+			    json_object_get_string(name),
+			    (size_t)json_object_get_string_len(name));
+	}
+	json_object_put(root);
+	return 0;
+}
+
+static void
+check_player(const uint8_t *data, size_t size)
+{
+	struct api_player player, ref;
+	char err[256];
+	int rv, refrv;
+
+	err[0] = '\0';
+	memset(&player, 0xa5, sizeof(player));
+	rv = api_parse_player((const char *)data, size, &player, err,
+	    sizeof(err));
+	refrv = ref_player(data, size, &ref);
+	FUZZ_CHECK(rv == refrv);
+	if (rv == 0) {
+		FUZZ_CHECK(player.has_favourite == ref.has_favourite);
+		FUZZ_CHECK(player.card_id == ref.card_id);
+		FUZZ_CHECK((player.card_name == NULL) ==
+		    (ref.card_name == NULL));
+		FUZZ_CHECK(player.card_name == NULL ||
+		    strcmp(player.card_name, ref.card_name) == 0);
+	}
+	api_player_free(&ref);
+	if (rv == -1) {
+		check_err(err, sizeof(err));
+		FUZZ_CHECK(player.has_favourite == 0 && player.card_id == 0 &&
+		    player.card_name == NULL);
+		return;
+	}
+	if (player.has_favourite) {
+		FUZZ_CHECK(player.has_favourite == 1);
+		FUZZ_CHECK(player.card_id > 0);
+		if (player.card_name != NULL)
+			check_text(player.card_name);
+	} else {
+		FUZZ_CHECK(player.card_id == 0);
+		FUZZ_CHECK(player.card_name == NULL);
+	}
+	api_player_free(&player);
+}
+
+/* A reason is printable UTF-8: no C0, DEL or C1 controls. */
+static void
+check_reason(const char *r, size_t reasonlen)
+{
+	const unsigned char *u = (const unsigned char *)r;
+	size_t i, n = strnlen(r, reasonlen);
+
+	FUZZ_CHECK(n < reasonlen);
+	FUZZ_CHECK(fuzz_utf8_valid(r, n));
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(u[i] >= 0x20 && u[i] != 0x7f);
+		FUZZ_CHECK(!(u[i] == 0xc2 && u[i + 1] >= 0x80 &&
+		    u[i + 1] <= 0x9f));
+	}
+}
+
+static void
+check_error_reason(const uint8_t *data, size_t size)
+{
+	char full[REASON_MAX], *cut;
+	size_t cutlen;
+	int rv;
+
+	/* A short buffer, its length taken from the input. */
+	cutlen = size > 0 ? (size_t)data[size - 1] % 24 : 0;
+	if ((cut = malloc(cutlen > 0 ? cutlen : 1)) == NULL)
+		return;
+	rv = api_error_reason((const char *)data, size, full, sizeof(full));
+	if (rv == 0) {
+		check_reason(full, sizeof(full));
+		FUZZ_CHECK(full[0] != '\0');
+	}
+	if (api_error_reason((const char *)data, size, cut, cutlen) == 0) {
+		FUZZ_CHECK(rv == 0 && cutlen > 0);
+		check_reason(cut, cutlen);
+		/* Truncation keeps whole characters of the same reason. */
+		FUZZ_CHECK(strncmp(cut, full, strlen(cut)) == 0);
+		FUZZ_CHECK(strlen(cut) == strlen(full) ||
+		    strlen(cut) + 4 > cutlen - 1);
+	} else
+		FUZZ_CHECK(rv == -1 || cutlen == 0);
+	free(cut);
+}
+
+static void
+check_sanitize(const uint8_t *data, size_t size)
+{
+	char *s, *again;
+	size_t n;
+
+	if ((s = api_utf8_sanitize((const char *)data, size)) == NULL)
+		return;
+	n = strlen(s);
+	check_text(s);
+	/* Each input byte gives at most 3 output bytes. */
+	FUZZ_CHECK(n <= 3 * size);
+	/* Valid input without NULs comes back unchanged. */
+	if (fuzz_utf8_valid((const char *)data, size) &&
+	    memchr(data, '\0', size) == NULL)
+		FUZZ_CHECK(n == size && memcmp(s, data, size) == 0);
+	/* Sanitised text is a fixed point. */
+	if ((again = api_utf8_sanitize(s, n)) != NULL) {
+		FUZZ_CHECK(strcmp(again, s) == 0);
+		free(again);
+	}
+	free(s);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check_clan(data, size);
+	check_player(data, size);
+	check_error_reason(data, size);
+	check_sanitize(data, size);
+	return 0;
+}
