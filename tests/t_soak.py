@@ -1,0 +1,211 @@
+"""t_soak.py - a long run under faults: 40-42 clans at interval 10 s for
+about two minutes (at least 300 finished refreshes), with 5xx answers,
+404 players, a 429 window and 10 reloads that add and remove clans.  The
+resident set (VmRSS) stays flat after warm-up and the open descriptors
+come back to their idle baseline."""
+
+import os
+import re
+import signal
+import time
+
+from functional import CLANPOPD, Daemon, Standin, Tap, workdir, write_config
+import promtext
+
+t = Tap()
+
+INTERVAL = 10           # seconds, schedule.interval
+MAX_CONCURRENT = 8
+RSS_SLACK = 512         # KiB of growth allowed after warm-up
+MIN_REFRESHES = 300
+
+# Under AddressSanitizer the resident set is mostly its quarantine of
+# freed memory, which fills up by design: RSS says nothing there.
+with open(CLANPOPD, "rb") as f:
+    ASAN = b"__asan_init" in f.read()
+
+alphabet = "0289PYLQGRJCUV"
+tags = ["#8%s%s" % (alphabet[i // 14], alphabet[i % 14]) for i in range(42)]
+set_a = tags[:40]       # 40 clans
+set_b = tags[2:]        # 2 removed, 2 added
+clans = {tag[1:]: {"name": "Soak %d" % i, "members": 10}
+         for i, tag in enumerate(tags)}
+clans[tags[5][1:]]["fault"] = "503_json"        # fails each refresh
+clans[tags[11][1:]]["fault"] = "fail:3"         # fails twice, then works
+clans[tags[7][1:]]["faults"] = {"0": "404", "1": "500_json",
+                                "2": "fail_once", "3": "no_favourite"}
+clans[tags[9][1:]]["faults"] = {"0": "404", "3": "503_html",
+                                "4": "truncated", "5": "invalid_json"}
+clans[tags[20][1:]]["faults"] = {"1": "404", "2": "502_html"}
+scenario = {"clans": clans}
+throttled = dict(scenario, rate_limit={"per_second": 25, "retry_after": 1})
+
+wd = workdir("soak")
+out = os.path.join(wd, "out")
+api = Standin(wd, scenario)
+cfg = os.path.join(wd, "c.yaml")
+
+
+def config(which, interval=INTERVAL):
+    write_config(cfg, api.base_url, api.token_file, out, which,
+                 schedule__interval="%ds" % interval,
+                 schedule__jitter="10%",
+                 limits__max_concurrent=MAX_CONCURRENT,
+                 limits__max_retries=1, api__timeout="5s")
+
+
+config(set_a)
+d = Daemon(cfg, wd)
+t.ok(d.wait_log(r"clanpopd \S+ started: 40 clans", timeout=10) is not None,
+     "started with 40 clans")
+t0 = time.monotonic()
+rss = []                # (seconds since start, KiB)
+
+
+def vmrss():
+    with open("/proc/%d/status" % d.pid) as f:
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+def fds():
+    """(non-socket descriptors, sockets) of the daemon."""
+    links = []
+    for fd in os.listdir("/proc/%d/fd" % d.pid):
+        try:
+            links.append(os.readlink("/proc/%d/fd/%s" % (d.pid, fd)))
+        except OSError:
+            pass
+    socks = sum(1 for l in links if l.startswith("socket:"))
+    return len(links) - socks, socks
+
+
+def run_until(when):
+    """Sample VmRSS once a second until `when` seconds after the start."""
+    while True:
+        now = time.monotonic() - t0
+        if now >= when or d.proc.poll() is not None:
+            return
+        rss.append((round(now, 1), vmrss()))
+        time.sleep(min(1.0, when - now))
+
+
+reloads = 0
+
+
+def reload(which, interval=INTERVAL):
+    global reloads
+    config(which, interval)
+    reloads += 1
+    d.signal(signal.SIGHUP)
+    t.ok(d.wait_log(r"reloaded ", timeout=5, count=reloads) is not None,
+         "reload %d (%d clans, interval %d s)" % (reloads, len(which),
+                                                   interval))
+
+
+def idle_fds(what):
+    """Wait until nothing runs (no request in flight, the log quiet for 2 s,
+    so the report written 1 s after a refresh is done too), then read the
+    descriptors: the same three times in a row."""
+    deadline = time.monotonic() + 15
+    last = None
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        rss.append((round(time.monotonic() - t0, 1), vmrss()))
+        size = os.path.getsize(d.log_path)
+        if size != last:
+            last, quiet_since = size, time.monotonic()
+        elif (time.monotonic() - quiet_since >= 2.0 and
+              api.stats()["in_flight"] == 0):
+            seen = []
+            for _ in range(3):
+                seen.append(fds())
+                time.sleep(0.3)
+            if seen[0] == seen[1] == seen[2]:
+                return seen[0]
+        time.sleep(0.5)
+    t.diag("%s: never idle" % what)
+    return None
+
+
+# Warm-up: a third of the run, with reloads and an idle point.
+run_until(6)
+reload(set_b)
+run_until(12)
+reload(set_a)
+run_until(18)
+reload(set_b)
+run_until(24)
+reload(set_b, interval=3600)            # idle: every clan due in an hour
+base = idle_fds("baseline")
+t.diag("idle descriptors after warm-up: %s (other, sockets)" % (base,))
+reload(set_a)
+t1 = time.monotonic() - t0
+# The soak proper.
+run_until(t1 + 16)
+api.set_scenario(throttled)             # a 429 window of 10 s
+run_until(t1 + 26)
+api.set_scenario(scenario)
+reload(set_b)
+run_until(t1 + 38)
+reload(set_a)
+run_until(t1 + 50)
+reload(set_b)
+run_until(t1 + 62)
+reload(set_a)
+run_until(t1 + 74)
+reload(set_a, interval=3600)            # idle again
+end = idle_fds("end")
+t.diag("idle descriptors at the end: %s (other, sockets)" % (end,))
+t.ok(d.proc.poll() is None, "the daemon is still running")
+rc = d.stop()
+t.eq(rc, 0, "SIGTERM: exit 0")
+log = d.log()
+
+ok = len(re.findall(r"^\S+ #\w+: \d+ members, \d+ fetched", log, re.M))
+failed = len(re.findall(r"^\S+ error: #\w+: refresh failed", log, re.M))
+t.diag("%d refreshes finished in %.0f s: %d wrote a snapshot, %d failed "
+       "(the 503 clan and the fail:3 clan's first two)"
+       % (ok + failed, time.monotonic() - t0, ok, failed))
+t.ok(ok + failed >= MIN_REFRESHES, "at least %d refreshes finished (%d)"
+     % (MIN_REFRESHES, ok + failed))
+t.ok(failed >= 3, "the failing clans failed (%d)" % failed)
+t.ok(re.search(r"pausing every request", log) is not None,
+     "the 429 window paused requests")
+t.ok(re.search(r"#8\w+: player #\w+: HTTP 404", log) is not None,
+     "404 players seen")
+with open(os.path.join(out, "metrics.prom"), encoding="utf-8") as f:
+    m = promtext.parse(f.read())
+t.eq(promtext.value(m, "clanpopd_reloads_total", result="success"),
+     float(reloads), "metrics.prom counts %d reloads" % reloads)
+t.eq(reloads, 10, "10 reloads")
+
+# RSS: flat after warm-up, the first third of the run.
+warm_end = rss[-1][0] / 3
+warm = [k for s, k in rss if s <= warm_end]
+after = [k for s, k in rss if s > warm_end]
+t.diag("VmRSS KiB, one sample a second (seconds: KiB):")
+for i in range(0, len(rss), 8):
+    t.diag("  " + "  ".join("%5.1f:%d" % x for x in rss[i:i + 8]))
+t.diag("warm-up (first %.0f s) peak %d KiB; afterwards peak %d KiB, last "
+       "%d KiB" % (warm_end, max(warm), max(after), after[-1]))
+t.ok(len(warm) >= 20 and len(after) >= 60, "enough samples (%d, %d)"
+     % (len(warm), len(after)))
+if ASAN:
+    t.n += 1
+    print("ok %d - VmRSS flat after warm-up # SKIP AddressSanitizer build"
+          % t.n)
+else:
+    t.ok(max(after) - max(warm) <= RSS_SLACK,
+         "VmRSS after warm-up grows by %d KiB (<= %d KiB)"
+         % (max(after) - max(warm), RSS_SLACK))
+
+# Descriptors: the same idle count.  Idle sockets are libcurl's connection
+# cache (at most max_concurrent) and its multi handle's wake-up pair.
+t.ok(base is not None and end is not None, "idle points reached")
+t.eq(end and end[0], base and base[0],
+     "idle non-socket descriptors back to the baseline")
+t.ok(end is not None and end[1] <= MAX_CONCURRENT + 2,
+     "idle sockets within libcurl's connection cache and wake-up pair "
+     "(%s <= %d)" % (end and end[1], MAX_CONCURRENT + 2))
+api.stop()
+t.done()
