@@ -58,29 +58,31 @@ snap_mkdirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
+/* Data for fill_buffer(). */
+struct span {
+	const char	*data;
+	size_t		 len;
+};
 
-	while (len > 0) {
-		if ((n = write(fd, data, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+static int
+fill_buffer(FILE *fp, void *arg)
+{
+	const struct span *sp = arg;
+
+	return fwrite(sp->data, 1, sp->len, fp) == sp->len ? 0 : -1;
 }
 
-int
-snap_write_file(const char *dir, const char *name, const char *data,
-    size_t len, char *err, size_t errlen)
+/*
+ * Replace dir/name atomically with what fill writes to fp: a temporary
+ * file in dir, synced, renamed over the target, then dir synced.
+ */
+static int
+write_atomic(const char *dir, const char *name, int (*fill)(FILE *, void *),
+    void *arg, char *err, size_t errlen)
 {
 	char	 tmp[PATH_MAX], dst[PATH_MAX];
-	int	 fd, dfd, saved;
+	FILE	*fp;
+	int	 fd, dfd, saved, rc;
 
 	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >=
 	    sizeof(dst) ||
@@ -95,8 +97,7 @@ snap_write_file(const char *dir, const char *name, const char *data,
 		    strerror(errno), name);
 		return -1;
 	}
-	if (write_all(fd, data, len) == -1 || fchmod(fd, 0644) == -1 ||
-	    fsync(fd) == -1) {
+	if ((fp = fdopen(fd, "w")) == NULL) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -104,7 +105,18 @@ snap_write_file(const char *dir, const char *name, const char *data,
 		    "previous %s is kept", tmp, dst, strerror(saved), name);
 		return -1;
 	}
-	if (close(fd) == -1) {
+	errno = 0;
+	rc = fill(fp, arg);
+	if (rc == -1 || fflush(fp) == EOF || ferror(fp) ||
+	    fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
+		saved = errno != 0 ? errno : EIO;
+		fclose(fp);
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s (for %s): %s; the "
+		    "previous %s is kept", tmp, dst, strerror(saved), name);
+		return -1;
+	}
+	if (fclose(fp) == EOF) {
 		saved = errno;
 		unlink(tmp);
 		snprintf(err, errlen, "cannot write %s (for %s): %s; the "
@@ -130,6 +142,15 @@ snap_write_file(const char *dir, const char *name, const char *data,
 		close(dfd);
 	}
 	return 0;
+}
+
+int
+snap_write_file(const char *dir, const char *name, const char *data,
+    size_t len, char *err, size_t errlen)
+{
+	struct span sp = { data, len };
+
+	return write_atomic(dir, name, fill_buffer, &sp, err, errlen);
 }
 
 static struct json_object *
@@ -265,153 +286,123 @@ jtime(time_t t)
 	return json_object_new_string(buf);
 }
 
-char *
-snap_index_json(const struct snap_daemon_info *d,
-    const struct snap_clan_info *c, size_t n)
+/* One clan's entry of index.json, as a json-c object (caller puts). */
+static struct json_object *
+index_entry(const struct snap_clan_info *c)
 {
-	struct json_object	*o, *clans, *e;
-	char			 file[TAG_MAX + 16], *out = NULL;
-	const char		*txt;
-	size_t			 i;
+	struct json_object	*e;
+	char			 file[TAG_MAX + 16];
 
-	if ((o = json_object_new_object()) == NULL)
+	if ((e = json_object_new_object()) == NULL)
 		return NULL;
-	if ((clans = json_object_new_array()) == NULL) {
-		json_object_put(o);
-		return NULL;
-	}
-	json_object_object_add(o, "version", json_object_new_string(d->version));
-	json_object_object_add(o, "started_at", jtime(d->started));
-	json_object_object_add(o, "generated_at", jtime(time(NULL)));
-	for (i = 0; i < n; i++) {
-		if ((e = json_object_new_object()) == NULL)
-			goto done;
-		snprintf(file, sizeof(file), "clans/%s.json", c[i].tag + 1);
-		json_object_object_add(e, "tag", json_object_new_string(c[i].tag));
-		json_object_object_add(e, "name", jstr(c[i].name));
-		json_object_object_add(e, "label", jstr(c[i].label));
-		json_object_object_add(e, "snapshot", c[i].last_success ?
-		    json_object_new_string(file) : NULL);
-		json_object_object_add(e, "last_success",
-		    jtime(c[i].last_success));
-		json_object_object_add(e, "last_attempt",
-		    jtime(c[i].last_attempt));
-		json_object_object_add(e, "last_error", jstr(c[i].last_error));
-		json_object_object_add(e, "consecutive_failures",
-		    json_object_new_int64(c[i].consecutive_failures));
-		json_object_object_add(e, "complete", c[i].has_result ||
-		    c[i].last_success ? json_object_new_boolean(c[i].complete) :
-		    NULL);
-		json_object_array_add(clans, e);
-	}
-	json_object_object_add(o, "clans", clans);
-	clans = NULL;
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (txt != NULL && (out = malloc(strlen(txt) + 2)) != NULL)
-		sprintf(out, "%s\n", txt);
-done:
-	json_object_put(clans);
-	json_object_put(o);
-	return out;
+	snprintf(file, sizeof(file), "clans/%s.json", c->tag + 1);
+	json_object_object_add(e, "tag", json_object_new_string(c->tag));
+	json_object_object_add(e, "name", jstr(c->name));
+	json_object_object_add(e, "label", jstr(c->label));
+	json_object_object_add(e, "snapshot", c->last_success ?
+	    json_object_new_string(file) : NULL);
+	json_object_object_add(e, "last_success", jtime(c->last_success));
+	json_object_object_add(e, "last_attempt", jtime(c->last_attempt));
+	json_object_object_add(e, "last_error", jstr(c->last_error));
+	json_object_object_add(e, "consecutive_failures",
+	    json_object_new_int64(c->consecutive_failures));
+	json_object_object_add(e, "complete", c->has_result ||
+	    c->last_success ? json_object_new_boolean(c->complete) : NULL);
+	return e;
 }
 
-/* A growing text buffer; on out of memory it stops growing and fails. */
-struct buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-	int	 oom;
-};
-
-static void bprintf(struct buf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
+/*
+ * index.json, written clan by clan so that memory does not grow with the
+ * number of clans.
+ */
+int
+snap_index_write(FILE *fp, const struct snap_daemon_info *d,
+    const struct snap_clan_info *c, size_t n)
 {
-	va_list	 ap;
-	int	 n;
-	char	*ns;
-	size_t	 want;
+	struct json_object	*e;
+	const char		*txt, *nl;
+	char			 started[32] = "", now[32];
+	size_t			 i;
 
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL,
-		    b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
+	if (d->started != 0)
+		iso_time(d->started, started, sizeof(started));
+	iso_time(time(NULL), now, sizeof(now));
+	fprintf(fp, "{\n  \"version\": \"%s\",\n", d->version);
+	if (d->started != 0)
+		fprintf(fp, "  \"started_at\": \"%s\",\n", started);
+	else
+		fprintf(fp, "  \"started_at\": null,\n");
+	fprintf(fp, "  \"generated_at\": \"%s\",\n  \"clans\": [", now);
+	for (i = 0; i < n; i++) {
+		if ((e = index_entry(&c[i])) == NULL)
+			return -1;
+		txt = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (txt == NULL) {
+			json_object_put(e);
+			return -1;
 		}
-		if (b->s != NULL && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
+		fprintf(fp, "%s\n", i == 0 ? "" : ",");
+		/* Indent the entry's lines by two levels. */
+		for (; *txt != '\0'; txt = nl + 1) {
+			if ((nl = strchr(txt, '\n')) == NULL)
+				nl = txt + strlen(txt) - 1;
+			fprintf(fp, "    %.*s", (int)(nl - txt + 1), txt);
 		}
-		want = b->cap ? b->cap * 2 : 4096;
-		while (want < b->len + (size_t)n + 1)
-			want *= 2;
-		if ((ns = realloc(b->s, want)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = want;
+		json_object_put(e);
 	}
+	fprintf(fp, "%s]\n}\n", n > 0 ? "\n  " : "");
+	return ferror(fp) ? -1 : 0;
 }
 
 /* A label value escaped per the Prometheus text format. */
 static void
-blabel(struct buf *b, const char *v)
+plabel(FILE *fp, const char *v)
 {
 	for (; v != NULL && *v != '\0'; v++) {
 		if (*v == '\\')
-			bprintf(b, "\\\\");
+			fputs("\\\\", fp);
 		else if (*v == '"')
-			bprintf(b, "\\\"");
+			fputs("\\\"", fp);
 		else if (*v == '\n')
-			bprintf(b, "\\n");
+			fputs("\\n", fp);
 		else
-			bprintf(b, "%c", *v);
+			putc(*v, fp);
 	}
 }
 
 static void
-bhead(struct buf *b, const char *name, const char *type, const char *help)
+phead(FILE *fp, const char *name, const char *type, const char *help)
 {
-	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void
-bclan(struct buf *b, const char *metric, const char *tag)
+pclan(FILE *fp, const char *metric, const char *tag)
 {
-	bprintf(b, "%s{clan=\"", metric);
-	blabel(b, tag);
-	bprintf(b, "\"");
+	fprintf(fp, "%s{clan=\"", metric);
+	plabel(fp, tag);
+	putc('"', fp);
 }
 
-char *
-snap_metrics_text(const struct snap_daemon_info *d,
+int
+snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
     const struct snap_clan_info *c, size_t n)
 {
 	static const char *states[] = { "fetched", "failed",
 	    "without_favourite" };
-	struct buf	 b;
 	size_t		 i, j, k, v;
 
-	memset(&b, 0, sizeof(b));
-	bhead(&b, "clanpopd_start_time_seconds", "gauge",
+	phead(fp, "clanpopd_start_time_seconds", "gauge",
 	    "Unix time the daemon started.");
-	bprintf(&b, "clanpopd_start_time_seconds %lld\n",
+	fprintf(fp, "clanpopd_start_time_seconds %lld\n",
 	    (long long)d->started);
-	bhead(&b, "clanpopd_clans", "gauge", "Clans configured.");
-	bprintf(&b, "clanpopd_clans %zu\n", n);
-	bhead(&b, "clanpopd_requests_total", "counter",
+	phead(fp, "clanpopd_clans", "gauge", "Clans configured.");
+	fprintf(fp, "clanpopd_clans %zu\n", n);
+	phead(fp, "clanpopd_requests_total", "counter",
 	    "Requests sent to the API, by HTTP status class (error: no "
 	    "status, a transport error).");
-	bprintf(&b, "clanpopd_requests_total{status=\"2xx\"} %lu\n"
+	fprintf(fp, "clanpopd_requests_total{status=\"2xx\"} %lu\n"
 	    "clanpopd_requests_total{status=\"4xx\"} %lu\n"
 	    "clanpopd_requests_total{status=\"429\"} %lu\n"
 	    "clanpopd_requests_total{status=\"5xx\"} %lu\n"
@@ -420,54 +411,54 @@ snap_metrics_text(const struct snap_daemon_info *d,
 	    d->fetch->status_2xx, d->fetch->status_4xx, d->fetch->status_429,
 	    d->fetch->status_5xx, d->fetch->status_other,
 	    d->fetch->transport_errors);
-	bhead(&b, "clanpopd_retries_total", "counter",
+	phead(fp, "clanpopd_retries_total", "counter",
 	    "Requests retried after an error.");
-	bprintf(&b, "clanpopd_retries_total %lu\n", d->fetch->retries);
-	bhead(&b, "clanpopd_throttle_pauses_total", "counter",
+	fprintf(fp, "clanpopd_retries_total %lu\n", d->fetch->retries);
+	phead(fp, "clanpopd_throttle_pauses_total", "counter",
 	    "Pauses of every request after a 429.");
-	bprintf(&b, "clanpopd_throttle_pauses_total %lu\n", d->fetch->pauses);
-	bhead(&b, "clanpopd_request_rate", "gauge",
+	fprintf(fp, "clanpopd_throttle_pauses_total %lu\n", d->fetch->pauses);
+	phead(fp, "clanpopd_request_rate", "gauge",
 	    "Effective request rate limit in requests per second (0: none).");
-	bprintf(&b, "clanpopd_request_rate %g\n", d->rate);
-	bhead(&b, "clanpopd_refreshes_skipped_total", "counter",
+	fprintf(fp, "clanpopd_request_rate %g\n", d->rate);
+	phead(fp, "clanpopd_refreshes_skipped_total", "counter",
 	    "Refreshes skipped because the previous one was still running.");
-	bprintf(&b, "clanpopd_refreshes_skipped_total %lu\n", d->skipped);
-	bhead(&b, "clanpopd_reloads_total", "counter",
+	fprintf(fp, "clanpopd_refreshes_skipped_total %lu\n", d->skipped);
+	phead(fp, "clanpopd_reloads_total", "counter",
 	    "Configuration reloads, by result.");
-	bprintf(&b, "clanpopd_reloads_total{result=\"success\"} %lu\n"
+	fprintf(fp, "clanpopd_reloads_total{result=\"success\"} %lu\n"
 	    "clanpopd_reloads_total{result=\"failure\"} %lu\n",
 	    d->reloads_ok, d->reloads_failed);
 
-	bhead(&b, "clanpopd_clan_last_success_timestamp_seconds", "gauge",
+	phead(fp, "clanpopd_clan_last_success_timestamp_seconds", "gauge",
 	    "Unix time of the clan's last snapshot (0: none yet).");
 	for (i = 0; i < n; i++) {
-		bclan(&b, "clanpopd_clan_last_success_timestamp_seconds",
+		pclan(fp, "clanpopd_clan_last_success_timestamp_seconds",
 		    c[i].tag);
-		bprintf(&b, "} %lld\n", (long long)c[i].last_success);
+		fprintf(fp, "} %lld\n", (long long)c[i].last_success);
 	}
-	bhead(&b, "clanpopd_clan_consecutive_failures", "gauge",
+	phead(fp, "clanpopd_clan_consecutive_failures", "gauge",
 	    "Failed refreshes of the clan since its last success.");
 	for (i = 0; i < n; i++) {
-		bclan(&b, "clanpopd_clan_consecutive_failures", c[i].tag);
-		bprintf(&b, "} %u\n", c[i].consecutive_failures);
+		pclan(fp, "clanpopd_clan_consecutive_failures", c[i].tag);
+		fprintf(fp, "} %u\n", c[i].consecutive_failures);
 	}
-	bhead(&b, "clanpopd_clan_refresh_duration_seconds", "gauge",
+	phead(fp, "clanpopd_clan_refresh_duration_seconds", "gauge",
 	    "Duration of the clan's last successful refresh.");
 	for (i = 0; i < n; i++) {
 		if (!c[i].has_result)
 			continue;
-		bclan(&b, "clanpopd_clan_refresh_duration_seconds", c[i].tag);
-		bprintf(&b, "} %.3f\n", c[i].duration);
+		pclan(fp, "clanpopd_clan_refresh_duration_seconds", c[i].tag);
+		fprintf(fp, "} %.3f\n", c[i].duration);
 	}
-	bhead(&b, "clanpopd_clan_members", "gauge",
+	phead(fp, "clanpopd_clan_members", "gauge",
 	    "Members in the clan's last snapshot.");
 	for (i = 0; i < n; i++) {
 		if (!c[i].has_result)
 			continue;
-		bclan(&b, "clanpopd_clan_members", c[i].tag);
-		bprintf(&b, "} %zu\n", c[i].members);
+		pclan(fp, "clanpopd_clan_members", c[i].tag);
+		fprintf(fp, "} %zu\n", c[i].members);
 	}
-	bhead(&b, "clanpopd_clan_players", "gauge",
+	phead(fp, "clanpopd_clan_players", "gauge",
 	    "Players in the clan's last snapshot, by state.");
 	for (i = 0; i < n; i++) {
 		if (!c[i].has_result)
@@ -475,11 +466,11 @@ snap_metrics_text(const struct snap_daemon_info *d,
 		for (j = 0; j < 3; j++) {
 			v = j == 0 ? c[i].fetched : j == 1 ? c[i].failed :
 			    c[i].without_favourite;
-			bclan(&b, "clanpopd_clan_players", c[i].tag);
-			bprintf(&b, ",state=\"%s\"} %zu\n", states[j], v);
+			pclan(fp, "clanpopd_clan_players", c[i].tag);
+			fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
 		}
 	}
-	bhead(&b, "clanpopd_favourite_card_players", "gauge",
+	phead(fp, "clanpopd_favourite_card_players", "gauge",
 	    "Players of the clan whose favourite card this is.");
 	for (i = 0; i < n; i++) {
 		if (!c[i].has_result || c[i].cards == NULL)
@@ -487,43 +478,53 @@ snap_metrics_text(const struct snap_daemon_info *d,
 		for (k = 0; k < c[i].cards->n; k++) {
 			const struct tally_card *tc = &c[i].cards->cards[k];
 
-			bclan(&b, "clanpopd_favourite_card_players", c[i].tag);
-			bprintf(&b, ",card=\"");
-			blabel(&b, tc->name);
-			bprintf(&b, "\",card_id=\"%lld\"} %u\n",
+			pclan(fp, "clanpopd_favourite_card_players", c[i].tag);
+			fputs(",card=\"", fp);
+			plabel(fp, tc->name);
+			fprintf(fp, "\",card_id=\"%lld\"} %u\n",
 			    (long long)tc->id, tc->count);
 		}
 	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return ferror(fp) ? -1 : 0;
+}
+
+/* The arguments of the report writers, for write_atomic(). */
+struct report {
+	const struct snap_daemon_info	*d;
+	const struct snap_clan_info	*c;
+	size_t				 n;
+};
+
+static int
+fill_index(FILE *fp, void *arg)
+{
+	const struct report *r = arg;
+
+	return snap_index_write(fp, r->d, r->c, r->n);
+}
+
+static int
+fill_metrics(FILE *fp, void *arg)
+{
+	const struct report *r = arg;
+
+	return snap_metrics_write(fp, r->d, r->c, r->n);
 }
 
 int
 snap_write_reports(const char *out_dir, const struct snap_daemon_info *d,
     const struct snap_clan_info *c, size_t n, char *err, size_t errlen)
 {
-	char	*txt, err2[512];
-	int	 rc = 0;
+	struct report	 r = { d, c, n };
+	char		 err2[512];
+	int		 rc = 0;
 
-	if ((txt = snap_index_json(d, c, n)) == NULL) {
-		snprintf(err, errlen, "out of memory writing index.json");
-		return -1;
-	}
-	if (snap_write_file(out_dir, "index.json", txt, strlen(txt), err,
+	if (write_atomic(out_dir, "index.json", fill_index, &r, err,
 	    errlen) == -1)
 		rc = -1;
-	free(txt);
-	if ((txt = snap_metrics_text(d, c, n)) == NULL) {
-		snprintf(err, errlen, "out of memory writing metrics.prom");
-		return -1;
-	}
-	if (snap_write_file(out_dir, "metrics.prom", txt, strlen(txt),
+	if (write_atomic(out_dir, "metrics.prom", fill_metrics, &r,
 	    rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) == -1)
 		rc = -1;
-	free(txt);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #define CLANPOPD_SNAP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct refresh_result;
 
@@ -80,11 +81,14 @@ struct snap_daemon_info {
 	unsigned long		 reloads_failed;
 };
 
-/* index.json's text (caller frees), or NULL on out of memory. */
-char	*snap_index_json(const struct snap_daemon_info *,
+/*
+ * Write index.json's text to fp, clan by clan.  Returns 0, or -1 on a
+ * write error or out of memory.
+ */
+int	snap_index_write(FILE *fp, const struct snap_daemon_info *,
 	    const struct snap_clan_info *, size_t n);
-/* metrics.prom's text (caller frees), or NULL on out of memory. */
-char	*snap_metrics_text(const struct snap_daemon_info *,
+/* Write metrics.prom's text to fp.  Returns 0, or -1 on a write error. */
+int	snap_metrics_write(FILE *fp, const struct snap_daemon_info *,
 	    const struct snap_clan_info *, size_t n);
 
 /*

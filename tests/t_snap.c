@@ -87,6 +87,7 @@ main(void)
 	time_t			 got_t = 0;
 	int			 complete = -1, i;
 	char			*got_name = NULL;
+	size_t			 txtlen;
 	FILE			*fp;
 
 	if ((dir = mkdtemp(tmpl)) == NULL)
@@ -221,7 +222,10 @@ main(void)
 	ci[1].consecutive_failures = 3;
 	ci[1].last_attempt = when;
 	ci[1].last_error = "HTTP 503 (inMaintenance) after 4 retries";
-	txt = snap_metrics_text(&di, ci, 2);
+	txt = NULL;
+	fp = open_memstream(&txt, &txtlen);
+	tap_int(snap_metrics_write(fp, &di, ci, 2), 0, "metrics written");
+	fclose(fp);
 	tap_ok(txt != NULL && strstr(txt,
 	    "clanpopd_favourite_card_players{clan=\"#9V2Y\",card=\"Odd "
 	    "\\\"card\\\" \\\\ name\\nline\",card_id=\"28000011\"} 1\n") != NULL,
@@ -239,7 +243,10 @@ main(void)
 	    "clanpopd_clan_members{clan=\"#2PYLQ\"}") == NULL,
 	    "metrics: no member count for a clan never read");
 	free(txt);
-	txt = snap_index_json(&di, ci, 2);
+	txt = NULL;
+	fp = open_memstream(&txt, &txtlen);
+	tap_int(snap_index_write(fp, &di, ci, 2), 0, "index written");
+	fclose(fp);
 	tap_ok(txt != NULL && strstr(txt,
 	    "    {\n"
 	    "      \"tag\": \"#2PYLQ\",\n"
