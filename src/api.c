@@ -230,6 +230,17 @@ struct scan {
 
 #define SCAN_FAV	"currentFavouriteCard"
 
+/* Bytes a string scan must look at: controls, '"' and '\\'. */
+static const unsigned char scan_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 static void
 scan_ws(struct scan *sc)
 {
@@ -246,6 +257,15 @@ scan_string(struct scan *sc, int *escaped)
 
 	*escaped = 0;
 	for (; p < sc->end; p++) {
+		/* Most bytes are plain: skip them four at a time. */
+		while (sc->end - p >= 4 && !scan_special[p[0]] &&
+		    !scan_special[p[1]] && !scan_special[p[2]] &&
+		    !scan_special[p[3]])
+			p += 4;
+		while (p < sc->end && !scan_special[*p])
+			p++;
+		if (p >= sc->end)
+			break;
 		if (*p == '"') {
 			sc->p = p + 1;
 			return 0;
