@@ -260,12 +260,6 @@ clan_done_cb(void *arg, struct refresh_result *res)
 		if (!ok)
 			log_info("%s: next try in %.0f s", c->tag, d);
 	}
-	if (!s->once) {
-		char buf[256];
-
-		sched_status(s, buf, sizeof(buf));
-		notify_status("%s", buf);
-	}
 	reports_soon(s);
 	pump(s);
 	check_idle(s);
@@ -615,6 +609,11 @@ sched_write_reports(struct sched *s)
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);
 	free(ci);
+	/* systemd's STATUS= follows the reports, at most once a second. */
+	if (!s->once) {
+		sched_status(s, err, sizeof(err));
+		notify_status("%s", err);
+	}
 }
 
 size_t

@@ -41,8 +41,10 @@ void		 sched_stop(struct sched *, double grace);
 /* Count a reload's outcome for the reports. */
 void		 sched_count_reload(struct sched *, int ok);
 
-/* Write index.json and metrics.prom now (they are also written soon
-   after each refresh). */
+/*
+ * Write index.json and metrics.prom now, and update systemd's STATUS=
+ * (both also happen at most a second after each refresh).
+ */
 void		 sched_write_reports(struct sched *);
 
 /* Clans whose last refresh gave no new snapshot. */

@@ -117,5 +117,18 @@ t.ok(len(lines) > 0 and all(re.match(r"<[0-7]>", l) for l in lines),
      "journal: every line starts with a priority")
 t.ok(any(re.fullmatch(r"<6>#9V2Y: 2 members, .*", l) for l in lines),
      "journal: info lines are <6> without a timestamp")
+# 5. STATUS= follows the refreshes while the daemon runs.
+os.unlink(ns.path)
+ns = NotifySocket(wd)
+d = Daemon(cfg, wd, env={"NOTIFY_SOCKET": ns.path})
+t.ok(d.wait_log(r"#9V2Y: 2 members", timeout=10) is not None,
+     "status: the first refresh")
+msgs = ns.drain(until="last refresh #9V2Y at", timeout=3)
+t.ok(d.proc.poll() is None and any(
+    re.fullmatch(r"STATUS=1 clans, 0 refreshing, last refresh #9V2Y at "
+                 r"\d\d:\d\d:\d\dZ, 0 failing", m) for m in msgs),
+     "notify: STATUS= follows a refresh while running (%r)" % msgs[-1:])
+d.stop()
+ns.close()
 api.stop()
 t.done()
