@@ -3,34 +3,11 @@
 # installed example and on broken configs and token files.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top_srcdir/tests/tap.sh"
 clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 unset CREDENTIALS_DIRECTORY STATE_DIRECTORY NOTIFY_SOCKET JOURNAL_STREAM
-n=0
-failed=0
-
-ok() {	# ok CONDITION-EXIT-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-is() {	# is GOT WANT NAME
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $n - $3"
-	else
-		echo "not ok $n - $3"
-		printf '#   got:  %s\n' "$1" | sed '2,$s/^/#         /'
-		printf '#   want: %s\n' "$2" | sed '2,$s/^/#         /'
-		failed=$((failed + 1))
-	fi
-}
 
 run() {	# run ARGS...: sets out, err, rc
 	"$clanpopd" "$@" >"$tmp/out" 2>"$tmp/err"
@@ -112,5 +89,4 @@ is "$err" "$tmp/tok: warning: the token file is readable by group or others; run
 case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
 ok $r "the token never appears in the output"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -5,6 +5,7 @@
 # the configuration keys of the loader's key tables in src/conf.c.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top_srcdir/tests/tap.sh"
 clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
 man8=$top_srcdir/man/clanpopd.8
 man5=$top_srcdir/man/clanpopd.yaml.5
@@ -13,23 +14,6 @@ example=$top_srcdir/etc/clanpopd.yaml
 conf_c=$top_srcdir/src/conf.c
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-man.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {	# ok CONDITION-EXIT-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-skip() {	# skip NAME REASON
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
 
 diag() {	# diag FILE: print FILE as TAP comments
 	sed 's/^/#   /' "$1"
@@ -219,5 +203,4 @@ awk '/^## / { in_cli = ($0 == "## Command line") } in_cli' "$readme" |
 same "README.md's command-line table lists exactly the options of --help" \
     "$tmp/opt.readme" "$tmp/opt.help" README.md "--help"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

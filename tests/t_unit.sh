@@ -3,6 +3,7 @@
 # `systemd-analyze verify`, and hardened to an exposure of 2.0 or lower.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top_srcdir/tests/tap.sh"
 clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
 export SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat SYSTEMD_LOG_COLOR=0
 
@@ -13,30 +14,6 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-unit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {	# ok CONDITION-EXIT-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-is() {	# is GOT WANT NAME
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $n - $3"
-	else
-		echo "not ok $n - $3"
-		printf '#   got:  %s\n' "$1" | sed '2,$s/^/#         /'
-		printf '#   want: %s\n' "$2" | sed '2,$s/^/#         /'
-		failed=$((failed + 1))
-	fi
-}
 
 diag() {	# diag FILE: each line as a TAP comment
 	sed 's/^/# /' "$1"
@@ -98,5 +75,4 @@ else
 	diag "$tmp/security"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

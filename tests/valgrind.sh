@@ -8,6 +8,7 @@
 #   TOP_SRCDIR=. CLANPOPD=./clanpopd sh tests/valgrind.sh
 
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$TOP_SRCDIR/tests/tap.sh"
 CLANPOPD=${CLANPOPD:-$TOP_SRCDIR/clanpopd}
 
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -19,17 +20,6 @@ if grep -q __asan_init "$CLANPOPD"; then
 	exit 0
 fi
 
-n=0
-failed=0
-ok() {	# ok CONDITION-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 diag() {
 	sed 's/^/# /'
 }
@@ -190,5 +180,4 @@ if [ "$failed" -ne 0 ]; then
 		grep -A 30 -E "definitely lost in|indirectly lost in|Invalid |uninitialised|Mismatched" "$f" | head -n 120 | diag
 	done
 fi
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,22 +8,13 @@
 # Environment: TOP_SRCDIR (the source tree), TOP_BUILDDIR (config.h).
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$top_srcdir/tests/tap.sh"
 top_builddir=${TOP_BUILDDIR:-$top_srcdir}
 fuzzdir=$top_srcdir/tests/fuzz
 cc=${CC:-gcc}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-n=0
-
-ok() {	# ok STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-	fi
-}
 
 # Sanitizers catch what a plain build would run past silently.
 san="-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -91,4 +82,4 @@ for h in conf api tag throttle; do
 		[ $rc -eq 0 ] || sed 's/^/# /' "$tmp/run.log" | head -n 40
 	done
 done
-echo "1..$n"
+tap_done
