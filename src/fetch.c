@@ -783,9 +783,3 @@ fetcher_rate(const struct fetcher *f)
 {
 	return throttle_rate(f->throttle, mono_now());
 }
-
-size_t
-fetcher_pending(const struct fetcher *f)
-{
-	return f->pending;
-}

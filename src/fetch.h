@@ -87,7 +87,5 @@ void		 fetch_cancel(struct fetch_req *);
 const struct fetch_stats *fetcher_stats(const struct fetcher *);
 /* The throttle's effective rate now, requests/s (0 = unlimited). */
 double		 fetcher_rate(const struct fetcher *);
-/* Requests queued or in flight. */
-size_t		 fetcher_pending(const struct fetcher *);
 
 #endif

@@ -171,15 +171,6 @@ prepare_output(const char *dir, char *err, size_t errlen)
 }
 
 static void
-status(struct daemon *d)
-{
-	char buf[256];
-
-	sched_status(d->sched, buf, sizeof(buf));
-	notify_status("%s", buf);
-}
-
-static void
 idle_cb(void *arg)
 {
 	struct daemon *d = arg;
@@ -268,10 +259,7 @@ done:
 static void
 watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct daemon *d = w->data;
-
 	notify_watchdog();
-	status(d);
 }
 
 static int
@@ -302,7 +290,6 @@ run(struct daemon *d)
 	ev_signal_start(d->loop, &d->sighup);
 	if (!d->once && (wd = notify_watchdog_interval()) > 0) {
 		ev_timer_init(&d->watchdog, watchdog_cb, wd, wd);
-		d->watchdog.data = d;
 		ev_timer_start(d->loop, &d->watchdog);
 	}
 	if (!d->once) {
