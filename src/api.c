@@ -14,6 +14,27 @@
 
 #define API_JSON_DEPTH	64	/* nesting levels; real bodies use about 4 */
 
+static int	scan_object(const char *, size_t, const char *, const char **,
+		    size_t *);
+static size_t	scan_count_items(const char *, size_t);
+
+/*
+ * An upper bound on the values json-c would build from len bytes: every
+ * value but the first follows a ',' or opens a container, and every
+ * container holds at most one value not preceded by a ','.  Counting the
+ * bytes (in strings too) only raises the bound.
+ */
+static size_t
+values_bound(const char *body, size_t len)
+{
+	size_t	n = 1, i;
+
+	for (i = 0; i < len; i++)
+		if (body[i] == ',' || body[i] == '[' || body[i] == '{')
+			n++;
+	return n;
+}
+
 /*
  * Parse the len bytes at body as one JSON value, allowing only white
  * space after it.  Returns 0 and sets *objp (NULL for a JSON null), or -1
@@ -36,6 +57,12 @@ parse_body(const char *body, size_t len, const char *what,
 	if (len > INT_MAX) {
 		snprintf(err, errlen, "the %s response is not JSON: "
 		    "it is too large (%zu bytes)", what, len);
+		return -1;
+	}
+	if (values_bound(body, len) > API_JSON_VALUES_MAX) {
+		snprintf(err, errlen, "the %s response holds more than %d "
+		    "JSON values, far more than a real one; refusing it", what,
+		    API_JSON_VALUES_MAX);
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(API_JSON_DEPTH)) == NULL) {
@@ -135,15 +162,33 @@ add_tag(struct api_clan *clan, size_t *slots, size_t nslots, const char *tag)
 	memcpy(clan->tags[clan->ntags++], tag, TAG_MAX);
 }
 
+static void
+too_many_members(size_t n, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "the API listed %zu members (at most %d are "
+	    "possible); refusing the response", n, API_MEMBERS_MAX);
+}
+
 int
 api_parse_clan(const char *body, size_t len, struct api_clan *out,
     char *err, size_t errlen)
 {
 	struct json_object	*root, *list, *m, *v;
-	size_t			*slots = NULL, nslots, i;
+	size_t			*slots = NULL, nslots, i, spanlen, n;
+	const char		*span;
 	char			 tag[TAG_MAX], tagerr[128];
 
 	memset(out, 0, sizeof(*out));
+	/*
+	 * Count the members before json-c builds anything: a 4 MiB body of
+	 * a million empty members would take a gigabyte to build.
+	 */
+	if (scan_object(body, len, "memberList", &span, &spanlen) &&
+	    span != NULL &&
+	    (n = scan_count_items(span, spanlen)) > API_MEMBERS_MAX) {
+		too_many_members(n, err, errlen);
+		return -1;
+	}
 	if (parse_body(body, len, "clan", &root, err, errlen) == -1)
 		return -1;
 	if (!json_object_is_type(root, json_type_object)) {
@@ -157,6 +202,11 @@ api_parse_clan(const char *body, size_t len, struct api_clan *out,
 		goto fail;
 	}
 	out->nlisted = json_object_array_length(list);
+	if (out->nlisted > API_MEMBERS_MAX) {
+		too_many_members(out->nlisted, err, errlen);
+		out->nlisted = 0;
+		goto fail;
+	}
 	if ((v = get_string(root, "name")) != NULL &&
 	    (out->name = sanitize_string(v)) == NULL)
 		goto nomem;
@@ -185,7 +235,8 @@ api_parse_clan(const char *body, size_t len, struct api_clan *out,
 		    (size_t)json_object_get_string_len(v) ||
 		    tag_normalize(json_object_get_string(v), "player", tag,
 		    tagerr, sizeof(tagerr)) == -1) {
-			out->ninvalid++;
+			if (out->ninvalid++ == 0)
+				out->first_invalid = i;
 			continue;
 		}
 		add_tag(out, slots, nslots, tag);
@@ -217,18 +268,21 @@ api_clan_free(struct api_clan *clan)
 
 /*
  * A strict JSON scanner that builds nothing: it checks the syntax of a
- * whole player body and finds the value of its top-level
+ * whole body and finds the value of one top-level member (a player's
  * "currentFavouriteCard", so that json-c parses only that small object
- * instead of the 25-60 KB body.  Anything it is not sure about (escaped
+ * instead of the 25-60 KB body; a clan's "memberList", to count it before
+ * anything is built).  Anything it is not sure about (escaped
  * keys, json-c's lenient extensions, errors, deep nesting) makes it give
  * up, and the full json-c parse decides, with its own messages.
  */
 struct scan {
 	const unsigned char	*p;
 	const unsigned char	*end;
+	const char		*key;	/* the top-level member sought */
+	size_t			 keylen;
+	const unsigned char	*span;	/* its last value, NULL if none */
+	size_t			 spanlen;
 };
-
-#define SCAN_FAV	"currentFavouriteCard"
 
 /* Bytes a string scan must look at: controls, '"' and '\\'. */
 static const unsigned char scan_special[256] = {
@@ -337,11 +391,10 @@ scan_number(struct scan *sc)
 
 /*
  * Skip one value at depth (1 = the body's own).  At depth 1, the span of
- * the last "currentFavouriteCard" member is stored in *fav and *favlen.
+ * the last member named sc->key is stored in sc->span and sc->spanlen.
  */
 static int
-scan_value(struct scan *sc, int depth, const unsigned char **fav,
-    size_t *favlen)
+scan_value(struct scan *sc, int depth)
 {
 	const unsigned char	*key, *val;
 	int			 escaped;
@@ -381,13 +434,14 @@ scan_value(struct scan *sc, int depth, const unsigned char **fav,
 			}
 			scan_ws(sc);
 			val = sc->p;
-			if (scan_value(sc, depth + 1, fav, favlen) == -1)
+			if (scan_value(sc, depth + 1) == -1)
 				return -1;
 			if (depth == 1 && key != NULL &&
-			    (size_t)(sc->p - key) >= sizeof(SCAN_FAV) &&
-			    memcmp(key, SCAN_FAV "\"", sizeof(SCAN_FAV)) == 0) {
-				*fav = val;
-				*favlen = (size_t)(sc->p - val);
+			    (size_t)(val - key) > sc->keylen &&
+			    memcmp(key, sc->key, sc->keylen) == 0 &&
+			    key[sc->keylen] == '"') {
+				sc->span = val;
+				sc->spanlen = (size_t)(sc->p - val);
 			}
 			scan_ws(sc);
 			if (sc->p >= sc->end)
@@ -423,36 +477,73 @@ scan_value(struct scan *sc, int depth, const unsigned char **fav,
 
 /*
  * Returns 1 when body is strict JSON, an object, and the scan is sure of
- * its top-level currentFavouriteCard (*fav NULL when there is none);
- * 0 when the full parse must decide.
+ * its top-level member key (*span NULL when there is none); 0 when the
+ * full parse must decide.
  */
 static int
-scan_player(const char *body, size_t len, const char **fav, size_t *favlen)
+scan_object(const char *body, size_t len, const char *key,
+    const char **span, size_t *spanlen)
 {
-	struct scan		 sc;
-	const unsigned char	*f = NULL;
+	struct scan sc;
 
+	memset(&sc, 0, sizeof(sc));
 	sc.p = (const unsigned char *)body;
 	sc.end = sc.p + len;
-	*favlen = 0;
+	sc.key = key;
+	sc.keylen = strlen(key);
+	*span = NULL;
+	*spanlen = 0;
 	scan_ws(&sc);
 	if (sc.p >= sc.end || *sc.p != '{')
 		return 0;
-	if (scan_value(&sc, 1, &f, favlen) == -1)
+	if (scan_value(&sc, 1) == -1)
 		return 0;
 	scan_ws(&sc);
 	if (sc.p != sc.end)
 		return 0;
-	*fav = (const char *)f;
+	*span = (const char *)sc.span;
+	*spanlen = sc.spanlen;
 	return 1;
 }
 
-/* Fill out from a currentFavouriteCard value; -1 only on out of memory. */
+/* The items of the array at span (already scanned), or 0 if no array. */
+static size_t
+scan_count_items(const char *span, size_t len)
+{
+	struct scan	 sc;
+	size_t		 n = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.p = (const unsigned char *)span;
+	sc.end = sc.p + len;
+	if (sc.p >= sc.end || *sc.p != '[')
+		return 0;
+	sc.p++;
+	scan_ws(&sc);
+	if (sc.p < sc.end && *sc.p == ']')
+		return 0;
+	while (scan_value(&sc, 2) == 0) {
+		n++;
+		scan_ws(&sc);
+		if (sc.p >= sc.end || *sc.p != ',')
+			break;
+		sc.p++;
+	}
+	return n;
+}
+
+/*
+ * Fill out from a currentFavouriteCard value.  Returns 0 (a usable card,
+ * or none), API_CARD_REFUSED with a sentence in err when the card breaks
+ * the limits, or -1 on out of memory.
+ */
 static int
-favourite_of(struct json_object *fav, struct api_player *out)
+favourite_of(struct json_object *fav, struct api_player *out, char *err,
+    size_t errlen)
 {
 	struct json_object	*id, *name;
 	uint64_t		 u;
+	size_t			 namelen;
 
 	if (!json_object_is_type(fav, json_type_object) ||
 	    !json_object_object_get_ex(fav, "id", &id) ||
@@ -461,16 +552,33 @@ favourite_of(struct json_object *fav, struct api_player *out)
 	/*
 	 * json-c keeps integers above INT64_MAX as uint64 (clamped on
 	 * overflow) and clamps get_int64 to INT64_MAX, so read the unsigned
-	 * value to tell a real INT64_MAX from a clamped one.
+	 * value to tell a large id from a negative one.
 	 */
 	if (json_object_get_int64(id) <= 0)
 		return 0;
 	u = json_object_get_uint64(id);
-	if (u > INT64_MAX)
-		return 0;
-	if ((name = get_string(fav, "name")) != NULL &&
-	    (out->card_name = sanitize_string(name)) == NULL)
-		return -1;
+	if (u > API_CARD_ID_MAX) {
+		snprintf(err, errlen, "its favourite card's id is larger than "
+		    "%d, the largest card id clanpopd accepts", API_CARD_ID_MAX);
+		return API_CARD_REFUSED;
+	}
+	if ((name = get_string(fav, "name")) != NULL) {
+		if ((out->card_name = sanitize_string(name)) == NULL)
+			return -1;
+		namelen = strlen(out->card_name);
+		if (namelen == 0 || namelen > API_CARD_NAME_MAX) {
+			if (namelen == 0)
+				snprintf(err, errlen, "its favourite card's "
+				    "name is empty");
+			else
+				snprintf(err, errlen, "its favourite card's "
+				    "name is %zu bytes long (at most %d are "
+				    "accepted)", namelen, API_CARD_NAME_MAX);
+			free(out->card_name);
+			out->card_name = NULL;
+			return API_CARD_REFUSED;
+		}
+	}
 	out->has_favourite = 1;
 	out->card_id = (int64_t)u;
 	return 0;
@@ -486,13 +594,13 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
 	int			 rc;
 
 	memset(out, 0, sizeof(*out));
-	if (scan_player(body, len, &span, &spanlen)) {
+	if (scan_object(body, len, "currentFavouriteCard", &span, &spanlen)) {
 		if (span == NULL)
 			return 0;
 		if (parse_body(span, spanlen, "player", &fav, err,
 		    errlen) == -1)
 			return -1;
-		rc = favourite_of(fav, out);
+		rc = favourite_of(fav, out, err, errlen);
 		json_object_put(fav);
 		goto done;
 	}
@@ -506,15 +614,13 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
 	}
 	rc = 0;
 	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav))
-		rc = favourite_of(fav, out);
+		rc = favourite_of(fav, out, err, errlen);
 	json_object_put(root);
 done:
-	if (rc == -1) {
+	if (rc == -1)
 		snprintf(err, errlen,
 		    "out of memory parsing the player response");
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 void

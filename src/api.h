@@ -7,6 +7,17 @@
 
 #include "tag.h"
 
+/*
+ * Limits on what the API may send.  json-c spends up to ~800 bytes on a
+ * value (an empty object has its own hash table), so API_JSON_VALUES_MAX
+ * bounds one parse to about 13 MB; a 50-member clan body holds about 800
+ * values and a 60 KB player body about 3,000.
+ */
+#define API_JSON_VALUES_MAX	16384	/* values json-c builds from a body */
+#define API_MEMBERS_MAX		100	/* memberList entries; a clan has 50 */
+#define API_CARD_NAME_MAX	100	/* bytes of a card's name */
+#define API_CARD_ID_MAX		INT32_MAX	/* card ids are 1..2^31-1 */
+
 struct api_clan {
 	char	 *name;		/* valid UTF-8, NULL when absent */
 	char	(*tags)[TAG_MAX];	/* distinct usable member tags, normalised,
@@ -14,6 +25,7 @@ struct api_clan {
 	size_t	  ntags;
 	size_t	  nlisted;	/* entries in memberList */
 	size_t	  ninvalid;	/* entries without a usable tag */
+	size_t	  first_invalid;	/* index of the first, when ninvalid */
 	size_t	  nduplicate;	/* entries repeating an earlier tag */
 };
 
@@ -26,9 +38,10 @@ struct api_player {
 
 /*
  * Parse a clan body.  Returns 0 and fills out (free with api_clan_free),
- * or -1 with a sentence in err when the body is not a JSON object or has
- * no memberList array (or on out of memory); out is then left empty and
- * needs no freeing.  Ill-typed fields never fail the parse: a member
+ * or -1 with a sentence in err when the body is not a JSON object, has
+ * no memberList array, lists more than 100 members (counted before
+ * anything is built), holds more than API_JSON_VALUES_MAX JSON values (or
+ * on out of memory); out is then left empty and needs no freeing.  Ill-typed fields never fail the parse: a member
  * whose tag is missing or not a tag counts in ninvalid.  Only white space
  * may follow the JSON value; the body need not be NUL-terminated.
  */
@@ -36,12 +49,19 @@ int	api_parse_clan(const char *body, size_t len, struct api_clan *out,
 	    char *err, size_t errlen);
 void	api_clan_free(struct api_clan *);
 
+/* api_parse_player: the favourite card breaks clanpopd's limits. */
+#define API_CARD_REFUSED	(-2)
+
 /*
  * Parse a player body.  Returns 0 and fills out (free with
  * api_player_free), or -1 with a sentence in err when the body is not a
- * JSON object (or on out of memory; out is then left empty).  An absent,
- * null or malformed currentFavouriteCard (or one whose id is not a JSON
- * integer in 1..INT64_MAX) gives has_favourite 0.
+ * JSON object, holds more than API_JSON_VALUES_MAX values (or on out of
+ * memory; out is then left empty).  An absent, null or malformed
+ * currentFavouriteCard (or one whose id is not a positive JSON integer)
+ * gives has_favourite 0.  A favourite whose id is above 2^31 - 1, or whose
+ * name is a string of 0 or more than 100 bytes (after UTF-8 sanitising),
+ * gives API_CARD_REFUSED with a sentence in err (out left empty): such a
+ * player cannot be counted.
  */
 int	api_parse_player(const char *body, size_t len, struct api_player *out,
 	    char *err, size_t errlen);

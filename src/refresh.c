@@ -27,6 +27,8 @@ struct refresh {
 	struct refresh_player	*players;
 	size_t			 nplayers;
 	size_t			 outstanding;
+	size_t			 refused;	/* players whose card was refused */
+	char			 refused_first[320];	/* the first of them */
 	double			 started;	/* monotonic */
 	struct refresh_result	 res;
 };
@@ -68,6 +70,13 @@ refresh_free(struct refresh *rf)
 static void
 end(struct refresh *rf)
 {
+	/* One line per refresh, however many players it concerns. */
+	if (rf->refused > 0)
+		log_warnx("%s: %zu %s counted as failed: a favourite card must "
+		    "have an id of 1 to %d and a name of 1 to %d bytes; the "
+		    "first: %s", rf->res.tag, rf->refused, rf->refused == 1 ?
+		    "player is" : "players are", API_CARD_ID_MAX,
+		    API_CARD_NAME_MAX, rf->refused_first);
 	rf->res.duration = mono_now() - rf->started;
 	rf->res.fetched_at = time(NULL);
 	if (rf->res.ok)
@@ -104,6 +113,7 @@ player_cb(void *arg, const struct fetch_result *fr)
 	struct refresh		*rf = p->rf;
 	struct api_player	 ap;
 	char			 err[256];
+	int			 rc;
 
 	p->req = NULL;
 	rf->outstanding--;
@@ -123,11 +133,15 @@ player_cb(void *arg, const struct fetch_result *fr)
 			return;
 		}
 		note_error(rf, p->tag, fr->error);
-	} else if (api_parse_player(fr->body, fr->len, &ap, err,
-	    sizeof(err)) == -1) {
+	} else if ((rc = api_parse_player(fr->body, fr->len, &ap, err,
+	    sizeof(err))) != 0) {
 		rf->res.failed++;
-		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
-		    err, fr->url);
+		if (rc != API_CARD_REFUSED)
+			log_warnx("%s: player %s: %s (GET %s)", rf->res.tag,
+			    p->tag, err, fr->url);
+		else if (rf->refused++ == 0)
+			snprintf(rf->refused_first, sizeof(rf->refused_first),
+			    "player %s: %s (GET %s)", p->tag, err, fr->url);
 		note_error(rf, p->tag, err);
 	} else {
 		rf->res.fetched++;
@@ -180,9 +194,14 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	ac.name = NULL;
 	rf->res.members = ac.ntags + ac.ninvalid;
 	rf->res.failed = ac.ninvalid;
-	if (ac.ninvalid > 0)
+	if (ac.ninvalid > 0) {
 		log_warnx("%s: %zu members without a usable tag count as "
 		    "failed", rf->res.tag, ac.ninvalid);
+		/* They fail before any player is asked for: the first. */
+		snprintf(rf->res.error, sizeof(rf->res.error),
+		    "memberList[%zu] has no usable player tag",
+		    ac.first_invalid);
+	}
 	if (ac.nduplicate > 0)
 		log_warnx("%s: %zu duplicate members ignored", rf->res.tag,
 		    ac.nduplicate);

@@ -353,38 +353,80 @@ test_clan_large(void)
 	size_t		 i, k, n, len;
 
 	/*
-	 * n distinct members, then all again in reverse order with
-	 * lower-case tags, then one bad entry.
+	 * 50 distinct members, then all again in reverse order with
+	 * lower-case tags, then one bad entry: 101 entries, one too many;
+	 * without the bad one, 100: just within the limit.
 	 */
-	for (n = 1000; n <= 100000; n *= 100) {
-		b = p = xmalloc(64 + 40 * 2 * n);
-		p += sprintf(p, "{\"members\":50,\"memberList\":[");
-		for (i = 0; i < n; i++) {
-			make_tag(tag, i);
-			p += sprintf(p, "{\"tag\":\"%s\",\"role\":\"member\"},",
-			    tag);
-		}
-		for (i = n; i-- > 0;) {
-			make_tag(tag, i);
-			for (k = 0; tag[k] != '\0'; k++)
-				tag[k] = (char)tolower((unsigned char)tag[k]);
-			p += sprintf(p, "{\"tag\":\"%s\"},", tag);
-		}
-		p += sprintf(p, "{\"tag\":\"#9V2Q!\"}]}");
-		len = (size_t)(p - b);
-		tap_int(api_parse_clan(b, len, &c, err, sizeof(err)), 0,
-		    "%zu members (and duplicates) parse", n);
-		tap_int(c.nlisted, 2 * n + 1, "%zu members: nlisted", n);
-		tap_int(c.ntags, n, "%zu members: ntags", n);
-		tap_int(c.nduplicate, n, "%zu members: nduplicate", n);
-		tap_int(c.ninvalid, 1, "%zu members: ninvalid", n);
-		make_tag(want, 0);
-		tap_str(c.tags[0], want, "%zu members: first tag", n);
-		make_tag(want, n - 1);
-		tap_str(c.tags[n - 1], want, "%zu members: last tag", n);
-		api_clan_free(&c);
-		free(b);
+	n = 50;
+	b = p = xmalloc(64 + 40 * 2 * n + 32);
+	p += sprintf(p, "{\"members\":50,\"memberList\":[");
+	for (i = 0; i < n; i++) {
+		make_tag(tag, i);
+		p += sprintf(p, "{\"tag\":\"%s\",\"role\":\"member\"},", tag);
 	}
+	for (i = n; i-- > 0;) {
+		make_tag(tag, i);
+		for (k = 0; tag[k] != '\0'; k++)
+			tag[k] = (char)tolower((unsigned char)tag[k]);
+		p += sprintf(p, "{\"tag\":\"%s\"}%s", tag, i > 0 ? "," : "");
+	}
+	len = (size_t)(p - b);
+	memcpy(p, "]}", 2);
+	tap_int(api_parse_clan(b, len + 2, &c, err, sizeof(err)), 0,
+	    "100 entries (50 members and their duplicates) parse");
+	tap_int(c.nlisted, 2 * n, "100 entries: nlisted");
+	tap_int(c.ntags, n, "100 entries: ntags");
+	tap_int(c.nduplicate, n, "100 entries: nduplicate");
+	make_tag(want, 0);
+	tap_str(c.tags[0], want, "100 entries: first tag");
+	make_tag(want, n - 1);
+	tap_str(c.tags[n - 1], want, "100 entries: last tag");
+	api_clan_free(&c);
+	memcpy(p, ",{\"tag\":\"#9V2Q!\"}]}", 19);
+	tap_int(api_parse_clan(b, len + 19, &c, err, sizeof(err)), -1,
+	    "101 entries are refused");
+	tap_str(err, "the API listed 101 members (at most 100 are possible); "
+	    "refusing the response", "101 entries: the message");
+	tap_ok(c.tags == NULL && c.nlisted == 0, "101 entries: struct empty");
+	/* json-c's leniency (a trailing comma) takes the other path. */
+	memcpy(p, ",{\"tag\":\"#9V2Q!\"},]}", 20);
+	tap_int(api_parse_clan(b, len + 20, &c, err, sizeof(err)), -1,
+	    "101 entries and a trailing comma are refused");
+	tap_str(err, "the API listed 101 members (at most 100 are possible); "
+	    "refusing the response", "... with the same message");
+	free(b);
+
+	/* 4 MiB of empty members: refused before anything is built. */
+	n = 1398100;
+	b = p = xmalloc(32 + 3 * n);
+	p += sprintf(p, "{\"memberList\":[");
+	for (i = 0; i < n; i++) {
+		memcpy(p, i + 1 < n ? "{}," : "{}", 3);
+		p += i + 1 < n ? 3 : 2;
+	}
+	memcpy(p, "]}", 2);
+	p += 2;
+	tap_int(api_parse_clan(b, (size_t)(p - b), &c, err, sizeof(err)), -1,
+	    "1,398,100 empty members are refused");
+	tap_str(err, "the API listed 1398100 members (at most 100 are "
+	    "possible); refusing the response", "... and counted exactly");
+	free(b);
+
+	/* Values elsewhere in the body are bounded too. */
+	n = API_JSON_VALUES_MAX;
+	b = p = xmalloc(64 + 3 * n);
+	p += sprintf(p, "{\"memberList\":[],\"junk\":[");
+	for (i = 0; i < n; i++) {
+		memcpy(p, i + 1 < n ? "[]," : "[]", 3);
+		p += i + 1 < n ? 3 : 2;
+	}
+	memcpy(p, "]}", 2);
+	p += 2;
+	tap_int(api_parse_clan(b, (size_t)(p - b), &c, err, sizeof(err)), -1,
+	    "16,384 arrays beside memberList are refused");
+	tap_str(err, "the clan response holds more than 16384 JSON values, "
+	    "far more than a real one; refusing it", "... and why");
+	free(b);
 }
 
 static void
@@ -469,16 +511,12 @@ test_player_shapes(void)
 		{ "{\"currentFavouriteCard\":{\"id\":-28000008}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":0}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":-0}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775808}}",
-		  0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":"
-		  "99999999999999999999999999}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":"
 		  "-99999999999999999999999999}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":true}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":[28000008]}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775807}}",
-		  1, INT64_MAX, NULL },
+		{ "{\"currentFavouriteCard\":{\"id\":2147483647}}",
+		  1, 2147483647, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":1}}", 1, 1, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":28000008}}",
 		  1, 28000008, NULL },
@@ -518,6 +556,83 @@ test_player_shapes(void)
 		    "player body %zu: card_name", i);
 		api_player_free(&p);
 	}
+}
+
+static void
+test_player_refused(void)
+{
+	static const struct {
+		const char	*body;
+		const char	*err;
+	} cases[] = {
+		{ "{\"currentFavouriteCard\":{\"id\":2147483648}}",
+		  "its favourite card's id is larger than 2147483647, the "
+		  "largest card id clanpopd accepts" },
+		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775807}}",
+		  "its favourite card's id is larger than 2147483647, the "
+		  "largest card id clanpopd accepts" },
+		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775808}}",
+		  "its favourite card's id is larger than 2147483647, the "
+		  "largest card id clanpopd accepts" },
+		{ "{\"currentFavouriteCard\":{\"id\":"
+		  "99999999999999999999999999}}",
+		  "its favourite card's id is larger than 2147483647, the "
+		  "largest card id clanpopd accepts" },
+		{ "{\"currentFavouriteCard\":{\"id\":26000000,\"name\":\"\"}}",
+		  "its favourite card's name is empty" },
+		{ "{\"currentFavouriteCard\":{\"id\":26000000,"
+		  "\"name\":\"\\u0000\"}}",
+		  "its favourite card's name is empty" },
+		/* json-c's lenient path says the same. */
+		{ "{\"currentFavouriteCard\":{\"id\":26000000,\"name\":\"\"},}",
+		  "its favourite card's name is empty" },
+	};
+	struct api_player	 p;
+	char			 err[256], *b, name[40000];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(err, "unset");
+		tap_int(player_str(cases[i].body, &p, err, sizeof(err)),
+		    API_CARD_REFUSED, "refused card %zu", i);
+		tap_str(err, cases[i].err, "refused card %zu: error", i);
+		tap_ok(p.has_favourite == 0 && p.card_name == NULL,
+		    "refused card %zu: struct left empty", i);
+	}
+
+	/* Names: 100 bytes is the most, counted after sanitising. */
+	memset(name, 'a', 100);
+	name[100] = '\0';
+	b = xmalloc(40200);
+	snprintf(b, 40200, "{\"currentFavouriteCard\":{\"id\":26000000,"
+	    "\"name\":\"%s\"}}", name);
+	tap_int(player_str(b, &p, err, sizeof(err)), 0, "a 100-byte name");
+	tap_str(p.card_name, name, "a 100-byte name is kept whole");
+	api_player_free(&p);
+	snprintf(b, 40200, "{\"currentFavouriteCard\":{\"id\":26000000,"
+	    "\"name\":\"%sa\"}}", name);
+	tap_int(player_str(b, &p, err, sizeof(err)), API_CARD_REFUSED,
+	    "a 101-byte name is refused");
+	tap_str(err, "its favourite card's name is 101 bytes long (at most "
+	    "100 are accepted)", "a 101-byte name: error");
+	/* 34 bytes that are not UTF-8 become 34 U+FFFD: 102 bytes. */
+	memset(name, '\xff', 34);
+	name[34] = '\0';
+	snprintf(b, 40200, "{\"currentFavouriteCard\":{\"id\":26000000,"
+	    "\"name\":\"%s\"}}", name);
+	tap_int(player_str(b, &p, err, sizeof(err)), API_CARD_REFUSED,
+	    "a name over 100 bytes once sanitised is refused");
+	tap_str(err, "its favourite card's name is 102 bytes long (at most "
+	    "100 are accepted)", "... counted after sanitising");
+	memset(name, 'n', 39990);
+	name[39990] = '\0';
+	snprintf(b, 40200, "{\"currentFavouriteCard\":{\"id\":26000000,"
+	    "\"name\":\"%s\"}}", name);
+	tap_int(player_str(b, &p, err, sizeof(err)), API_CARD_REFUSED,
+	    "a 39,990-byte name is refused");
+	tap_str(err, "its favourite card's name is 39990 bytes long (at most "
+	    "100 are accepted)", "a 39,990-byte name: error");
+	free(b);
 }
 
 static void
@@ -744,6 +859,7 @@ main(void)
 	test_clan_large();
 	test_player();
 	test_player_shapes();
+	test_player_refused();
 	test_player_bad();
 	test_error_reason();
 	test_utf8();
