@@ -15,6 +15,7 @@
 #include "api.h"
 #include "fetch.h"
 #include "log.h"
+#include "redact.h"
 #include "rng.h"
 #include "throttle.h"
 
@@ -36,6 +37,7 @@ struct fetcher {
 	struct fetch_opts	 opts;		/* strings owned below */
 	char			*base_url;
 	char			*user_agent;
+	char			*token;		/* secret: only to redact it */
 	struct fetch_hdrs	*hdrs;		/* for requests starting now */
 	double			 logged_rate;
 	unsigned		 throttled_streak;	/* 429s since a success */
@@ -69,7 +71,7 @@ struct fetch_req {
 	ev_timer		 retry_timer;
 	unsigned		 attempts;
 	unsigned		 retries;
-	unsigned		 throttled;
+	unsigned		 throttled;	/* 429s in a row */
 	struct fetch_req	*next;		/* in fetcher.reqs */
 	struct fetch_req	*prev;
 };
@@ -149,6 +151,15 @@ fail:
 	curl_slist_free_all(l);
 	free(h);
 	return NULL;
+}
+
+static void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 /* --- libcurl <-> libev glue ------------------------------------------- */
@@ -381,13 +392,14 @@ retry_after(CURL *e)
 	errno = 0;
 	secs = strtod(h->value, &end);
 	if (end != h->value && *end == '\0' && errno == 0 && secs >= 0)
-		return secs > 3600 ? 3600 : secs;
+		return secs > FETCH_RETRY_AFTER_MAX ? FETCH_RETRY_AFTER_MAX :
+		    secs;
 	if ((when = curl_getdate(h->value, NULL)) == -1)
 		return -1;
 	secs = difftime(when, time(NULL));
 	if (secs < 0)
 		secs = 0;
-	return secs > 3600 ? 3600 : secs;
+	return secs > FETCH_RETRY_AFTER_MAX ? FETCH_RETRY_AFTER_MAX : secs;
 }
 
 static void
@@ -395,20 +407,22 @@ finish(struct fetch_req *r, struct fetch_result *res)
 {
 	fetch_done_cb	*done = r->done;
 	void		*arg = r->arg;
-	char		*body = r->body, *url = r->url;
+	char		*body = r->body, *url = r->url, *path = r->path;
 
 	res->body = body;
 	res->len = r->len;
-	res->url = r->url != NULL ? r->url : r->path;
+	res->url = url != NULL ? url : path;
 	res->attempts = r->attempts;
 	res->retries = r->retries;
 	/* The request is gone before the callback, which may free arg. */
 	r->body = NULL;
 	r->url = NULL;
+	r->path = NULL;
 	req_free(r);
 	done(arg, res);
 	free(body);
 	free(url);
+	free(path);
 }
 
 static void
@@ -461,6 +475,44 @@ describe(struct fetch_req *r, CURLcode rc, long status,
 		    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
 }
 
+/*
+ * The API's reason for an error answer into out, without a trace of the
+ * token: a server or proxy may echo the Authorization header back.  The
+ * whole reason is redacted before it is cut to fit.
+ */
+static void
+server_reason(struct fetcher *f, const struct fetch_req *r, char *out,
+    size_t outlen)
+{
+	char	*full;
+	size_t	 cap;
+
+	out[0] = '\0';
+	/* Sanitising turns a byte into at most 3 (U+FFFD). */
+	if (r->len == 0 || r->len > (SIZE_MAX - 1) / 3)
+		return;
+	cap = 3 * r->len + 1;
+	if ((full = malloc(cap)) == NULL)
+		return;
+	if (api_error_reason(r->body, r->len, full, cap) == 0 &&
+	    redact(full, f->token, out, outlen) == -1)
+		out[0] = '\0';
+	free(full);
+}
+
+/* Put r back in the throttle's queue after a 429 answer. */
+static void
+requeue(struct fetch_req *r)
+{
+	struct fetcher *f = r->f;
+
+	curl_multi_remove_handle(f->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	r->state = FETCH_QUEUED;
+	throttle_enqueue(f->throttle, &r->waiter, 1);
+}
+
 static void
 req_done(struct fetch_req *r, CURLcode rc)
 {
@@ -496,11 +548,10 @@ req_done(struct fetch_req *r, CURLcode rc)
 		return;
 	}
 	if (status != 0)
-		api_error_reason(r->body, r->len, res.reason,
-		    sizeof(res.reason));
+		server_reason(f, r, res.reason, sizeof(res.reason));
 	describe(r, rc, status, &res);
 
-	if (status == 429 && r->throttled < FETCH_THROTTLED_MAX) {
+	if (status == 429) {
 		/* The server asks us to wait: not a failure of this request. */
 		r->throttled++;
 		f->throttled_streak++;
@@ -513,15 +564,26 @@ req_done(struct fetch_req *r, CURLcode rc)
 			wait = 1.0 + backoff(f, f->throttled_streak);
 		throttle_throttled(f->throttle, now, wait);
 		f->stats.pauses++;
-		log_warnx("GET %s: %s: pausing every request for %.1f s",
-		    r->url, res.error, wait);
-		curl_multi_remove_handle(f->multi, r->easy);
-		curl_easy_cleanup(r->easy);
-		r->easy = NULL;
-		r->state = FETCH_QUEUED;
-		throttle_enqueue(f->throttle, &r->waiter, 1);
+		if (r->throttled <= (unsigned)f->opts.max_retries) {
+			log_warnx("GET %s: %s: pausing every request for "
+			    "%.1f s", r->url, res.error, wait);
+			requeue(r);
+			return;
+		}
+		/* The pause stands; only this request stops asking. */
+		f->stats.throttled_out++;
+		log_warnx("GET %s: %s: pausing every request for %.1f s; "
+		    "this request met %u 429s in a row and is given up "
+		    "(limits.max_retries is %d)", r->url, res.error, wait,
+		    r->throttled, f->opts.max_retries);
+		snprintf(res.error + strlen(res.error), sizeof(res.error) -
+		    strlen(res.error), " %u times in a row; given up "
+		    "(limits.max_retries is %d)", r->throttled,
+		    f->opts.max_retries);
+		finish(r, &res);
 		return;
 	}
+	r->throttled = 0;
 	if ((status == 0 ? !curl_permanent(rc) : status >= 500) &&
 	    r->retries < (unsigned)f->opts.max_retries) {
 		r->retries++;
@@ -628,21 +690,25 @@ static int
 set_opts(struct fetcher *f, const struct fetch_opts *opts)
 {
 	struct fetch_hdrs	*h;
-	char			*base, *ua;
+	char			*base, *ua, *token;
 
 	if ((h = hdrs_new(opts->token)) == NULL)
 		return -1;
 	base = strdup(opts->base_url);
 	ua = strdup(opts->user_agent);
-	if (base == NULL || ua == NULL) {
+	token = strdup(opts->token);
+	if (base == NULL || ua == NULL || token == NULL) {
 		free(base);
 		free(ua);
+		free_secret(token);
 		hdrs_unref(h);
 		return -1;
 	}
 	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
+	free_secret(f->token);
+	f->token = token;
 	f->hdrs = h;
 	f->base_url = base;
 	f->user_agent = ua;
@@ -723,6 +789,7 @@ fetcher_free(struct fetcher *f)
 	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
+	free_secret(f->token);
 	free(f);
 }
 

@@ -9,7 +9,7 @@
 #define FETCH_BODY_MAX		(4 * 1024 * 1024)	/* bytes */
 #define FETCH_BACKOFF_BASE	0.5	/* seconds */
 #define FETCH_BACKOFF_CAP	30.0	/* seconds */
-#define FETCH_THROTTLED_MAX	50	/* 429s one request may meet */
+#define FETCH_RETRY_AFTER_MAX	900.0	/* seconds: Retry-After is capped */
 
 struct fetch_opts {
 	const char	*base_url;	/* "https://host/v1", no trailing '/' */
@@ -20,7 +20,7 @@ struct fetch_opts {
 	int		 max_concurrent;
 	double		 rate;		/* requests per second, 0 = unlimited */
 	double		 burst;
-	int		 max_retries;
+	int		 max_retries;	/* after errors; and 429s in a row */
 };
 
 /* How a request ended, as handed to its done callback. */
@@ -48,6 +48,8 @@ struct fetch_stats {
 	unsigned long	 transport_errors;	/* no HTTP status */
 	unsigned long	 retries;
 	unsigned long	 pauses;	/* throttle pauses after a 429 */
+	unsigned long	 throttled_out;	/* requests given up after max_retries
+					   429s in a row */
 };
 
 struct fetcher;

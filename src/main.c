@@ -1,7 +1,8 @@
 /* main.c - start-up, command line, signals, reload, teardown. */
 #include "config.h"
 
-#include <dirent.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -17,8 +18,8 @@
 #include "fetch.h"
 #include "log.h"
 #include "notify.h"
+#include "outdir.h"
 #include "sched.h"
-#include "snap.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/clanpopd/clanpopd.yaml"
 
@@ -28,11 +29,11 @@ struct daemon {
 	const char	*path;		/* the configuration file */
 	struct conf	*conf;
 	char		*token;		/* secret */
+	struct outdir	*od;		/* conf->out_dir, held open */
 	struct fetcher	*fetcher;
 	struct sched	*sched;
 	int		 once;
 	int		 stopping;
-	int		 reloading;
 	ev_signal	 sighup;
 	ev_signal	 sigint;
 	ev_signal	 sigterm;
@@ -126,50 +127,6 @@ free_token(char *token)
 	}
 }
 
-/* Remove temporary files left in history/<TAG>/; returns how many. */
-static int
-clean_history(const char *dir, char *err, size_t errlen)
-{
-	char		 path[4096], sub[4096 + 256];
-	DIR		*d;
-	struct dirent	*de;
-	int		 n, total = 0;
-
-	snprintf(path, sizeof(path), "%s/history", dir);
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if ((n = snap_clean_temps(sub, err, errlen)) > 0)
-			total += n;
-	}
-	closedir(d);
-	return total;
-}
-
-/* The output directory and its clans/ exist, without stale temp files. */
-static int
-prepare_output(const char *dir, char *err, size_t errlen)
-{
-	char	 clans[4096];
-	int	 n, m, h;
-
-	snprintf(clans, sizeof(clans), "%s/clans", dir);
-	if (snap_mkdirs(clans, err, errlen) == -1)
-		return -1;
-	if ((n = snap_clean_temps(dir, err, errlen)) == -1 ||
-	    (m = snap_clean_temps(clans, err, errlen)) == -1)
-		return -1;
-	if ((h = clean_history(dir, err, errlen)) == -1)
-		return -1;
-	if (n + m + h > 0)
-		log_info("removed %d temporary files left by an earlier run "
-		    "in %s", n + m + h, dir);
-	return 0;
-}
-
 static void
 idle_cb(void *arg)
 {
@@ -199,6 +156,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon		*d = w->data;
 	struct conf		*conf;
+	struct outdir		*od;
 	struct fetch_opts	 fo;
 	char			*token = NULL, err[1024];
 
@@ -206,11 +164,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		log_info("SIGHUP: ignored with --once");
 		return;
 	}
-	if (d->reloading) {
-		log_warnx("SIGHUP: a reload is already running; ignored");
-		return;
-	}
-	d->reloading = 1;
+	/* A reload runs to its end here: no second one can start meanwhile. */
 	notify_reloading();
 	log_info("SIGHUP: reloading %s", d->path);
 	if ((conf = load(d->path, &token, 1)) == NULL) {
@@ -219,26 +173,41 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		sched_count_reload(d->sched, 0);
 		goto done;
 	}
-	if (prepare_output(conf->out_dir, err, sizeof(err)) == -1) {
-		log_errx("reload failed: %s; keeping the running "
-		    "configuration", err);
-		sched_count_reload(d->sched, 0);
-		conf_free(conf);
-		free_token(token);
-		goto done;
-	}
+	/*
+	 * The output directory is resolved again only when it changed, or
+	 * when the one held was removed (the operator made it again).
+	 */
+	if (strcmp(conf->out_dir, d->conf->out_dir) != 0 ||
+	    outdir_gone(d->od)) {
+		if ((od = outdir_open(conf->out_dir, err, sizeof(err))) ==
+		    NULL) {
+			log_errx("reload failed: %s; keeping the running "
+			    "configuration", err);
+			sched_count_reload(d->sched, 0);
+			conf_free(conf);
+			free_token(token);
+			goto done;
+		}
+	} else
+		od = d->od;
 	fetch_opts_of(conf, token, &fo);
 	if (fetcher_configure(d->fetcher, &fo) == -1 ||
-	    sched_apply(d->sched, conf) == -1) {
+	    sched_apply(d->sched, conf, od) == -1) {
 		/* Both leave the old state on failure; fetch may hold new. */
 		fetch_opts_of(d->conf, d->token, &fo);
 		fetcher_configure(d->fetcher, &fo);
 		log_errx("reload failed: out of memory; keeping the running "
 		    "configuration");
 		sched_count_reload(d->sched, 0);
+		if (od != d->od)
+			outdir_close(od);
 		conf_free(conf);
 		free_token(token);
 		goto done;
+	}
+	if (od != d->od) {
+		outdir_close(d->od);
+		d->od = od;
 	}
 	conf_free(d->conf);
 	free_token(d->token);
@@ -247,7 +216,6 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	sched_count_reload(d->sched, 1);
 	log_info("reloaded %s", d->path);
 done:
-	d->reloading = 0;
 	{
 		char buf[256];
 
@@ -269,7 +237,8 @@ run(struct daemon *d)
 	char			 err[1024], buf[256];
 	double			 wd;
 
-	if (prepare_output(d->conf->out_dir, err, sizeof(err)) == -1) {
+	if ((d->od = outdir_open(d->conf->out_dir, err, sizeof(err))) ==
+	    NULL) {
 		log_errx("%s", err);
 		return EX_CANTCREAT;
 	}
@@ -277,8 +246,8 @@ run(struct daemon *d)
 	if ((d->fetcher = fetcher_new(d->loop, &fo, err, sizeof(err))) ==
 	    NULL)
 		fatalx("%s", err);
-	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->once,
-	    idle_cb, d)) == NULL)
+	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->od,
+	    d->once, idle_cb, d)) == NULL)
 		fatal("scheduler");
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
@@ -367,6 +336,13 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	log_init(verbose);
+	/*
+	 * A reader of the log that goes away (clanpopd 2>&1 | head) must not
+	 * kill the daemon: its lines are dropped and the work goes on.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	/* Directories clanpopd makes must pass its own checks next start. */
+	umask(umask(0) | S_IWGRP | S_IWOTH);
 
 	if ((d.conf = load(d.path, &d.token, 0)) == NULL)
 		return EX_CONFIG;
@@ -381,6 +357,7 @@ main(int argc, char *argv[])
 		rc = run(&d);
 		sched_free(d.sched);
 		fetcher_free(d.fetcher);
+		outdir_close(d.od);
 		curl_global_cleanup();
 		ev_loop_destroy(d.loop);
 	}

@@ -33,7 +33,7 @@ struct sclan {
 	struct refresh	*rf;		/* running, or NULL */
 	int		 ready;		/* waiting in the ready queue */
 	struct sclan	*rnext;
-	int		 succeeded;	/* a snapshot was written this run */
+	int		 last_ok;	/* its last refresh wrote a snapshot */
 	int		 kept;		/* sched_apply: in the new config */
 
 	/* What the reports say. */
@@ -55,6 +55,7 @@ struct sched {
 	struct ev_loop		*loop;
 	struct fetcher		*f;
 	const struct conf	*conf;
+	const struct outdir	*od;
 	int			 once;
 	sched_idle_cb		*idle;
 	void			*arg;
@@ -202,18 +203,17 @@ clan_done_cb(void *arg, struct refresh_result *res)
 		c->backoff++;
 	else
 		c->backoff = 0;
-	if (ok && snap_write_clan(s->conf->out_dir, res, err,
+	if (ok && snap_write_clan(s->od, res, err,
 	    sizeof(err)) == -1) {
 		ok = 0;
 		snprintf(res->error, sizeof(res->error), "%s", err);
 	}
 	if (ok) {
 		/* Before the tally and name move out of res below. */
-		if (s->conf->history > 0 && snap_write_history(s->conf->out_dir,
+		if (s->conf->history > 0 && snap_write_history(s->od,
 		    res, s->conf->history, err, sizeof(err)) == -1)
 			log_warnx("%s: history: %s", res->tag, err);
 		c->failures = 0;
-		c->succeeded = 1;
 		c->last_success = res->fetched_at;
 		c->has_result = 1;
 		c->complete = res->failed == 0;
@@ -251,6 +251,7 @@ clan_done_cb(void *arg, struct refresh_result *res)
 			    "previous snapshot is kept: %s", res->tag,
 			    c->failures, res->error);
 	}
+	c->last_ok = ok;
 	snprintf(s->last_tag, sizeof(s->last_tag), "%s", c->tag);
 	s->last_time = c->last_attempt;
 	if (!s->once && !s->stopping && (c->backoff > 0 || was_backing_off)) {
@@ -322,7 +323,7 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	c->timer.data = c;
 	tally_init(&c->cards);
 	/* After a restart, the reports start from what is on disk. */
-	snap_read_clan(s->conf->out_dir, c->tag, &c->last_success,
+	snap_read_clan(s->od, c->tag, &c->last_success,
 	    &c->complete, &c->name);
 	return c;
 }
@@ -363,7 +364,7 @@ spread(struct sched *s, size_t first)
 
 struct sched *
 sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
-    int once, sched_idle_cb *idle, void *arg)
+    const struct outdir *od, int once, sched_idle_cb *idle, void *arg)
 {
 	struct sched	*s;
 	size_t		 i;
@@ -373,6 +374,7 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	s->loop = loop;
 	s->f = f;
 	s->conf = conf;
+	s->od = od;
 	s->once = once;
 	s->idle = idle;
 	s->arg = arg;
@@ -412,7 +414,8 @@ tag_cmp(const void *a, const void *b)
 }
 
 int
-sched_apply(struct sched *s, const struct conf *conf)
+sched_apply(struct sched *s, const struct conf *conf,
+    const struct outdir *od)
 {
 	struct sclan	**old, **nc, key, *kp, **found;
 	size_t		 i, k = 0, added = 0, removed = 0, changed = 0, nadd = 0;
@@ -426,6 +429,7 @@ sched_apply(struct sched *s, const struct conf *conf)
 	memcpy(old, s->clans, s->n * sizeof(*old));
 	qsort(old, s->n, sizeof(*old), tag_cmp);
 	s->conf = conf;
+	s->od = od;
 
 	/* Kept clans first, in the new order; new ones are made after. */
 	for (i = 0; i < s->n; i++)
@@ -529,6 +533,7 @@ grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		c->rf = NULL;
 		s->active--;
 		c->failures++;
+		c->last_ok = 0;
 		set_error(c, "the refresh was abandoned when clanpopd stopped");
 	}
 	check_idle(s);
@@ -605,7 +610,7 @@ sched_write_reports(struct sched *s)
 	di.skipped = s->skipped;
 	di.reloads_ok = s->reloads_ok;
 	di.reloads_failed = s->reloads_failed;
-	if (snap_write_reports(s->conf->out_dir, &di, ci, s->n, err,
+	if (snap_write_reports(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);
 	free(ci);
@@ -622,7 +627,7 @@ sched_failed(const struct sched *s)
 	size_t i, n = 0;
 
 	for (i = 0; i < s->n; i++)
-		if (!s->clans[i]->succeeded)
+		if (!s->clans[i]->last_ok)
 			n++;
 	return n;
 }

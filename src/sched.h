@@ -9,20 +9,23 @@
 
 struct conf;
 struct fetcher;
+struct outdir;
 struct sched;
 
 typedef void	 sched_idle_cb(void *arg);
 
 /*
- * A scheduler for the clans of conf, refreshing through f.  With once set,
+ * A scheduler for the clans of conf, refreshing through f and writing in
+ * od.  With once set,
  * every clan is due at once, nothing repeats, and idle is called when
  * the last refresh has ended; otherwise each clan has its own timer, first
- * refreshes spread over min(interval, 60 s).  conf must stay valid until
- * sched_apply gets a new one or sched_free.  Returns NULL on out of memory.
+ * refreshes spread over min(interval, 60 s).  conf and od must stay valid
+ * until sched_apply gets new ones or sched_free.  Returns NULL on out of
+ * memory.
  */
 struct sched	*sched_new(struct ev_loop *loop, struct fetcher *f,
-		    const struct conf *conf, int once, sched_idle_cb *idle,
-		    void *arg);
+		    const struct conf *conf, const struct outdir *od, int once,
+		    sched_idle_cb *idle, void *arg);
 
 /*
  * Switch to a new configuration (a reload): clans are added, removed
@@ -30,7 +33,8 @@ struct sched	*sched_new(struct ev_loop *loop, struct fetcher *f,
  * refreshes of unchanged clans go on undisturbed.  Writes a log line with
  * what changed.  Returns 0, or -1 on out of memory (the old state stays).
  */
-int		 sched_apply(struct sched *, const struct conf *conf);
+int		 sched_apply(struct sched *, const struct conf *conf,
+		    const struct outdir *od);
 
 /*
  * Stop scheduling; let running refreshes end for up to grace seconds,
@@ -47,7 +51,7 @@ void		 sched_count_reload(struct sched *, int ok);
  */
 void		 sched_write_reports(struct sched *);
 
-/* Clans whose last refresh gave no new snapshot. */
+/* Clans whose last refresh gave no new snapshot, or that have none yet. */
 size_t		 sched_failed(const struct sched *);
 /* A short line for systemd's STATUS=. */
 void		 sched_status(const struct sched *, char *buf, size_t len);

@@ -18,45 +18,10 @@
 #include <json-c/json.h>
 
 #include "fetch.h"
+#include "outdir.h"
 #include "refresh.h"
 #include "snap.h"
 #include "tally.h"
-
-int
-snap_mkdirs(const char *dir, char *err, size_t errlen)
-{
-	char		 path[PATH_MAX], *p;
-	size_t		 len;
-	struct stat	 st;
-
-	if ((len = strlen(dir)) == 0 || len >= sizeof(path)) {
-		snprintf(err, errlen, "%s: not a usable directory name", dir);
-		return -1;
-	}
-	memcpy(path, dir, len + 1);
-	for (p = path + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		int last = *p == '\0';
-
-		*p = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create directory %s: %s "
-			    "(create it or fix output.directory)", path,
-			    strerror(errno));
-			return -1;
-		}
-		if (last)
-			break;
-		*p = '/';
-	}
-	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a directory (fix "
-		    "output.directory)", path);
-		return -1;
-	}
-	return 0;
-}
 
 /* Data for fill_buffer(). */
 struct span {
@@ -72,85 +37,24 @@ fill_buffer(FILE *fp, void *arg)
 	return fwrite(sp->data, 1, sp->len, fp) == sp->len ? 0 : -1;
 }
 
-/*
- * Replace dir/name atomically with what fill writes to fp: a temporary
- * file in dir, synced, renamed over the target, then dir synced.
- */
+/* Write res's snapshot as dfd's name (the directory shown as dpath). */
 static int
-write_atomic(const char *dir, const char *name, int (*fill)(FILE *, void *),
-    void *arg, char *err, size_t errlen)
+write_snapshot(int dfd, const char *dpath, const char *name,
+    const struct refresh_result *res, char *err, size_t errlen)
 {
-	char	 tmp[PATH_MAX], dst[PATH_MAX];
-	FILE	*fp;
-	int	 fd, dfd, saved, rc;
+	struct span	 sp;
+	char		*json;
+	int		 rc;
 
-	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >=
-	    sizeof(dst) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/" SNAP_TMP_PREFIX
-	    "%s.XXXXXX", dir, name) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+	if ((json = snap_clan_json(res)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot create a temporary file in %s "
-		    "for %s: %s; the previous %s is kept", dir, name,
-		    strerror(errno), name);
-		return -1;
-	}
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s (for %s): %s; the "
-		    "previous %s is kept", tmp, dst, strerror(saved), name);
-		return -1;
-	}
-	errno = 0;
-	rc = fill(fp, arg);
-	if (rc == -1 || fflush(fp) == EOF || ferror(fp) ||
-	    fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
-		saved = errno != 0 ? errno : EIO;
-		fclose(fp);
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s (for %s): %s; the "
-		    "previous %s is kept", tmp, dst, strerror(saved), name);
-		return -1;
-	}
-	if (fclose(fp) == EOF) {
-		saved = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s (for %s): %s; the "
-		    "previous %s is kept", tmp, dst, strerror(saved), name);
-		return -1;
-	}
-	if (rename(tmp, dst) == -1) {
-		saved = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot rename %s to %s: %s; the "
-		    "previous %s is kept", tmp, dst, strerror(saved), name);
-		return -1;
-	}
-	/* The rename is durable only once the directory is on disk. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		if (fsync(dfd) == -1 && errno != EINVAL) {
-			saved = errno;
-			close(dfd);
-			snprintf(err, errlen, "cannot sync directory %s after "
-			    "writing %s: %s", dir, name, strerror(saved));
-			return -1;
-		}
-		close(dfd);
-	}
-	return 0;
-}
-
-int
-snap_write_file(const char *dir, const char *name, const char *data,
-    size_t len, char *err, size_t errlen)
-{
-	struct span sp = { data, len };
-
-	return write_atomic(dir, name, fill_buffer, &sp, err, errlen);
+	sp.data = json;
+	sp.len = strlen(json);
+	rc = outdir_write(dfd, dpath, name, fill_buffer, &sp, err, errlen);
+	free(json);
+	return rc;
 }
 
 static struct json_object *
@@ -218,52 +122,19 @@ done:
 }
 
 int
-snap_write_clan(const char *out_dir, const struct refresh_result *res,
+snap_write_clan(const struct outdir *od, const struct refresh_result *res,
     char *err, size_t errlen)
 {
-	char	 dir[PATH_MAX], name[TAG_MAX + 8], *json;
-	int	 rc;
+	char	 dpath[PATH_MAX], name[TAG_MAX + 8];
+	int	 dfd, rc;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/clans", out_dir) >=
-	    sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", out_dir);
+	if ((dfd = outdir_subdir(od, "clans", 1, err, errlen)) == -1)
 		return -1;
-	}
-	if (snap_mkdirs(dir, err, errlen) == -1)
-		return -1;
+	snprintf(dpath, sizeof(dpath), "%s/clans", od->path);
 	snprintf(name, sizeof(name), "%s.json", res->tag + 1);
-	if ((json = snap_clan_json(res)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = snap_write_file(dir, name, json, strlen(json), err, errlen);
-	free(json);
+	rc = write_snapshot(dfd, dpath, name, res, err, errlen);
+	close(dfd);
 	return rc;
-}
-
-int
-snap_clean_temps(const char *dir, char *err, size_t errlen)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "cannot read directory %s: %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, SNAP_TMP_PREFIX,
-		    sizeof(SNAP_TMP_PREFIX) - 1) != 0)
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 static void
@@ -417,6 +288,10 @@ snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
 	phead(fp, "clanpopd_throttle_pauses_total", "counter",
 	    "Pauses of every request after a 429.");
 	fprintf(fp, "clanpopd_throttle_pauses_total %lu\n", d->fetch->pauses);
+	phead(fp, "clanpopd_throttled_given_up_total", "counter",
+	    "Requests given up after limits.max_retries 429s in a row.");
+	fprintf(fp, "clanpopd_throttled_given_up_total %lu\n",
+	    d->fetch->throttled_out);
 	phead(fp, "clanpopd_request_rate", "gauge",
 	    "Effective request rate limit in requests per second (0: none).");
 	fprintf(fp, "clanpopd_request_rate %g\n", d->rate);
@@ -512,20 +387,35 @@ fill_metrics(FILE *fp, void *arg)
 }
 
 int
-snap_write_reports(const char *out_dir, const struct snap_daemon_info *d,
+snap_write_reports(const struct outdir *od, const struct snap_daemon_info *d,
     const struct snap_clan_info *c, size_t n, char *err, size_t errlen)
 {
 	struct report	 r = { d, c, n };
 	char		 err2[512];
 	int		 rc = 0;
 
-	if (write_atomic(out_dir, "index.json", fill_index, &r, err,
+	if (outdir_write(od->fd, od->path, "index.json", fill_index, &r, err,
 	    errlen) == -1)
 		rc = -1;
-	if (write_atomic(out_dir, "metrics.prom", fill_metrics, &r,
+	if (outdir_write(od->fd, od->path, "metrics.prom", fill_metrics, &r,
 	    rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) == -1)
 		rc = -1;
 	return rc;
+}
+
+/* "YYYYMMDDTHHMMSSZ.json": the names of history files, and only those. */
+static int
+is_history_name(const char *s)
+{
+	static const char	*shape = "ddddddddTddddddZ.json";
+	size_t			 i;
+
+	for (i = 0; shape[i] != '\0'; i++) {
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' :
+		    s[i] != shape[i])
+			return 0;
+	}
+	return s[i] == '\0';
 }
 
 static int
@@ -534,26 +424,33 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Remove the oldest history files of dir beyond keep. */
+/*
+ * Remove the oldest history files of dfd (shown as dpath) beyond keep:
+ * regular files named as snap_write_history names them, nothing else.
+ */
 static int
-prune_history(const char *dir, int keep, char *err, size_t errlen)
+prune_history(int dfd, const char *dpath, int keep, char *err,
+    size_t errlen)
 {
 	DIR		*d;
 	struct dirent	*de;
+	struct stat	 st;
 	char		**names = NULL, **nn;
 	size_t		 n = 0, cap = 0, i;
-	int		 rc = 0;
+	int		 fd, rc = 0;
 
-	if ((d = opendir(dir)) == NULL) {
-		snprintf(err, errlen, "cannot read directory %s: %s", dir,
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		snprintf(err, errlen, "cannot read directory %s: %s", dpath,
 		    strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || len < 6 ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
+		if (!is_history_name(de->d_name) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -571,15 +468,15 @@ prune_history(const char *dir, int keep, char *err, size_t errlen)
 		n++;
 	}
 	if (rc == -1)
-		snprintf(err, errlen, "out of memory listing %s", dir);
+		snprintf(err, errlen, "out of memory listing %s", dpath);
 	else if (n > (size_t)keep) {
 		/* UTC timestamps as names: sorted by name is sorted by time. */
 		qsort(names, n, sizeof(*names), name_cmp);
 		for (i = 0; i < n - (size_t)keep; i++) {
-			if (unlinkat(dirfd(d), names[i], 0) == -1 &&
+			if (unlinkat(dfd, names[i], 0) == -1 &&
 			    errno != ENOENT) {
 				snprintf(err, errlen, "cannot remove %s/%s: %s",
-				    dir, names[i], strerror(errno));
+				    dpath, names[i], strerror(errno));
 				rc = -1;
 			}
 		}
@@ -592,47 +489,48 @@ prune_history(const char *dir, int keep, char *err, size_t errlen)
 }
 
 int
-snap_write_history(const char *out_dir, const struct refresh_result *res,
+snap_write_history(const struct outdir *od, const struct refresh_result *res,
     int keep, char *err, size_t errlen)
 {
-	char		 dir[PATH_MAX], name[64], *json;
+	char		 rel[TAG_MAX + 16], dpath[PATH_MAX], name[64];
 	struct tm	 tm;
-	int		 rc;
+	int		 dfd, rc;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/history/%s", out_dir,
-	    res->tag + 1) >= sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", out_dir);
+	snprintf(rel, sizeof(rel), "history/%s", res->tag + 1);
+	if ((dfd = outdir_subdir(od, rel, 1, err, errlen)) == -1)
 		return -1;
-	}
-	if (snap_mkdirs(dir, err, errlen) == -1)
-		return -1;
+	snprintf(dpath, sizeof(dpath), "%s/%s", od->path, rel);
 	gmtime_r(&res->fetched_at, &tm);
 	strftime(name, sizeof(name), "%Y%m%dT%H%M%SZ.json", &tm);
-	if ((json = snap_clan_json(res)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = snap_write_file(dir, name, json, strlen(json), err, errlen);
-	free(json);
+	rc = write_snapshot(dfd, dpath, name, res, err, errlen);
 	if (rc == 0)
-		rc = prune_history(dir, keep, err, errlen);
+		rc = prune_history(dfd, dpath, keep, err, errlen);
+	close(dfd);
 	return rc;
 }
 
 int
-snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
+snap_read_clan(const struct outdir *od, const char *tag, time_t *fetched_at,
     int *complete, char **name)
 {
-	char			 path[PATH_MAX];
 	struct json_object	*o, *v;
 	struct tm		 tm;
 	const char		*s, *end;
-	int			 rc = -1;
+	char			 fname[TAG_MAX + 8], err[512], *buf;
+	size_t			 len;
+	int			 dfd, rc = -1;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/clans/%s.json", out_dir,
-	    tag + 1) >= sizeof(path))
+	if ((dfd = outdir_subdir(od, "clans", 0, err, sizeof(err))) == -1)
 		return -1;
-	if ((o = json_object_from_file(path)) == NULL)
+	snprintf(fname, sizeof(fname), "%s.json", tag + 1);
+	rc = outdir_read(dfd, fname, &buf, &len);
+	close(dfd);
+	if (rc == -1)
+		return -1;
+	rc = -1;
+	o = json_tokener_parse(buf);
+	free(buf);
+	if (o == NULL)
 		return -1;
 	if (json_object_object_get_ex(o, "fetched_at", &v) &&
 	    json_object_is_type(v, json_type_string)) {

@@ -5,44 +5,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct outdir;
 struct refresh_result;
 
 /*
- * Create dir and its missing parents (mode 0755).  Returns 0, or -1 with a
- * sentence naming the directory in err.
- */
-int	snap_mkdirs(const char *dir, char *err, size_t errlen);
-
-/*
- * Replace dir/name with len bytes of data atomically: write a temporary
- * file in dir, fsync it, rename it over the target, fsync dir.  Readers
- * see the old file or the new one, never a mix.  On failure the temporary
- * file is removed, the old file is untouched, and err names both paths.
- * Returns 0 or -1.
- */
-int	snap_write_file(const char *dir, const char *name, const char *data,
-	    size_t len, char *err, size_t errlen);
-
-/*
- * Write <out_dir>/clans/<TAG without '#'>.json for a successful refresh.
+ * Write clans/<TAG without '#'>.json under od for a successful refresh.
  * Returns 0, or -1 with a sentence in err.
  */
-int	snap_write_clan(const char *out_dir, const struct refresh_result *res,
-	    char *err, size_t errlen);
+int	snap_write_clan(const struct outdir *od,
+	    const struct refresh_result *res, char *err, size_t errlen);
 
 /*
  * The snapshot of res as a JSON text (caller frees), or NULL on out of
  * memory.
  */
 char	*snap_clan_json(const struct refresh_result *res);
-
-/*
- * Remove temporary files left in dir by a crash (names starting with
- * SNAP_TMP_PREFIX).  Returns how many were removed, or -1 with err.
- */
-int	snap_clean_temps(const char *dir, char *err, size_t errlen);
-
-#define SNAP_TMP_PREFIX	".clanpopd-tmp-"
 
 #include <time.h>
 
@@ -92,18 +69,21 @@ int	snap_metrics_write(FILE *fp, const struct snap_daemon_info *,
 	    const struct snap_clan_info *, size_t n);
 
 /*
- * Write out_dir/index.json and out_dir/metrics.prom.  Returns 0, or -1
- * with a sentence in err (both are attempted).
+ * Write index.json and metrics.prom in od.  Returns 0, or -1 with a
+ * sentence in err (both are attempted).
  */
-int	snap_write_reports(const char *out_dir, const struct snap_daemon_info *,
-	    const struct snap_clan_info *, size_t n, char *err, size_t errlen);
+int	snap_write_reports(const struct outdir *od,
+	    const struct snap_daemon_info *, const struct snap_clan_info *,
+	    size_t n, char *err, size_t errlen);
 
 /*
- * Keep a copy of res's snapshot as out_dir/history/<TAG>/<UTC time>.json
- * and remove the oldest copies beyond keep.  Returns 0, or -1 with err.
+ * Keep a copy of res's snapshot as history/<TAG>/<UTC time>.json under od
+ * and remove the oldest copies beyond keep (only regular files named like
+ * those copies).  Returns 0, or -1 with err.
  */
-int	snap_write_history(const char *out_dir, const struct refresh_result *res,
-	    int keep, char *err, size_t errlen);
+int	snap_write_history(const struct outdir *od,
+	    const struct refresh_result *res, int keep, char *err,
+	    size_t errlen);
 
 /*
  * Read what the snapshot of tag already on disk says, for a restart:
@@ -111,7 +91,7 @@ int	snap_write_history(const char *out_dir, const struct refresh_result *res,
  * its name into *name (caller frees; NULL when none).  Returns 0, or -1
  * when there is no readable snapshot (nothing is set then).
  */
-int	snap_read_clan(const char *out_dir, const char *tag, time_t *fetched_at,
-	    int *complete, char **name);
+int	snap_read_clan(const struct outdir *od, const char *tag,
+	    time_t *fetched_at, int *complete, char **name);
 
 #endif

@@ -46,7 +46,9 @@ Scenario format (a JSON object; every key optional)
                               # 2 s ahead
     },
     "forbidden": null,        # or "accessDenied" | "invalidIp": answer every
-                              # API request with that 403
+                              # API request with that 403; or "echo": a 403
+                              # whose reason, message and X-Echo header repeat
+                              # the request's Authorization header
     "clans": {                # keys: clan tags in any accepted form ("9V2Y", "#9v2y")
       "9V2Y":  {"name": "Alpha", "members": 50},
       "2PYLQ": {"name": "Beta", "members": 7,
@@ -456,8 +458,8 @@ class Scenario:
                     or (isinstance(self.retry_after, (int, float)) and self.retry_after >= 0)):
                 raise ScenarioError('rate_limit.retry_after: seconds, null or "date"')
         self.forbidden = raw.get("forbidden")
-        if self.forbidden not in (None, "accessDenied", "invalidIp"):
-            raise ScenarioError('forbidden: null, "accessDenied" or "invalidIp"')
+        if self.forbidden not in (None, "accessDenied", "invalidIp", "echo"):
+            raise ScenarioError('forbidden: null, "accessDenied", "invalidIp" or "echo"')
 
         self.clans = {}
         self.players = {}
@@ -1034,6 +1036,13 @@ class Handler(BaseHTTPRequestHandler):
             return 403, ERR_DENIED, CT_JSON, (), False
         if sc.forbidden == "invalidIp":
             return 403, ERR_INVALID_IP, CT_JSON, (), False
+        if sc.forbidden == "echo":
+            # A careless proxy: the request's Authorization header, token
+            # and all, comes back in the reason, the message and a header.
+            auth = self.headers.get("Authorization", "")
+            body = err("accessDenied: got Authorization: " + auth,
+                       "Invalid authorization: " + auth)
+            return 403, body, CT_JSON, ("X-Echo: " + auth,), False
         auth = self.headers.get("Authorization", "")
         if not (auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].encode(), st.token)):
             return 403, ERR_DENIED, CT_JSON, (), False

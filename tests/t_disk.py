@@ -4,13 +4,14 @@ removed, and clans/ replaced by a file.  Each time the daemon logs a clear
 error, the previous snapshot stays intact and valid, index.json says what
 failed (or, when nothing can be written, the old index.json stays), and
 the next period (10 s later, not backed off) succeeds once the disk is
-fixed.  Needs root to mount a small tmpfs; skips when it cannot."""
+fixed (a removed output directory once made again and reloaded).  Needs root to mount a small tmpfs; skips when it cannot."""
 
 import errno
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -189,9 +190,19 @@ try:
     t.ok(read(snap) != before and valid_json(read(snap)),
          "read-only fixed: a new, valid snapshot")
 
-    # 3. The whole output directory removed: made again at the next
-    #    refresh.
+    # 3. The whole output directory removed: clanpopd holds it open and
+    #    never resolves its path again on its own (a planted symbolic link
+    #    could take its place), so it says so; once the directory is made
+    #    again, a reload picks it up.
     shutil.rmtree(out)
+    line = wait_failure("removed")
+    want = ("the directory %s was removed while clanpopd ran; create it "
+            "again and reload clanpopd (SIGHUP)" % out)
+    t.ok(line.endswith(want), "removed: the error says what to do")
+    os.mkdir(out)
+    d.signal(signal.SIGHUP)
+    t.ok(d.wait_log(r"reloaded ", timeout=10) is not None,
+         "removed: made again and reloaded")
     wait_success("removed")
     t.ok(valid_json(read(snap)), "removed: the snapshot is written again")
     t.ok(wait_reports(time.time() - 1), "removed: index.json written again")

@@ -1,0 +1,306 @@
+"""t_harden.py - clanpopd tried as an attacker would: a hostile API (a
+million members, 200 KB card names, Retry-After of two hours, endless
+429s, a 403 that echoes the key), a hostile output directory (planted
+symbolic links, a group-writable directory), a reader of its log that
+goes away, and an out-of-memory path.  Each check names the item of the
+hardening issue it covers and fails on the code before it."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from functional import (CLANPOPD, TOP_SRCDIR, Daemon, Standin, Tap, clanpopd,
+                        counts, snapshot, workdir, write_config)
+import promtext
+
+t = Tap()
+TAG = "#9V2Y"
+
+
+def setup(name, scenario, tags=(TAG,), **kw):
+    wd = workdir(name)
+    out = os.path.join(wd, "out")
+    api = Standin(wd, scenario)
+    cfg = os.path.join(wd, "c.yaml")
+    write_config(cfg, api.base_url, api.token_file, out, list(tags), **kw)
+    return wd, out, api, cfg
+
+
+def env_clean():
+    e = dict(os.environ)
+    for k in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "NOTIFY_SOCKET",
+              "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID"):
+        e.pop(k, None)
+    return e
+
+
+def tree(path):
+    """Every file under path with its bytes, to show nothing changed."""
+    found = {}
+    for root, _d, files in os.walk(path):
+        for f in files:
+            p = os.path.join(root, f)
+            with open(p, "rb") as fh:
+                found[os.path.relpath(p, path)] = fh.read()
+    return found
+
+
+def dir_size(path):
+    total = 0
+    for root, _d, files in os.walk(path):
+        for f in files:
+            total += os.lstat(os.path.join(root, f)).st_size
+    return total
+
+
+def metric(out, name, **labels):
+    with open(os.path.join(out, "metrics.prom"), encoding="utf-8") as f:
+        return promtext.value(promtext.parse(f.read()), name, **labels)
+
+
+# 1. memberList size: 1.3 million empty members ---------------------------
+N = 1300000
+wd, out, api, cfg = setup("members", {"clans": {TAG[1:]: {"members": 3}}})
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 0, "members: a first snapshot with 3 members")
+before = snapshot(out, TAG)
+api.set_scenario({"clans": {TAG[1:]: {"members": 3,
+                                      "body": {"memberList": [{}] * N}}}})
+api.reset()
+# A child's peak RSS counts what it shared with its parent at fork(), so
+# the daemon is started by a fresh, small interpreter that reports it.
+MEASURE = ("import os, subprocess, sys\n"
+           "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+           "_, st, ru = os.wait4(p.pid, 0)\n"
+           "print(os.waitstatus_to_exitcode(st), ru.ru_maxrss)\n")
+m = subprocess.run([sys.executable, "-c", MEASURE, CLANPOPD, "--once", "-c",
+                    cfg], env=env_clean(), capture_output=True, text=True)
+stderr = m.stderr
+rc, maxrss = (int(x) for x in m.stdout.split())
+t.eq(rc, 75, "members: --once exits 75")
+t.ok(re.search(r"^\S+ error: #9V2Y: refresh failed, no snapshot written: "
+               r"the API listed 1300000 members \(at most 100 are "
+               r"possible\); refusing the response$", stderr, re.M)
+     is not None, "members: the refusal is logged with the count")
+t.eq(api.stats()["by_kind"], {"clan": 1, "player": 0},
+     "members: no player request is sent")
+t.eq(snapshot(out, TAG), before, "members: the previous snapshot is kept")
+if os.environ.get("CLANPOPD_SANITIZED"):
+    t.ok(True, "members: RSS not measured under ASan # SKIP shadow memory")
+else:
+    t.ok(maxrss < 32 * 1024,
+         "members: RSS stays under 32 MiB (%d KiB)" % maxrss)
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 2. Card names and ids: 200 KB names, all distinct -----------------------
+tags = ["#2%s" % "".join("0289PYLQGRJCUV"[(i // 14 ** k) % 14]
+                          for k in range(7)) for i in range(50)]
+players = {tg: {"card": {"id": 26000000 + i, "name": ("%02d" % i) * 100000}}
+           for i, tg in enumerate(tags)}
+players[tags[7]] = {"card": {"id": 4294967296, "name": "Big"}}
+scenario = {"clans": {TAG[1:]: {"name": "Names", "members_list": tags}},
+            "players": players}
+wd, out, api, cfg = setup("cards", scenario, limits__max_concurrent=1)
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 0, "cards: --once exits 0 (the clan was read)")
+got = counts(snapshot(out, TAG))
+t.eq(got, {"members": 50, "fetched": 0, "failed": 50,
+           "without_favourite": 0, "favourite_cards": []},
+     "cards: every player with such a card counts as failed")
+lines = re.findall(r"^.*counted as failed: a favourite card.*$", r.stderr,
+                   re.M)
+t.eq(len(lines), 1, "cards: one log line for the refresh, not one per player")
+t.ok(lines and lines[0].endswith(
+    "warning: #9V2Y: 50 players are counted as failed: a favourite card "
+    "must have an id of 1 to 2147483647 and a name of 1 to 100 bytes; the "
+    "first: player %s: its favourite card's name is 200000 bytes long (at "
+    "most 100 are accepted) (GET %s/players/%%23%s)"
+    % (tags[0], api.base_url, tags[0][1:])),
+    "cards: the line says why and names the first player")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "50 of 50 players could not be read; the first: player %s: its "
+         "favourite card's name is 200000 bytes long (at most 100 are "
+         "accepted)" % tags[0], "cards: index.json names the first")
+t.ok(dir_size(out) < 1024 * 1024,
+     "cards: the output directory stays under 1 MiB (%d bytes)"
+     % dir_size(out))
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 3a. Retry-After of two hours is capped at 15 minutes --------------------
+wd, out, api, cfg = setup(
+    "retry-after", {"rate_limit": {"per_second": 0, "retry_after": 7200},
+                    "clans": {TAG[1:]: {"members": 1}}})
+d = Daemon(cfg, wd, args=["--once"])
+found = d.wait_log(r"pausing every request for [0-9.]+ s$", timeout=20)
+t.eq(found, ["pausing every request for 900.0 s"],
+     "Retry-After: 7200 pauses for 900 s, not 7200")
+t.eq(d.stop(), 75, "Retry-After: SIGTERM during the pause: exit 75")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 3b. max_retries bounds the 429s one request meets in a row --------------
+wd, out, api, cfg = setup(
+    "429s", {"rate_limit": {"per_second": 0, "retry_after": 0},
+             "clans": {TAG[1:]: {"members": 1}}}, limits__max_retries=2)
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 75, "429s: --once exits 75 when the clan request gives up")
+t.eq(api.stats()["requests"], 3, "429s: 1 + max_retries (2) requests sent")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "HTTP 429 (requestThrottled) 3 times in a row; given up "
+         "(limits.max_retries is 2) (GET %s/clans/%%239V2Y)" % api.base_url,
+         "429s: last_error says why it gave up")
+t.eq(metric(out, "clanpopd_throttled_given_up_total"), 1.0,
+     "429s: counted as given up after 429s")
+t.eq(metric(out, "clanpopd_requests_total", status="429"), 3.0,
+     "429s: each 429 counted as a 429")
+t.eq(metric(out, "clanpopd_requests_total", status="error"), 0.0,
+     "429s: not counted as a transport error")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 4. A 403 that echoes the Authorization header ---------------------------
+wd, out, api, cfg = setup("echo", {"forbidden": "echo",
+                                   "clans": {TAG[1:]: {"members": 1}}})
+r = clanpopd(["--once", "-v", "-c", cfg])
+t.eq(r.rc, 75, "echo: --once exits 75")
+files = tree(out)
+leaks = [n for n, b in files.items() if api.token.encode() in b or
+         api.token[:12].encode() in b]
+t.eq(leaks, [], "echo: no piece of the token in any output file")
+t.ok(api.token[:12] not in r.stderr and api.token not in r.stderr,
+     "echo: no piece of the token in the log")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "HTTP 403 (accessDenied: got Authorization: Bearer [redacted]): "
+         "the API refused the token: check that the token file holds a "
+         "valid, unrevoked key (GET %s/clans/%%239V2Y)" % api.base_url,
+         "echo: last_error keeps the reason, with the key redacted")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 7. The output directory as a trust boundary ------------------------------
+wd, out, api, cfg = setup("links", {"clans": {TAG[1:]: {"members": 2}}},
+                          schedule__interval="10s", schedule__jitter="0%",
+                          output__history=1)
+victim = os.path.join(wd, "victim")
+os.mkdir(victim)
+for name in ("9V2Y.json", "20200101T000000Z.json", "20200101T000001Z.json",
+             ".clanpopd-tmp-9V2Y.json.AbC123", "index.json"):
+    with open(os.path.join(victim, name), "w") as f:
+        f.write("victim's\n")
+want_victim = tree(victim)
+
+os.makedirs(out)
+os.symlink(victim, os.path.join(out, "clans"))
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 73, "clans -> elsewhere: the start is refused (exit 73)")
+t.ok(r.stderr.rstrip().endswith(
+    "error: %s/clans is a symbolic link; clanpopd never follows one in its "
+    "output directory: remove it" % out), "clans -> elsewhere: says why")
+os.unlink(os.path.join(out, "clans"))
+
+os.makedirs(os.path.join(out, "history"), exist_ok=True)
+os.symlink(victim, os.path.join(out, "history", "9V2Y"))
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 73, "history/TAG -> elsewhere: the start is refused (exit 73)")
+t.ok(r.stderr.rstrip().endswith(
+    "error: %s/history/9V2Y is a symbolic link; clanpopd never follows one "
+    "in its output directory: remove it" % out),
+    "history/TAG -> elsewhere: says why")
+os.unlink(os.path.join(out, "history", "9V2Y"))
+
+os.chmod(out, 0o775)
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 73, "group-writable output directory: exit 73")
+t.ok(r.stderr.rstrip().endswith(
+    "error: %s is writable by group or others (mode 0775): they could make "
+    "clanpopd write or delete files elsewhere; run chmod go-w %s"
+    % (out, out)), "group-writable output directory: says why")
+os.chmod(out, 0o755)
+
+# Planted while the daemon runs: that clan's write is skipped.
+d = Daemon(cfg, wd)
+t.ok(d.wait_log(r"#9V2Y: 2 members, 2 fetched", timeout=30) is not None,
+     "running: a first refresh")
+snap_before = snapshot(out, TAG)
+shutil.rmtree(os.path.join(out, "history", "9V2Y"))
+os.symlink(victim, os.path.join(out, "history", "9V2Y"))
+os.unlink(os.path.join(out, "clans", "9V2Y.json"))
+os.symlink(os.path.join(victim, "9V2Y.json"),
+           os.path.join(out, "clans", "9V2Y.json"))
+found = d.wait_log(r"#9V2Y: refresh failed \(1 in a row\), the previous "
+                   r"snapshot is kept: .*$", timeout=30)
+t.eq(found, ["#9V2Y: refresh failed (1 in a row), the previous snapshot is "
+             "kept: %s/clans/9V2Y.json is a symbolic link; clanpopd never "
+             "writes through or over one in its output directory: remove it"
+             % out], "running: clans/TAG.json -> elsewhere is refused, "
+     "named")
+os.unlink(os.path.join(out, "clans", "9V2Y.json"))
+found = d.wait_log(r"#9V2Y: history: .*$", timeout=30)
+t.eq(found, ["#9V2Y: history: %s/history/9V2Y is a symbolic link; clanpopd "
+             "never follows one in its output directory: remove it" % out],
+     "running: history/TAG -> elsewhere is refused, named")
+t.eq(d.stop(), 0, "running: SIGTERM: exit 0")
+t.eq(tree(victim), want_victim,
+     "nothing outside the output directory was written, changed or deleted")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 9. A reader of the log that goes away ------------------------------------
+wd, out, api, cfg = setup("sigpipe", {"clans": {TAG[1:]: {"members": 5}}})
+p = subprocess.Popen([CLANPOPD, "--once", "-v", "-c", cfg], env=env_clean(),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+first = p.stderr.readline()
+p.stderr.close()            # as `| head -1` does
+rc = p.wait(60)
+t.eq(rc, 0, "SIGPIPE: --once -v | head -1 still exits 0 (got %r after %r)"
+     % (rc, first[:60]))
+t.eq(counts(snapshot(out, TAG))["fetched"], 5,
+     "SIGPIPE: ... and writes the snapshot")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 13. The out-of-memory branch of starting a request -----------------------
+wd, out, api, cfg = setup("oom", {"clans": {TAG[1:]: {
+    "members_list": ["#2Y0"]}}})
+shim = os.path.join(wd, "fail_curl_init.so")
+cc = os.environ.get("CC", "cc").split()
+built = subprocess.run(cc + ["-shared", "-fPIC", "-o", shim, os.path.join(
+    TOP_SRCDIR, "tests", "preload", "fail_curl_init.c"), "-ldl"],
+    capture_output=True, text=True)
+t.eq(built.returncode, 0, "oom: the preload shim builds (%s)"
+     % built.stderr.strip())
+e = {"LD_PRELOAD": shim, "FAIL_CURL_EASY_INIT_AT": "3",
+     "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
+     ":verify_asan_link_order=0"}
+r = clanpopd(["--once", "-c", cfg], env=e)
+t.eq(r.rc, 0, "oom: --once exits 0 (the clan was read)")
+t.ok(re.search(r"^\S+ warning: #9V2Y: player #2Y0: out of memory starting "
+               r"the request \(GET /players/%232Y0\)$", r.stderr, re.M)
+     is not None, "oom: the failed request is logged with its path intact")
+t.eq(counts(snapshot(out, TAG))["failed"], 1, "oom: the player counts failed")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 16. Every failure from unusable member tags: the first is named ---------
+wd, out, api, cfg = setup("tags", {"clans": {TAG[1:]: {
+    "members_list": ["#2Y0", "bad!", None]}}})
+r = clanpopd(["--once", "-c", cfg])
+t.eq(r.rc, 0, "bad tags: --once exits 0")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "2 of 3 players could not be read; the first: memberList[1] has no "
+         "usable player tag", "bad tags: last_error names the first failure")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+t.done()
