@@ -43,10 +43,15 @@ for line in \
     "StateDirectory=clanpopd" \
     "LoadCredential=token:/etc/clanpopd/token" \
     "UMask=0022" \
+    "MemoryMax=256M" \
+    "TasksMax=32" \
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"; do
 	grep -qxF -- "$line" "$unit"
 	ok $? "the unit has the line $line"
 done
+# One cap each: a second line would silently override the first.
+is "$(grep -cE '^(MemoryMax|TasksMax)=' "$unit")" 2 \
+    "MemoryMax= and TasksMax= are each set once"
 # The daemon must reach the API: no network sandbox may cut it off.
 is "$(grep -E '^(IPAddressDeny|IPAddressAllow|PrivateNetwork)=' "$unit")" "" \
     "the unit neither denies IP addresses nor isolates the network"
