@@ -819,6 +819,26 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
 	}
 }
 
+/*
+ * Whether the URL s holds userinfo: an '@' before the first '/' after
+ * "scheme://", or from the start when there is no "://".  Checked before
+ * anything quotes the value, so that no message repeats a password.
+ */
+static int
+has_userinfo(const char *s, size_t len)
+{
+	const char *a, *end = s + len;
+
+	if ((a = memmem(s, len, "://", 3)) == NULL)
+		a = s;
+	else
+		a += 3;
+	for (; a < end && *a != '/'; a++)
+		if (*a == '@')
+			return 1;
+	return 0;
+}
+
 static void
 k_base_url(struct loader *ld, struct seen *sn, const char *path,
     struct node *v)
@@ -830,6 +850,13 @@ k_base_url(struct loader *ld, struct seen *sn, const char *path,
 	(void)sn;
 	if (want_scalar(ld, path, v, "a URL such as " DEF_BASE_URL) == -1)
 		return;
+	if (has_userinfo(v->str, v->len)) {
+		error_node(ld, v, path, "a user name or password in the URL "
+		    "(user:password@host) is not allowed, as it would be "
+		    "logged; remove it and use a proxy's own authentication "
+		    "or the API token (api.token_file)");
+		return;
+	}
 	quote(v, q, sizeof(q));
 	if (strncmp(v->str, "https://", 8) == 0)
 		host = v->str + 8;

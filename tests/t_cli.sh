@@ -89,4 +89,20 @@ is "$err" "$tmp/tok: warning: the token file is readable by group or others; run
 case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
 ok $r "the token never appears in the output"
 
+# A password in api.base_url is refused without being repeated.
+printf 'SECRETtok\n' > "$tmp/tok"
+chmod 600 "$tmp/tok"
+cat > "$tmp/u.yaml" <<YAML
+api:
+  base_url: "http://user:Pa55w0rd@proxy.example/v1"
+  token_file: tok
+clans:
+  - 9V2Y
+YAML
+run -t -c "$tmp/u.yaml"
+is "$rc:$err" "78:$tmp/u.yaml:2:13: api.base_url: a user name or password in the URL (user:password@host) is not allowed, as it would be logged; remove it and use a proxy's own authentication or the API token (api.token_file)" \
+    "-t refuses a user name and password in api.base_url"
+case "$out$err" in *Pa55w0rd*) r=1 ;; *) r=0 ;; esac
+ok $r "the password in api.base_url is not repeated"
+
 tap_done

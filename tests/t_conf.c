@@ -1048,6 +1048,61 @@ test_bad(void)
 	unlink("bad.yaml");
 }
 
+/* A URL with a user name or password: refused, the password never shown. */
+static void
+test_userinfo(void)
+{
+	static const char *const urls[] = {
+		"http://user:Pa55w0rd@proxy.example/v1",
+		"https://user:Pa55w0rd@proxy.example:8443",
+		"https://Pa55w0rd@proxy.example/v1",
+		"https://user:Pa55w0rd@/v1",
+		"http://user:Pa55w0rd@proxy.example/a b",
+		"https://user:Pa55w0rd@proxy.example/v1?x#y",
+		"ftp://user:Pa55w0rd@proxy.example/v1",
+		"user:Pa55w0rd@proxy.example/v1",
+		NULL
+	};
+	static const char want[] = "bad.yaml:2:13: api.base_url: a user name "
+	    "or password in the URL (user:password@host) is not allowed, as it "
+	    "would be logged; remove it and use a proxy's own authentication "
+	    "or the API token (api.token_file)";
+	struct conf_errs errs;
+	struct conf *cf;
+	char yaml[512];
+	size_t i, j;
+	int shown;
+
+	for (i = 0; urls[i] != NULL; i++) {
+		snprintf(yaml, sizeof(yaml), "api:\n  base_url: \"%s\"\n"
+		    "clans: [9V2Y]\n", urls[i]);
+		write_str("bad.yaml", yaml);
+		memset(&errs, 0, sizeof(errs));
+		cf = conf_load("bad.yaml", &noenv, &errs);
+		tap_ok(cf == NULL, "userinfo %s: refused", urls[i]);
+		tap_int(errs.n, 1, "userinfo %s: one message", urls[i]);
+		tap_str(errs.n > 0 ? errs.msg[0] : NULL, want,
+		    "userinfo %s: message", urls[i]);
+		for (j = 0, shown = 0; j < errs.n; j++)
+			if (strstr(errs.msg[j], "Pa55w0rd") != NULL)
+				shown = 1;
+		tap_int(shown, 0, "userinfo %s: the password is not shown",
+		    urls[i]);
+		conf_free(cf);
+		conf_errs_free(&errs);
+	}
+
+	/* An '@' after the host is part of the path. */
+	write_str("d.yaml", "api:\n  base_url: https://proxy.example/v1/@me\n"
+	    "clans: [9V2Y]\n");
+	if ((cf = load_ok("'@' in the path", "d.yaml", &noenv)) != NULL)
+		tap_str(cf->base_url, "https://proxy.example/v1/@me",
+		    "'@' in the path: base_url");
+	conf_free(cf);
+	unlink("d.yaml");
+	unlink("bad.yaml");
+}
+
 static void
 test_token(void)
 {
@@ -1157,6 +1212,7 @@ main(void)
 	test_good(tmp);
 	test_defaults();
 	test_bad();
+	test_userinfo();
 	test_token();
 	if (chdir("/") == -1 || rmdir(tmp) == -1)
 		perror(tmp);
