@@ -3,6 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -66,6 +70,8 @@ struct loader {
 	struct node		*all;
 	struct msg		*msg;
 	size_t			 nmsg, msgcap;
+	struct conf_warn	*warn;
+	size_t			 nwarn, warncap;
 	int			 oom;
 	struct conf		*cf;
 };
@@ -199,6 +205,44 @@ error_at(struct loader *ld, size_t line, size_t col, const char *path,
 
 #define error_node(ld, n, path, ...) \
 	error_at((ld), (n)->line, (n)->col, (path), __VA_ARGS__)
+
+/* Record a warning about the value n of key path. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void
+warn_node(struct loader *ld, const struct node *n, const char *path,
+    const char *fmt, ...)
+{
+	struct conf_warn *w;
+	va_list ap;
+	char *where, *text;
+	size_t cap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
+	va_end(ap);
+	if (asprintf(&where, "%s:%zu:%zu: %s", ld->path, n->line, n->col,
+	    path) == -1)
+		where = NULL;
+	if (ld->nwarn == ld->warncap && where != NULL && text != NULL) {
+		cap = ld->warncap ? 2 * ld->warncap : 4;
+		if ((w = reallocarray(ld->warn, cap, sizeof(*w))) != NULL) {
+			ld->warn = w;
+			ld->warncap = cap;
+		}
+	}
+	if (where == NULL || text == NULL || ld->nwarn == ld->warncap) {
+		free(where);
+		free(text);
+		ld->oom = 1;
+		return;
+	}
+	ld->warn[ld->nwarn].where = where;
+	ld->warn[ld->nwarn].text = text;
+	ld->nwarn++;
+}
 
 static void *
 xalloc(struct loader *ld, size_t size)
@@ -839,13 +883,49 @@ has_userinfo(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Whether the authority a (a host and an optional port, len bytes) is
+ * this machine: localhost, 127.0.0.0/8 or ::1.  Only literal addresses
+ * count, so that a name such as 127.0.0.1.example.com does not.
+ */
+static int
+is_loopback(const char *a, size_t len)
+{
+	struct in_addr in4;
+	struct in6_addr in6;
+	const char *end;
+	char host[64];
+	size_t n;
+
+	if (len > 0 && a[0] == '[') {
+		if ((end = memchr(a, ']', len)) == NULL)
+			return 0;
+		n = (size_t)(end - a) - 1;
+		if (n >= sizeof(host))
+			return 0;
+		memcpy(host, a + 1, n);
+		host[n] = '\0';
+		return inet_pton(AF_INET6, host, &in6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&in6);
+	}
+	n = (end = memchr(a, ':', len)) != NULL ? (size_t)(end - a) : len;
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, a, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, host, &in4) == 1 &&
+	    (ntohl(in4.s_addr) >> 24) == 127;
+}
+
 static void
 k_base_url(struct loader *ld, struct seen *sn, const char *path,
     struct node *v)
 {
 	char q[CONF_QUOTE_MAX * 4 + 8];
 	const char *host;
-	size_t i, n;
+	size_t i, n, alen;
 
 	(void)sn;
 	if (want_scalar(ld, path, v, "a URL such as " DEF_BASE_URL) == -1)
@@ -890,6 +970,15 @@ k_base_url(struct loader *ld, struct seen *sn, const char *path,
 	free(ld->cf->base_url);
 	if ((ld->cf->base_url = strndup(v->str, n)) == NULL)
 		ld->oom = 1;
+	alen = strcspn(host, "/");
+	if (host == v->str + 7 && !is_loopback(host, alen)) {
+		snprintf(q, sizeof(q), "\"");
+		escape(q, sizeof(q), host, alen);
+		append(q, "\"", sizeof(q));
+		warn_node(ld, v, path, "plain http:// sends the API key in "
+		    "clear text to %s; use https://, or a proxy on this "
+		    "machine (127.0.0.1, ::1 or localhost)", q);
+	}
 }
 
 static void
@@ -1481,6 +1570,25 @@ read_file(struct loader *ld)
 	return -1;
 }
 
+/* Move the warnings to errs; -1 when out of memory. */
+static int
+hand_over_warnings(struct loader *ld, struct conf_errs *errs)
+{
+	struct conf_warn *w;
+	size_t i;
+
+	if (ld->nwarn == 0 || errs == NULL)
+		return 0;
+	w = reallocarray(errs->warn, errs->nwarn + ld->nwarn, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	errs->warn = w;
+	for (i = 0; i < ld->nwarn; i++)
+		errs->warn[errs->nwarn++] = ld->warn[i];
+	ld->nwarn = 0;
+	return 0;
+}
+
 /* Move the messages to errs, in file order; "out of memory" alone. */
 static void
 hand_over(struct loader *ld, struct conf_errs *errs)
@@ -1528,6 +1636,7 @@ conf_load(const char *path, const struct conf_env *env,
 	struct loader ld;
 	struct node *root, *n, *next;
 	struct conf *cf = NULL;
+	size_t i;
 	int bad;
 
 	memset(&ld, 0, sizeof(ld));
@@ -1560,10 +1669,17 @@ conf_load(const char *path, const struct conf_env *env,
 	}
  done:
 	free(ld.buf);
+	if (ld.nmsg == 0 && !ld.oom && hand_over_warnings(&ld, errs) == -1)
+		ld.oom = 1;
 	if (ld.nmsg > 0 || ld.oom) {
 		conf_free(cf);
 		cf = NULL;
 	}
+	for (i = 0; i < ld.nwarn; i++) {
+		free(ld.warn[i].where);
+		free(ld.warn[i].text);
+	}
+	free(ld.warn);
 	hand_over(&ld, errs);
 	free(ld.msg);
 	return cf;
@@ -1600,6 +1716,13 @@ conf_errs_free(struct conf_errs *errs)
 	free(errs->msg);
 	errs->msg = NULL;
 	errs->n = 0;
+	for (i = 0; i < errs->nwarn; i++) {
+		free(errs->warn[i].where);
+		free(errs->warn[i].text);
+	}
+	free(errs->warn);
+	errs->warn = NULL;
+	errs->nwarn = 0;
 }
 
 double

@@ -105,4 +105,51 @@ is "$rc:$err" "78:$tmp/u.yaml:2:13: api.base_url: a user name or password in the
 case "$out$err" in *Pa55w0rd*) r=1 ;; *) r=0 ;; esac
 ok $r "the password in api.base_url is not repeated"
 
+# Plain http:// to another host: accepted, with one warning per load.
+cat > "$tmp/w.yaml" <<YAML
+api:
+  base_url: "http://192.0.2.1:9/v1"
+  token_file: tok
+  connect_timeout: 1s
+schedule:
+  stop_grace: 0
+output:
+  directory: snaps
+clans:
+  - 9V2Y
+YAML
+warning="$tmp/w.yaml:2:13: api.base_url: warning: plain http:// sends the API key in clear text to \"192.0.2.1:9\"; use https://, or a proxy on this machine (127.0.0.1, ::1 or localhost)"
+run -t -c "$tmp/w.yaml"
+is "$rc:$out" "0:$tmp/w.yaml: configuration OK (1 clan)" \
+    "-t accepts plain http:// to another host"
+is "$err" "$warning" "-t prints one warning about plain http://"
+
+# The daemon logs it at start and on each reload, once.  Its log lines
+# are read as they come; read's time-out only keeps a failure from hanging.
+logged="warning: $tmp/w.yaml:2:13: api.base_url: plain http:// sends the API key in clear text to \"192.0.2.1:9\"; use https://, or a proxy on this machine (127.0.0.1, ::1 or localhost)"
+until_line() {	# until_line PATTERN: the log lines up to one matching, in log
+	log=
+	while IFS= read -r -t 20 line <&"$dfd"; do
+		line=${line#*Z }
+		log+=$line$'\n'
+		case $line in $1) return 0 ;; esac
+	done
+	return 1
+}
+coproc D { exec "$clanpopd" -c "$tmp/w.yaml" 2>&1; }
+pid=$D_PID
+exec {dfd}<&"${D[0]}"
+until_line "clanpopd * started: *"
+ok $? "the daemon starts with plain http://"
+is "$(printf '%s' "$log" | grep -F api.base_url)" "$logged" \
+    "start-up logs the warning about plain http:// once"
+kill -HUP "$pid"
+until_line "reloaded *"
+ok $? "the daemon reloads with plain http://"
+is "$(printf '%s' "$log" | grep -F api.base_url)" "$logged" \
+    "a reload logs the warning about plain http:// once"
+kill -TERM "$pid"
+wait "$pid"
+is $? 0 "the daemon stops"
+
 tap_done

@@ -671,15 +671,17 @@ static void
 check_errors(const char *name, const char *path,
     const struct conf_env *env, const char *const *want)
 {
-	struct conf_errs errs = { NULL, 0 };
+	struct conf_errs errs;
 	struct conf *cf;
 	size_t i, n;
 
 	for (n = 0; want[n] != NULL; n++)
 		;
+	memset(&errs, 0, sizeof(errs));
 	cf = conf_load(path, env, &errs);
 	tap_ok(cf == NULL, "%s: refused", name);
 	tap_int(errs.n, n, "%s: %zu message(s)", name, n);
+	tap_int(errs.nwarn, 0, "%s: no warnings", name);
 	for (i = 0; i < n || i < errs.n; i++)
 		tap_str(i < errs.n ? errs.msg[i] : NULL,
 		    i < n ? want[i] : NULL, "%s: message %zu", name, i + 1);
@@ -692,15 +694,19 @@ check_errors(const char *name, const char *path,
 static struct conf *
 load_ok(const char *name, const char *path, const struct conf_env *env)
 {
-	struct conf_errs errs = { NULL, 0 };
+	struct conf_errs errs;
 	struct conf *cf;
 	size_t i;
 
+	memset(&errs, 0, sizeof(errs));
 	cf = conf_load(path, env, &errs);
 	tap_ok(cf != NULL, "%s: loads", name);
 	tap_int(errs.n, 0, "%s: no messages", name);
 	for (i = 0; i < errs.n; i++)
 		printf("#   %s\n", errs.msg[i]);
+	tap_int(errs.nwarn, 0, "%s: no warnings", name);
+	for (i = 0; i < errs.nwarn; i++)
+		printf("#   %s: %s\n", errs.warn[i].where, errs.warn[i].text);
 	conf_errs_free(&errs);
 	return cf;
 }
@@ -1103,6 +1109,77 @@ test_userinfo(void)
 	unlink("bad.yaml");
 }
 
+/* Plain http:// to another host is accepted with one warning. */
+static void
+test_plain_http(void)
+{
+	static const struct {
+		const char	*url;
+		const char	*shown;	/* the host in the warning, or NULL */
+	} urls[] = {
+		{ "http://proxy.example/v1", "proxy.example" },
+		{ "http://proxy.example:8080/v1/", "proxy.example:8080" },
+		{ "http://192.0.2.7", "192.0.2.7" },
+		{ "http://128.0.0.1/v1", "128.0.0.1" },
+		{ "http://127.0.0.1.example.com/v1", "127.0.0.1.example.com" },
+		{ "http://127.1/v1", "127.1" },
+		{ "http://localhost.example/v1", "localhost.example" },
+		{ "http://[::2]:8080/v1", "[::2]:8080" },
+		{ "http://[::1/v1", "[::1" },
+		{ "https://proxy.example/v1", NULL },
+		{ "https://192.0.2.7:8443", NULL },
+		{ "http://127.0.0.1:8080/v1", NULL },
+		{ "http://127.255.3.4/v1", NULL },
+		{ "http://localhost/v1", NULL },
+		{ "http://LocalHost:8080", NULL },
+		{ "http://[::1]:8080/v1", NULL },
+		{ "http://[::1]", NULL },
+		{ "http://[0:0:0:0:0:0:0:1]/v1", NULL },
+	};
+	struct conf_errs errs;
+	struct conf *cf;
+	char yaml[512], want[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "api:\n  base_url: \"%s\"\n"
+		    "clans: [9V2Y]\n", urls[i].url);
+		write_str("w.yaml", yaml);
+		memset(&errs, 0, sizeof(errs));
+		cf = conf_load("w.yaml", &noenv, &errs);
+		tap_ok(cf != NULL && errs.n == 0, "%s: loads", urls[i].url);
+		tap_int(errs.nwarn, urls[i].shown ? 1 : 0,
+		    "%s: %s warning", urls[i].url, urls[i].shown ? "one" :
+		    "no");
+		if (urls[i].shown != NULL && errs.nwarn > 0) {
+			tap_str(errs.warn[0].where, "w.yaml:2:13: api.base_url",
+			    "%s: where", urls[i].url);
+			snprintf(want, sizeof(want), "plain http:// sends the "
+			    "API key in clear text to \"%s\"; use https://, or "
+			    "a proxy on this machine (127.0.0.1, ::1 or "
+			    "localhost)", urls[i].shown);
+			tap_str(errs.warn[0].text, want, "%s: warning",
+			    urls[i].url);
+		}
+		conf_free(cf);
+		conf_errs_free(&errs);
+		tap_ok(errs.warn == NULL && errs.nwarn == 0,
+		    "%s: warnings freed", urls[i].url);
+	}
+
+	/* A refused file gets its errors only. */
+	write_str("w.yaml", "api:\n  base_url: http://proxy.example\n"
+	    "  timeout: 0\nclans: [9V2Y]\n");
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("w.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "http:// and an error: refused");
+	tap_int(errs.n, 1, "http:// and an error: one error");
+	tap_int(errs.nwarn, 0, "http:// and an error: no warning");
+	conf_free(cf);
+	conf_errs_free(&errs);
+	unlink("w.yaml");
+}
+
 static void
 test_token(void)
 {
@@ -1213,6 +1290,7 @@ main(void)
 	test_defaults();
 	test_bad();
 	test_userinfo();
+	test_plain_http();
 	test_token();
 	if (chdir("/") == -1 || rmdir(tmp) == -1)
 		perror(tmp);
