@@ -1760,7 +1760,13 @@ conf_read_token(const char *path, char **token, int *loose, char *err,
 
 	*token = NULL;
 	*loose = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/*
+	 * O_NONBLOCK so that a FIFO or a device cannot block the open (nor a
+	 * reload, which runs in the event loop); only a regular file is read,
+	 * and for one the flag changes nothing.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1) {
 		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
 		    path, strerror(errno), token_hint(errno));
 		return -1;

@@ -89,6 +89,17 @@ is "$err" "$tmp/tok: warning: the token file is readable by group or others; run
 case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
 ok $r "the token never appears in the output"
 
+# A FIFO as the token file is refused at once instead of blocking -t (or a
+# reload) until something writes to it; timeout turns a hang into a
+# failure (status 124).
+rm -f "$tmp/tok"
+mkfifo "$tmp/tok"
+timeout 10 "$clanpopd" -t -c "$tmp/c.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+is "$rc:$(cat "$tmp/err")" "78:$tmp/tok: the token file is not a regular file (point api.token_file at the file holding the key)" \
+    "a FIFO as the token file exits 78 at once"
+rm -f "$tmp/tok"
+
 # A password in api.base_url is refused without being repeated.
 printf 'SECRETtok\n' > "$tmp/tok"
 chmod 600 "$tmp/tok"

@@ -1252,6 +1252,24 @@ test_token(void)
 	    "api.token_file at the file holding the key)",
 	    "directory token: message");
 
+	/*
+	 * A FIFO without a writer blocked the open for ever; the alarm makes
+	 * that a failure (SIGALRM ends the test) instead of a hung test run.
+	 */
+	if (mkfifo("fifo", 0600) == -1) {
+		perror("fifo");
+		exit(99);
+	}
+	fflush(stdout);
+	alarm(10);
+	rv = conf_read_token("fifo", &token, &loose, err, sizeof(err));
+	alarm(0);
+	tap_int(rv, -1, "FIFO token: fails");
+	tap_str(err, "fifo: the token file is not a regular file (point "
+	    "api.token_file at the file holding the key)",
+	    "FIFO token: message");
+	unlink("fifo");
+
 	/* root reads anything, so the permission test needs another user. */
 	write_file("tok", "SECRETabc\n", 10, 0);
 	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
