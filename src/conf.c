@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,22 @@ struct keydef {
 	const char	*name;
 	void		(*fn)(struct loader *, struct seen *, const char *,
 			    struct node *);
+};
+
+struct dupslot {
+	const char	*str;	/* NULL: an empty slot */
+	size_t		 len;
+	size_t		 idx;	/* the caller's index of the string */
+};
+
+/*
+ * The strings seen so far, for the duplicate checks: an open-addressing
+ * hash set, so that a file of 70,000 clans or keys is checked in linear
+ * time instead of comparing each with every earlier one.
+ */
+struct dupset {
+	struct dupslot	*slot;
+	size_t		 mask;	/* slots - 1, slots a power of two */
 };
 
 /* strlcat without its return value: glibc before 2.38 lacks it. */
@@ -262,6 +279,48 @@ xstrdup(struct loader *ld, const char *s)
 	if ((p = strdup(s)) == NULL)
 		ld->oom = 1;
 	return p;
+}
+
+/* A set for up to n strings, at most half full; -1 when out of memory. */
+static int
+dupset_init(struct loader *ld, struct dupset *ds, size_t n)
+{
+	size_t slots;
+
+	for (slots = 2; slots / 2 < n; slots *= 2)
+		continue;
+	ds->mask = slots - 1;
+	if ((ds->slot = calloc(slots, sizeof(*ds->slot))) == NULL) {
+		ld->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Add the len bytes at str (which must outlive the set) under idx, unless
+ * the same bytes are there already.  Returns the idx they were first
+ * added under: idx itself when they are new.
+ */
+static size_t
+dupset_add(struct dupset *ds, const char *str, size_t len, size_t idx)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)str[i];
+		h *= 16777619u;
+	}
+	for (i = h & ds->mask; ds->slot[i].str != NULL;
+	    i = (i + 1) & ds->mask)
+		if (ds->slot[i].len == len &&
+		    memcmp(ds->slot[i].str, str, len) == 0)
+			return ds->slot[i].idx;
+	ds->slot[i].str = str;
+	ds->slot[i].len = len;
+	ds->slot[i].idx = idx;
+	return idx;
 }
 
 /* A new string a + "/" + b, without doubling a '/' that a ends with. */
@@ -825,10 +884,13 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
     struct node *m, const struct keydef *keys)
 {
 	const struct keydef *kd;
+	struct dupset seen;
 	struct node *k, *v;
 	char path[CONF_PATH_MAX];
 	size_t i, j;
 
+	if (dupset_init(ld, &seen, m->nkid / 2) == -1)
+		return;
 	for (i = 0; i + 1 < m->nkid; i += 2) {
 		k = m->kid[i];
 		v = m->kid[i + 1];
@@ -842,12 +904,7 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
 			append(path, "\"\"", sizeof(path));
 		else
 			escape(path, sizeof(path), k->str, k->len);
-		for (j = 0; j < i; j += 2)
-			if (m->kid[j]->type == NODE_SCALAR &&
-			    m->kid[j]->len == k->len &&
-			    memcmp(m->kid[j]->str, k->str, k->len) == 0)
-				break;
-		if (j < i) {
+		if ((j = dupset_add(&seen, k->str, k->len, i)) != i) {
 			error_node(ld, k, path, "duplicate key (first at line "
 			    "%zu); remove one", m->kid[j]->line);
 			continue;
@@ -861,6 +918,7 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
 		else
 			kd->fn(ld, sn, path, v);
 	}
+	free(seen.slot);
 }
 
 /*
@@ -1323,6 +1381,7 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 	};
 	struct conf *cf = ld->cf;
 	struct clan_ctx ctx;
+	struct dupset seen;
 	struct node *it, **tagnode;
 	struct conf_clan *c;
 	char ipath[CONF_PATH_MAX];
@@ -1347,7 +1406,8 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 	}
 	cf->clans = xalloc(ld, v->nkid * sizeof(*cf->clans));
 	tagnode = xalloc(ld, v->nkid * sizeof(*tagnode));
-	if (cf->clans == NULL || tagnode == NULL) {
+	if (cf->clans == NULL || tagnode == NULL ||
+	    dupset_init(ld, &seen, v->nkid) == -1) {
 		free(tagnode);
 		return;
 	}
@@ -1380,10 +1440,12 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 			memset(c, 0, sizeof(*c));
 			continue;
 		}
-		for (j = 0; j < cf->nclans; j++)
-			if (strcmp(cf->clans[j].tag, c->tag) == 0)
-				break;
-		if (j < cf->nclans) {
+		/*
+		 * The set points at c->tag: an accepted clan never moves, and
+		 * a refused one is never added.
+		 */
+		if ((j = dupset_add(&seen, c->tag, strlen(c->tag),
+		    cf->nclans)) != cf->nclans) {
 			if (it->type == NODE_MAP)
 				append(ipath, ".tag", sizeof(ipath));
 			error_node(ld, ctx.tag, ipath, "\"%s\" is listed "
@@ -1397,6 +1459,7 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 			c->interval = -1;
 		tagnode[cf->nclans++] = ctx.tag;
 	}
+	free(seen.slot);
 	free(tagnode);
 }
 

@@ -116,6 +116,37 @@ is "$rc:$err" "78:$tmp/u.yaml:2:13: api.base_url: a user name or password in the
 case "$out$err" in *Pa55w0rd*) r=1 ;; *) r=0 ;; esac
 ok $r "the password in api.base_url is not repeated"
 
+# A configuration near the 1 MiB limit: 70,000 distinct tags ("2" and 7
+# characters counted in base 14), then the same with the first repeated
+# at the end.  How long -t takes is measured by bench/conf_scale.sh.
+big() {	# big FILE [dup]
+	awk -v dup="${2:-}" 'BEGIN {
+		c = "0289PYLQGRJCUV"
+		print "api:\n  token_file: tok\nclans:"
+		for (i = 0; i < 70000; i++) {
+			t = ""
+			x = i
+			for (k = 0; k < 7; k++) {
+				t = substr(c, x % 14 + 1, 1) t
+				x = int(x / 14)
+			}
+			print "  - 2" t
+		}
+		if (dup != "")
+			print "  - 20000000"
+	}' >"$1"
+}
+printf 'SECRETtok\n' > "$tmp/tok"
+chmod 600 "$tmp/tok"
+big "$tmp/big.yaml"
+run -t -c "$tmp/big.yaml"
+is "$rc:$out:$err" "0:$tmp/big.yaml: configuration OK (70000 clans):" \
+    "-t accepts 70,000 distinct clans"
+big "$tmp/big.yaml" dup
+run -t -c "$tmp/big.yaml"
+is "$rc:$out:$err" "78::$tmp/big.yaml:70004:5: clans[70000]: \"#20000000\" is listed twice (first at line 4); remove one" \
+    "-t finds the one duplicate among 70,001 clans"
+
 # Plain http:// to another host: accepted, with one warning per load.
 cat > "$tmp/w.yaml" <<YAML
 api:
@@ -143,6 +174,7 @@ until_line() {	# until_line PATTERN: the log lines up to one matching, in log
 	while IFS= read -r -t 20 line <&"$dfd"; do
 		line=${line#*Z }
 		log+=$line$'\n'
+		# shellcheck disable=SC2254  # $1 is a pattern
 		case $line in $1) return 0 ;; esac
 	done
 	return 1

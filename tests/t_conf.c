@@ -1054,6 +1054,88 @@ test_bad(void)
 	unlink("bad.yaml");
 }
 
+/*
+ * Duplicates among many clans and many keys: each reported once, naming
+ * the first occurrence, in file order.
+ */
+static void
+test_many(void)
+{
+	struct conf_errs errs;
+	struct conf *cf;
+	FILE *fp;
+	char tag[16];
+	size_t i, k, x;
+
+	/*
+	 * 3000 distinct tags ("2" and 5 characters counted in base 14), then
+	 * two repeats (one in lower case) and one new tag.
+	 */
+	if ((fp = fopen("many.yaml", "w")) == NULL) {
+		perror("many.yaml");
+		exit(99);
+	}
+	fprintf(fp, "clans:\n");
+	for (i = 0; i < 3000; i++) {
+		for (k = 0, x = i; k < 5; k++, x /= 14)
+			tag[4 - k] = "0289PYLQGRJCUV"[x % 14];
+		tag[5] = '\0';
+		fprintf(fp, "  - \"#2%s\"\n", tag);
+	}
+	fprintf(fp, "  - 200000\n  - tag: 200qrj\n    name: again\n"
+	    "  - 2022PP\n");
+	if (fclose(fp) != 0) {
+		perror("many.yaml");
+		exit(99);
+	}
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("many.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "3000 clans and 2 repeats: refused");
+	tap_int(errs.n, 2, "3000 clans and 2 repeats: 2 messages");
+	if (errs.n == 2) {
+		tap_str(errs.msg[0], "many.yaml:3002:5: clans[3000]: "
+		    "\"#200000\" is listed twice (first at line 2); remove one",
+		    "3000 clans and 2 repeats: message 1");
+		tap_str(errs.msg[1], "many.yaml:3003:10: clans[3001].tag: "
+		    "\"#200QRJ\" is listed twice (first at line 1510); remove "
+		    "one", "3000 clans and 2 repeats: message 2");
+	}
+	conf_free(cf);
+	conf_errs_free(&errs);
+
+	/* One mapping of 3000 keys, then two repeats. */
+	if ((fp = fopen("many.yaml", "w")) == NULL) {
+		perror("many.yaml");
+		exit(99);
+	}
+	fprintf(fp, "clans: [9V2Y]\noutput:\n");
+	for (i = 0; i < 3000; i++)
+		fprintf(fp, "  k%zu: 1\n", i);
+	fprintf(fp, "  k1499: 2\n  k0: 2\n");
+	if (fclose(fp) != 0) {
+		perror("many.yaml");
+		exit(99);
+	}
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("many.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "3000 keys and 2 repeats: refused");
+	tap_int(errs.n, 3002, "3000 keys and 2 repeats: 3002 messages");
+	if (errs.n == 3002) {
+		tap_str(errs.msg[0], "many.yaml:3:3: output.k0: unknown key "
+		    "(valid keys: directory, history)",
+		    "3000 keys and 2 repeats: the first unknown key");
+		tap_str(errs.msg[3000], "many.yaml:3003:3: output.k1499: "
+		    "duplicate key (first at line 1502); remove one",
+		    "3000 keys and 2 repeats: message 3001");
+		tap_str(errs.msg[3001], "many.yaml:3004:3: output.k0: "
+		    "duplicate key (first at line 3); remove one",
+		    "3000 keys and 2 repeats: message 3002");
+	}
+	conf_free(cf);
+	conf_errs_free(&errs);
+	unlink("many.yaml");
+}
+
 /* A URL with a user name or password: refused, the password never shown. */
 static void
 test_userinfo(void)
@@ -1307,6 +1389,7 @@ main(void)
 	test_good(tmp);
 	test_defaults();
 	test_bad();
+	test_many();
 	test_userinfo();
 	test_plain_http();
 	test_token();
