@@ -2,8 +2,8 @@
 # conf_scale.sh - how `clanpopd -t` grows with the size of the configuration:
 # median wall time of -t on generated files of 10,000, 35,000 and 70,000
 # clans (the largest close to the 1 MiB limit), on 70,000 clans whose last
-# repeats the first, and on one mapping of 70,000 unknown keys; each result
-# is checked exactly.  Prints a Markdown table.  Not run by `make check`.
+# repeats the first, on 70,000 empty items and on one mapping of 70,000
+# unknown keys; each result is checked exactly.  Prints a Markdown table.  Not run by `make check`.
 #
 #   CLANPOPD=./clanpopd bash bench/conf_scale.sh      (from the top directory)
 #
@@ -41,6 +41,15 @@ clans() {
 		}
 		if (dup != "")
 			print "  - 20000000"
+	}' >"$2"
+}
+
+# empties N FILE: N empty items, each the comment trap "- #9V2Y".
+empties() {
+	awk -v n="$1" 'BEGIN {
+		print "api:\n  token_file: token\nclans:"
+		for (i = 0; i < n; i++)
+			print "  - #9V2Y"
 	}' >"$2"
 }
 
@@ -128,5 +137,16 @@ nerr=$(wc -l <"$work/err")
 [ "$rc:$nerr" = "78:70000" ] ||
     fail "70000 unknown keys: exit $rc, $nerr errors"
 printf '| one mapping of 70000 unknown keys | %d | exit 78, 70000 errors | %s s | %s s | %.2f us | - |\n' \
+    "$(wc -c <"$f")" "$t" "$(awk -v t="$t" -v b="$base" 'BEGIN { printf "%.4f", t - b }')" \
+    "$(awk -v t="$t" -v b="$base" 'BEGIN { print (t - b) * 1e6 / 70000 }')"
+
+f=$work/empty.yaml
+empties 70000 "$f"
+wall "$f"
+nerr=$(wc -l <"$work/err")
+last="$f:70003:5: clans[69999]: empty item: an unquoted \"- #9V2Y\" is a YAML comment, so this item is null; quote the tag (\"#9V2Y\") or drop the '#' (9V2Y)"
+[ "$rc:$nerr:$(tail -1 "$work/err")" = "78:70000:$last" ] ||
+    fail "70000 empty items: exit $rc, $nerr errors, the last: $(tail -1 "$work/err")"
+printf '| 70000 empty items ("- #9V2Y") | %d | exit 78, 70000 errors | %s s | %s s | %.2f us | - |\n' \
     "$(wc -c <"$f")" "$t" "$(awk -v t="$t" -v b="$base" 'BEGIN { printf "%.4f", t - b }')" \
     "$(awk -v t="$t" -v b="$base" 'BEGIN { print (t - b) * 1e6 / 70000 }')"

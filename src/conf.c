@@ -68,6 +68,8 @@ struct loader {
 	const struct conf_env	*env;
 	char			*buf;	/* the file */
 	size_t			 buflen;
+	size_t			*lines;	/* byte offset of each line, or NULL */
+	size_t			 nlines;
 	struct node		*all;
 	struct msg		*msg;
 	size_t			 nmsg, msgcap;
@@ -354,15 +356,32 @@ offset_pos(const struct loader *ld, size_t off, size_t *line, size_t *col)
 	}
 }
 
-/* The byte offset of line, col (1-based) in the file, or buflen. */
+/*
+ * The byte offset of line, col (1-based) in the file, or buflen.  Where
+ * each line starts is found once, since a large file can need this for
+ * tens of thousands of errors.
+ */
 static size_t
-pos_offset(const struct loader *ld, size_t line, size_t col)
+pos_offset(struct loader *ld, size_t line, size_t col)
 {
-	size_t i = 0, l = 1, c = 1;
+	size_t i, n, c = 1;
 
-	while (i < ld->buflen && l < line)
-		if (ld->buf[i++] == '\n')
-			l++;
+	if (ld->lines == NULL) {
+		for (i = 0, n = 1; i < ld->buflen; i++)
+			n += ld->buf[i] == '\n';
+		if ((ld->lines = reallocarray(NULL, n,
+		    sizeof(*ld->lines))) == NULL) {
+			ld->oom = 1;
+			return ld->buflen;
+		}
+		ld->lines[0] = 0;
+		for (i = 0, n = 1; i < ld->buflen; i++)
+			if (ld->buf[i] == '\n')
+				ld->lines[n++] = i + 1;
+		ld->nlines = n;
+	}
+	i = line >= 1 && line <= ld->nlines ? ld->lines[line - 1] :
+	    ld->buflen;
 	while (i < ld->buflen && c < col && ld->buf[i] != '\n') {
 		i++;
 		while (i < ld->buflen &&
@@ -1732,6 +1751,7 @@ conf_load(const char *path, const struct conf_env *env,
 	}
  done:
 	free(ld.buf);
+	free(ld.lines);
 	if (ld.nmsg == 0 && !ld.oom && hand_over_warnings(&ld, errs) == -1)
 		ld.oom = 1;
 	if (ld.nmsg > 0 || ld.oom) {

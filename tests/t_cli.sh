@@ -147,6 +147,14 @@ run -t -c "$tmp/big.yaml"
 is "$rc:$out:$err" "78::$tmp/big.yaml:70004:5: clans[70000]: \"#20000000\" is listed twice (first at line 4); remove one" \
     "-t finds the one duplicate among 70,001 clans"
 
+# 70,000 empty items: every one is reported, with its own position.
+awk 'BEGIN { print "clans:"; for (i = 0; i < 70000; i++) print "  - #9V2Y" }' \
+    >"$tmp/big.yaml"
+run -t -c "$tmp/big.yaml"
+is "$rc:$(printf '%s\n' "$err" | wc -l):$(printf '%s\n' "$err" | tail -1)" \
+    "78:70000:$tmp/big.yaml:70001:5: clans[69999]: empty item: an unquoted \"- #9V2Y\" is a YAML comment, so this item is null; quote the tag (\"#9V2Y\") or drop the '#' (9V2Y)" \
+    "-t reports each of 70,000 empty items"
+
 # Plain http:// to another host: accepted, with one warning per load.
 cat > "$tmp/w.yaml" <<YAML
 api:
