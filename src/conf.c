@@ -3,13 +3,18 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -63,9 +68,13 @@ struct loader {
 	const struct conf_env	*env;
 	char			*buf;	/* the file */
 	size_t			 buflen;
+	size_t			*lines;	/* byte offset of each line, or NULL */
+	size_t			 nlines;
 	struct node		*all;
 	struct msg		*msg;
 	size_t			 nmsg, msgcap;
+	struct conf_warn	*warn;
+	size_t			 nwarn, warncap;
 	int			 oom;
 	struct conf		*cf;
 };
@@ -90,6 +99,22 @@ struct keydef {
 	const char	*name;
 	void		(*fn)(struct loader *, struct seen *, const char *,
 			    struct node *);
+};
+
+struct dupslot {
+	const char	*str;	/* NULL: an empty slot */
+	size_t		 len;
+	size_t		 idx;	/* the caller's index of the string */
+};
+
+/*
+ * The strings seen so far, for the duplicate checks: an open-addressing
+ * hash set, so that a file of 70,000 clans or keys is checked in linear
+ * time instead of comparing each with every earlier one.
+ */
+struct dupset {
+	struct dupslot	*slot;
+	size_t		 mask;	/* slots - 1, slots a power of two */
 };
 
 /* strlcat without its return value: glibc before 2.38 lacks it. */
@@ -200,6 +225,44 @@ error_at(struct loader *ld, size_t line, size_t col, const char *path,
 #define error_node(ld, n, path, ...) \
 	error_at((ld), (n)->line, (n)->col, (path), __VA_ARGS__)
 
+/* Record a warning about the value n of key path. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void
+warn_node(struct loader *ld, const struct node *n, const char *path,
+    const char *fmt, ...)
+{
+	struct conf_warn *w;
+	va_list ap;
+	char *where, *text;
+	size_t cap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
+	va_end(ap);
+	if (asprintf(&where, "%s:%zu:%zu: %s", ld->path, n->line, n->col,
+	    path) == -1)
+		where = NULL;
+	if (ld->nwarn == ld->warncap && where != NULL && text != NULL) {
+		cap = ld->warncap ? 2 * ld->warncap : 4;
+		if ((w = reallocarray(ld->warn, cap, sizeof(*w))) != NULL) {
+			ld->warn = w;
+			ld->warncap = cap;
+		}
+	}
+	if (where == NULL || text == NULL || ld->nwarn == ld->warncap) {
+		free(where);
+		free(text);
+		ld->oom = 1;
+		return;
+	}
+	ld->warn[ld->nwarn].where = where;
+	ld->warn[ld->nwarn].text = text;
+	ld->nwarn++;
+}
+
 static void *
 xalloc(struct loader *ld, size_t size)
 {
@@ -218,6 +281,48 @@ xstrdup(struct loader *ld, const char *s)
 	if ((p = strdup(s)) == NULL)
 		ld->oom = 1;
 	return p;
+}
+
+/* A set for up to n strings, at most half full; -1 when out of memory. */
+static int
+dupset_init(struct loader *ld, struct dupset *ds, size_t n)
+{
+	size_t slots;
+
+	for (slots = 2; slots / 2 < n; slots *= 2)
+		continue;
+	ds->mask = slots - 1;
+	if ((ds->slot = calloc(slots, sizeof(*ds->slot))) == NULL) {
+		ld->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Add the len bytes at str (which must outlive the set) under idx, unless
+ * the same bytes are there already.  Returns the idx they were first
+ * added under: idx itself when they are new.
+ */
+static size_t
+dupset_add(struct dupset *ds, const char *str, size_t len, size_t idx)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)str[i];
+		h *= 16777619u;
+	}
+	for (i = h & ds->mask; ds->slot[i].str != NULL;
+	    i = (i + 1) & ds->mask)
+		if (ds->slot[i].len == len &&
+		    memcmp(ds->slot[i].str, str, len) == 0)
+			return ds->slot[i].idx;
+	ds->slot[i].str = str;
+	ds->slot[i].len = len;
+	ds->slot[i].idx = idx;
+	return idx;
 }
 
 /* A new string a + "/" + b, without doubling a '/' that a ends with. */
@@ -251,15 +356,32 @@ offset_pos(const struct loader *ld, size_t off, size_t *line, size_t *col)
 	}
 }
 
-/* The byte offset of line, col (1-based) in the file, or buflen. */
+/*
+ * The byte offset of line, col (1-based) in the file, or buflen.  Where
+ * each line starts is found once, since a large file can need this for
+ * tens of thousands of errors.
+ */
 static size_t
-pos_offset(const struct loader *ld, size_t line, size_t col)
+pos_offset(struct loader *ld, size_t line, size_t col)
 {
-	size_t i = 0, l = 1, c = 1;
+	size_t i, n, c = 1;
 
-	while (i < ld->buflen && l < line)
-		if (ld->buf[i++] == '\n')
-			l++;
+	if (ld->lines == NULL) {
+		for (i = 0, n = 1; i < ld->buflen; i++)
+			n += ld->buf[i] == '\n';
+		if ((ld->lines = reallocarray(NULL, n,
+		    sizeof(*ld->lines))) == NULL) {
+			ld->oom = 1;
+			return ld->buflen;
+		}
+		ld->lines[0] = 0;
+		for (i = 0, n = 1; i < ld->buflen; i++)
+			if (ld->buf[i] == '\n')
+				ld->lines[n++] = i + 1;
+		ld->nlines = n;
+	}
+	i = line >= 1 && line <= ld->nlines ? ld->lines[line - 1] :
+	    ld->buflen;
 	while (i < ld->buflen && c < col && ld->buf[i] != '\n') {
 		i++;
 		while (i < ld->buflen &&
@@ -781,10 +903,13 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
     struct node *m, const struct keydef *keys)
 {
 	const struct keydef *kd;
+	struct dupset seen;
 	struct node *k, *v;
 	char path[CONF_PATH_MAX];
 	size_t i, j;
 
+	if (dupset_init(ld, &seen, m->nkid / 2) == -1)
+		return;
 	for (i = 0; i + 1 < m->nkid; i += 2) {
 		k = m->kid[i];
 		v = m->kid[i + 1];
@@ -798,12 +923,7 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
 			append(path, "\"\"", sizeof(path));
 		else
 			escape(path, sizeof(path), k->str, k->len);
-		for (j = 0; j < i; j += 2)
-			if (m->kid[j]->type == NODE_SCALAR &&
-			    m->kid[j]->len == k->len &&
-			    memcmp(m->kid[j]->str, k->str, k->len) == 0)
-				break;
-		if (j < i) {
+		if ((j = dupset_add(&seen, k->str, k->len, i)) != i) {
 			error_node(ld, k, path, "duplicate key (first at line "
 			    "%zu); remove one", m->kid[j]->line);
 			continue;
@@ -817,6 +937,63 @@ walk_map(struct loader *ld, struct seen *sn, const char *base,
 		else
 			kd->fn(ld, sn, path, v);
 	}
+	free(seen.slot);
+}
+
+/*
+ * Whether the URL s holds userinfo: an '@' before the first '/' after
+ * "scheme://", or from the start when there is no "://".  Checked before
+ * anything quotes the value, so that no message repeats a password.
+ */
+static int
+has_userinfo(const char *s, size_t len)
+{
+	const char *a, *end = s + len;
+
+	if ((a = memmem(s, len, "://", 3)) == NULL)
+		a = s;
+	else
+		a += 3;
+	for (; a < end && *a != '/'; a++)
+		if (*a == '@')
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the authority a (a host and an optional port, len bytes) is
+ * this machine: localhost, 127.0.0.0/8 or ::1.  Only literal addresses
+ * count, so that a name such as 127.0.0.1.example.com does not.
+ */
+static int
+is_loopback(const char *a, size_t len)
+{
+	struct in_addr in4;
+	struct in6_addr in6;
+	const char *end;
+	char host[64];
+	size_t n;
+
+	if (len > 0 && a[0] == '[') {
+		if ((end = memchr(a, ']', len)) == NULL)
+			return 0;
+		n = (size_t)(end - a) - 1;
+		if (n >= sizeof(host))
+			return 0;
+		memcpy(host, a + 1, n);
+		host[n] = '\0';
+		return inet_pton(AF_INET6, host, &in6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&in6);
+	}
+	n = (end = memchr(a, ':', len)) != NULL ? (size_t)(end - a) : len;
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, a, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, host, &in4) == 1 &&
+	    (ntohl(in4.s_addr) >> 24) == 127;
 }
 
 static void
@@ -825,11 +1002,18 @@ k_base_url(struct loader *ld, struct seen *sn, const char *path,
 {
 	char q[CONF_QUOTE_MAX * 4 + 8];
 	const char *host;
-	size_t i, n;
+	size_t i, n, alen;
 
 	(void)sn;
 	if (want_scalar(ld, path, v, "a URL such as " DEF_BASE_URL) == -1)
 		return;
+	if (has_userinfo(v->str, v->len)) {
+		error_node(ld, v, path, "a user name or password in the URL "
+		    "(user:password@host) is not allowed, as it would be "
+		    "logged; remove it and use a proxy's own authentication "
+		    "or the API token (api.token_file)");
+		return;
+	}
 	quote(v, q, sizeof(q));
 	if (strncmp(v->str, "https://", 8) == 0)
 		host = v->str + 8;
@@ -863,6 +1047,15 @@ k_base_url(struct loader *ld, struct seen *sn, const char *path,
 	free(ld->cf->base_url);
 	if ((ld->cf->base_url = strndup(v->str, n)) == NULL)
 		ld->oom = 1;
+	alen = strcspn(host, "/");
+	if (host == v->str + 7 && !is_loopback(host, alen)) {
+		snprintf(q, sizeof(q), "\"");
+		escape(q, sizeof(q), host, alen);
+		append(q, "\"", sizeof(q));
+		warn_node(ld, v, path, "plain http:// sends the API key in "
+		    "clear text to %s; use https://, or a proxy on this "
+		    "machine (127.0.0.1, ::1 or localhost)", q);
+	}
 }
 
 static void
@@ -1207,6 +1400,7 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 	};
 	struct conf *cf = ld->cf;
 	struct clan_ctx ctx;
+	struct dupset seen;
 	struct node *it, **tagnode;
 	struct conf_clan *c;
 	char ipath[CONF_PATH_MAX];
@@ -1231,7 +1425,8 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 	}
 	cf->clans = xalloc(ld, v->nkid * sizeof(*cf->clans));
 	tagnode = xalloc(ld, v->nkid * sizeof(*tagnode));
-	if (cf->clans == NULL || tagnode == NULL) {
+	if (cf->clans == NULL || tagnode == NULL ||
+	    dupset_init(ld, &seen, v->nkid) == -1) {
 		free(tagnode);
 		return;
 	}
@@ -1264,10 +1459,12 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 			memset(c, 0, sizeof(*c));
 			continue;
 		}
-		for (j = 0; j < cf->nclans; j++)
-			if (strcmp(cf->clans[j].tag, c->tag) == 0)
-				break;
-		if (j < cf->nclans) {
+		/*
+		 * The set points at c->tag: an accepted clan never moves, and
+		 * a refused one is never added.
+		 */
+		if ((j = dupset_add(&seen, c->tag, strlen(c->tag),
+		    cf->nclans)) != cf->nclans) {
 			if (it->type == NODE_MAP)
 				append(ipath, ".tag", sizeof(ipath));
 			error_node(ld, ctx.tag, ipath, "\"%s\" is listed "
@@ -1281,6 +1478,7 @@ k_clans(struct loader *ld, struct seen *sn, const char *path,
 			c->interval = -1;
 		tagnode[cf->nclans++] = ctx.tag;
 	}
+	free(seen.slot);
 	free(tagnode);
 }
 
@@ -1454,6 +1652,25 @@ read_file(struct loader *ld)
 	return -1;
 }
 
+/* Move the warnings to errs; -1 when out of memory. */
+static int
+hand_over_warnings(struct loader *ld, struct conf_errs *errs)
+{
+	struct conf_warn *w;
+	size_t i;
+
+	if (ld->nwarn == 0 || errs == NULL)
+		return 0;
+	w = reallocarray(errs->warn, errs->nwarn + ld->nwarn, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	errs->warn = w;
+	for (i = 0; i < ld->nwarn; i++)
+		errs->warn[errs->nwarn++] = ld->warn[i];
+	ld->nwarn = 0;
+	return 0;
+}
+
 /* Move the messages to errs, in file order; "out of memory" alone. */
 static void
 hand_over(struct loader *ld, struct conf_errs *errs)
@@ -1501,6 +1718,7 @@ conf_load(const char *path, const struct conf_env *env,
 	struct loader ld;
 	struct node *root, *n, *next;
 	struct conf *cf = NULL;
+	size_t i;
 	int bad;
 
 	memset(&ld, 0, sizeof(ld));
@@ -1533,10 +1751,18 @@ conf_load(const char *path, const struct conf_env *env,
 	}
  done:
 	free(ld.buf);
+	free(ld.lines);
+	if (ld.nmsg == 0 && !ld.oom && hand_over_warnings(&ld, errs) == -1)
+		ld.oom = 1;
 	if (ld.nmsg > 0 || ld.oom) {
 		conf_free(cf);
 		cf = NULL;
 	}
+	for (i = 0; i < ld.nwarn; i++) {
+		free(ld.warn[i].where);
+		free(ld.warn[i].text);
+	}
+	free(ld.warn);
 	hand_over(&ld, errs);
 	free(ld.msg);
 	return cf;
@@ -1573,6 +1799,13 @@ conf_errs_free(struct conf_errs *errs)
 	free(errs->msg);
 	errs->msg = NULL;
 	errs->n = 0;
+	for (i = 0; i < errs->nwarn; i++) {
+		free(errs->warn[i].where);
+		free(errs->warn[i].text);
+	}
+	free(errs->warn);
+	errs->warn = NULL;
+	errs->nwarn = 0;
 }
 
 double
@@ -1610,7 +1843,13 @@ conf_read_token(const char *path, char **token, int *loose, char *err,
 
 	*token = NULL;
 	*loose = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/*
+	 * O_NONBLOCK so that a FIFO or a device cannot block the open (nor a
+	 * reload, which runs in the event loop); only a regular file is read,
+	 * and for one the flag changes nothing.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1) {
 		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
 		    path, strerror(errno), token_hint(errno));
 		return -1;

@@ -50,19 +50,29 @@ struct conf_env {
 	const char	*home;			/* $HOME or NULL */
 };
 
-/* Every message conf_load produced, each a whole line without '\n'. */
+/* A warning about a configuration that is accepted all the same. */
+struct conf_warn {
+	char	*where;		/* "FILE:LINE:COL: key.path" */
+	char	*text;		/* what is risky and what to do, a sentence */
+};
+
+/* Every message conf_load produced. */
 struct conf_errs {
-	char	**msg;
-	size_t	  n;
+	char		**msg;	/* errors, each a whole line without '\n' */
+	size_t		  n;
+	struct conf_warn *warn;
+	size_t		  nwarn;
 };
 
 /*
  * Read and validate the YAML file at path.  Returns a new struct conf
  * (free with conf_free) or NULL; in both cases errs receives every error
- * found, in file order, as "FILE:LINE:COL: key.path: sentence".  errs must
- * be zeroed by the caller and freed with conf_errs_free.  Relative
- * token_file and output.directory are resolved against the directory of
- * path.  Does no logging.
+ * found, in file order, as "FILE:LINE:COL: key.path: sentence".  When it
+ * returns a conf, errs->warn also receives each warning about it, once
+ * (a plain http:// base_url to another host); a refused file gets none.
+ * errs must be zeroed by the caller and freed with conf_errs_free.
+ * Relative token_file and output.directory are resolved against the
+ * directory of path.  Does no logging.
  */
 struct conf	*conf_load(const char *path, const struct conf_env *env,
 		    struct conf_errs *errs);

@@ -54,13 +54,21 @@ usage(FILE *fp)
 	    DEFAULT_CONFIG);
 }
 
+/* How load() reports what it finds. */
+enum load_how {
+	LOAD_CHECK = 0,		/* -t: print errors and warnings */
+	LOAD_RELOAD = 1,	/* SIGHUP: log errors and warnings */
+	LOAD_START = 2		/* start-up: print errors, log warnings */
+};
+
 /*
- * Load the configuration and the token.  Every problem is printed as a
- * plain line (start-up, -t) or logged as an error (reload).  Returns the
- * conf and sets *token, or NULL.
+ * Load the configuration and the token.  Errors are printed as plain
+ * lines (start-up, -t) or logged (reload); warnings are printed with -t
+ * and logged otherwise, once per load.  Returns the conf and sets
+ * *token, or NULL.
  */
 static struct conf *
-load(const char *path, char **token, int logged)
+load(const char *path, char **token, enum load_how how)
 {
 	struct conf_env	 env;
 	struct conf_errs errs;
@@ -75,24 +83,32 @@ load(const char *path, char **token, int logged)
 	env.home = getenv("HOME");
 	conf = conf_load(path, &env, &errs);
 	for (i = 0; i < errs.n; i++) {
-		if (logged)
+		if (how == LOAD_RELOAD)
 			log_errx("%s", errs.msg[i]);
 		else
 			fprintf(stderr, "%s\n", errs.msg[i]);
+	}
+	for (i = 0; i < errs.nwarn; i++) {
+		if (how == LOAD_CHECK)
+			fprintf(stderr, "%s: warning: %s\n", errs.warn[i].where,
+			    errs.warn[i].text);
+		else
+			log_warnx("%s: %s", errs.warn[i].where,
+			    errs.warn[i].text);
 	}
 	conf_errs_free(&errs);
 	if (conf == NULL)
 		return NULL;
 	if (conf_read_token(conf->token_file, token, &loose, err,
 	    sizeof(err)) == -1) {
-		if (logged)
+		if (how == LOAD_RELOAD)
 			log_errx("%s", err);
 		else
 			fprintf(stderr, "%s\n", err);
 		conf_free(conf);
 		return NULL;
 	}
-	if (loose && logged)
+	if (loose && how != LOAD_CHECK)
 		log_warnx("%s: the token file is readable by group or others; "
 		    "run chmod 600 %s", conf->token_file, conf->token_file);
 	else if (loose)
@@ -344,7 +360,8 @@ main(int argc, char *argv[])
 	/* Directories clanpopd makes must pass its own checks next start. */
 	umask(umask(0) | S_IWGRP | S_IWOTH);
 
-	if ((d.conf = load(d.path, &d.token, 0)) == NULL)
+	d.conf = load(d.path, &d.token, check ? LOAD_CHECK : LOAD_START);
+	if (d.conf == NULL)
 		return EX_CONFIG;
 	if (check) {
 		printf("%s: configuration OK (%zu clan%s)\n", d.path,

@@ -89,4 +89,118 @@ is "$err" "$tmp/tok: warning: the token file is readable by group or others; run
 case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
 ok $r "the token never appears in the output"
 
+# A FIFO as the token file is refused at once instead of blocking -t (or a
+# reload) until something writes to it; timeout turns a hang into a
+# failure (status 124).
+rm -f "$tmp/tok"
+mkfifo "$tmp/tok"
+timeout 10 "$clanpopd" -t -c "$tmp/c.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+is "$rc:$(cat "$tmp/err")" "78:$tmp/tok: the token file is not a regular file (point api.token_file at the file holding the key)" \
+    "a FIFO as the token file exits 78 at once"
+rm -f "$tmp/tok"
+
+# A password in api.base_url is refused without being repeated.
+printf 'SECRETtok\n' > "$tmp/tok"
+chmod 600 "$tmp/tok"
+cat > "$tmp/u.yaml" <<YAML
+api:
+  base_url: "http://user:Pa55w0rd@proxy.example/v1"
+  token_file: tok
+clans:
+  - 9V2Y
+YAML
+run -t -c "$tmp/u.yaml"
+is "$rc:$err" "78:$tmp/u.yaml:2:13: api.base_url: a user name or password in the URL (user:password@host) is not allowed, as it would be logged; remove it and use a proxy's own authentication or the API token (api.token_file)" \
+    "-t refuses a user name and password in api.base_url"
+case "$out$err" in *Pa55w0rd*) r=1 ;; *) r=0 ;; esac
+ok $r "the password in api.base_url is not repeated"
+
+# A configuration near the 1 MiB limit: 70,000 distinct tags ("2" and 7
+# characters counted in base 14), then the same with the first repeated
+# at the end.  How long -t takes is measured by bench/conf_scale.sh.
+big() {	# big FILE [dup]
+	awk -v dup="${2:-}" 'BEGIN {
+		c = "0289PYLQGRJCUV"
+		print "api:\n  token_file: tok\nclans:"
+		for (i = 0; i < 70000; i++) {
+			t = ""
+			x = i
+			for (k = 0; k < 7; k++) {
+				t = substr(c, x % 14 + 1, 1) t
+				x = int(x / 14)
+			}
+			print "  - 2" t
+		}
+		if (dup != "")
+			print "  - 20000000"
+	}' >"$1"
+}
+printf 'SECRETtok\n' > "$tmp/tok"
+chmod 600 "$tmp/tok"
+big "$tmp/big.yaml"
+run -t -c "$tmp/big.yaml"
+is "$rc:$out:$err" "0:$tmp/big.yaml: configuration OK (70000 clans):" \
+    "-t accepts 70,000 distinct clans"
+big "$tmp/big.yaml" dup
+run -t -c "$tmp/big.yaml"
+is "$rc:$out:$err" "78::$tmp/big.yaml:70004:5: clans[70000]: \"#20000000\" is listed twice (first at line 4); remove one" \
+    "-t finds the one duplicate among 70,001 clans"
+
+# 70,000 empty items: every one is reported, with its own position.
+awk 'BEGIN { print "clans:"; for (i = 0; i < 70000; i++) print "  - #9V2Y" }' \
+    >"$tmp/big.yaml"
+run -t -c "$tmp/big.yaml"
+is "$rc:$(printf '%s\n' "$err" | wc -l):$(printf '%s\n' "$err" | tail -1)" \
+    "78:70000:$tmp/big.yaml:70001:5: clans[69999]: empty item: an unquoted \"- #9V2Y\" is a YAML comment, so this item is null; quote the tag (\"#9V2Y\") or drop the '#' (9V2Y)" \
+    "-t reports each of 70,000 empty items"
+
+# Plain http:// to another host: accepted, with one warning per load.
+cat > "$tmp/w.yaml" <<YAML
+api:
+  base_url: "http://192.0.2.1:9/v1"
+  token_file: tok
+  connect_timeout: 1s
+schedule:
+  stop_grace: 0
+output:
+  directory: snaps
+clans:
+  - 9V2Y
+YAML
+warning="$tmp/w.yaml:2:13: api.base_url: warning: plain http:// sends the API key in clear text to \"192.0.2.1:9\"; use https://, or a proxy on this machine (127.0.0.1, ::1 or localhost)"
+run -t -c "$tmp/w.yaml"
+is "$rc:$out" "0:$tmp/w.yaml: configuration OK (1 clan)" \
+    "-t accepts plain http:// to another host"
+is "$err" "$warning" "-t prints one warning about plain http://"
+
+# The daemon logs it at start and on each reload, once.  Its log lines
+# are read as they come; read's time-out only keeps a failure from hanging.
+logged="warning: $tmp/w.yaml:2:13: api.base_url: plain http:// sends the API key in clear text to \"192.0.2.1:9\"; use https://, or a proxy on this machine (127.0.0.1, ::1 or localhost)"
+until_line() {	# until_line PATTERN: the log lines up to one matching, in log
+	log=
+	while IFS= read -r -t 20 line <&"$dfd"; do
+		line=${line#*Z }
+		log+=$line$'\n'
+		# shellcheck disable=SC2254  # $1 is a pattern
+		case $line in $1) return 0 ;; esac
+	done
+	return 1
+}
+coproc D { exec "$clanpopd" -c "$tmp/w.yaml" 2>&1; }
+pid=$D_PID
+exec {dfd}<&"${D[0]}"
+until_line "clanpopd * started: *"
+ok $? "the daemon starts with plain http://"
+is "$(printf '%s' "$log" | grep -F api.base_url)" "$logged" \
+    "start-up logs the warning about plain http:// once"
+kill -HUP "$pid"
+until_line "reloaded *"
+ok $? "the daemon reloads with plain http://"
+is "$(printf '%s' "$log" | grep -F api.base_url)" "$logged" \
+    "a reload logs the warning about plain http:// once"
+kill -TERM "$pid"
+wait "$pid"
+is $? 0 "the daemon stops"
+
 tap_done

@@ -671,15 +671,17 @@ static void
 check_errors(const char *name, const char *path,
     const struct conf_env *env, const char *const *want)
 {
-	struct conf_errs errs = { NULL, 0 };
+	struct conf_errs errs;
 	struct conf *cf;
 	size_t i, n;
 
 	for (n = 0; want[n] != NULL; n++)
 		;
+	memset(&errs, 0, sizeof(errs));
 	cf = conf_load(path, env, &errs);
 	tap_ok(cf == NULL, "%s: refused", name);
 	tap_int(errs.n, n, "%s: %zu message(s)", name, n);
+	tap_int(errs.nwarn, 0, "%s: no warnings", name);
 	for (i = 0; i < n || i < errs.n; i++)
 		tap_str(i < errs.n ? errs.msg[i] : NULL,
 		    i < n ? want[i] : NULL, "%s: message %zu", name, i + 1);
@@ -692,15 +694,19 @@ check_errors(const char *name, const char *path,
 static struct conf *
 load_ok(const char *name, const char *path, const struct conf_env *env)
 {
-	struct conf_errs errs = { NULL, 0 };
+	struct conf_errs errs;
 	struct conf *cf;
 	size_t i;
 
+	memset(&errs, 0, sizeof(errs));
 	cf = conf_load(path, env, &errs);
 	tap_ok(cf != NULL, "%s: loads", name);
 	tap_int(errs.n, 0, "%s: no messages", name);
 	for (i = 0; i < errs.n; i++)
 		printf("#   %s\n", errs.msg[i]);
+	tap_int(errs.nwarn, 0, "%s: no warnings", name);
+	for (i = 0; i < errs.nwarn; i++)
+		printf("#   %s: %s\n", errs.warn[i].where, errs.warn[i].text);
 	conf_errs_free(&errs);
 	return cf;
 }
@@ -1048,6 +1054,214 @@ test_bad(void)
 	unlink("bad.yaml");
 }
 
+/*
+ * Duplicates among many clans and many keys: each reported once, naming
+ * the first occurrence, in file order.
+ */
+static void
+test_many(void)
+{
+	struct conf_errs errs;
+	struct conf *cf;
+	FILE *fp;
+	char tag[16];
+	size_t i, k, x;
+
+	/*
+	 * 3000 distinct tags ("2" and 5 characters counted in base 14), then
+	 * two repeats (one in lower case) and one new tag.
+	 */
+	if ((fp = fopen("many.yaml", "w")) == NULL) {
+		perror("many.yaml");
+		exit(99);
+	}
+	fprintf(fp, "clans:\n");
+	for (i = 0; i < 3000; i++) {
+		for (k = 0, x = i; k < 5; k++, x /= 14)
+			tag[4 - k] = "0289PYLQGRJCUV"[x % 14];
+		tag[5] = '\0';
+		fprintf(fp, "  - \"#2%s\"\n", tag);
+	}
+	fprintf(fp, "  - 200000\n  - tag: 200qrj\n    name: again\n"
+	    "  - 2022PP\n");
+	if (fclose(fp) != 0) {
+		perror("many.yaml");
+		exit(99);
+	}
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("many.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "3000 clans and 2 repeats: refused");
+	tap_int(errs.n, 2, "3000 clans and 2 repeats: 2 messages");
+	if (errs.n == 2) {
+		tap_str(errs.msg[0], "many.yaml:3002:5: clans[3000]: "
+		    "\"#200000\" is listed twice (first at line 2); remove one",
+		    "3000 clans and 2 repeats: message 1");
+		tap_str(errs.msg[1], "many.yaml:3003:10: clans[3001].tag: "
+		    "\"#200QRJ\" is listed twice (first at line 1510); remove "
+		    "one", "3000 clans and 2 repeats: message 2");
+	}
+	conf_free(cf);
+	conf_errs_free(&errs);
+
+	/* One mapping of 3000 keys, then two repeats. */
+	if ((fp = fopen("many.yaml", "w")) == NULL) {
+		perror("many.yaml");
+		exit(99);
+	}
+	fprintf(fp, "clans: [9V2Y]\noutput:\n");
+	for (i = 0; i < 3000; i++)
+		fprintf(fp, "  k%zu: 1\n", i);
+	fprintf(fp, "  k1499: 2\n  k0: 2\n");
+	if (fclose(fp) != 0) {
+		perror("many.yaml");
+		exit(99);
+	}
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("many.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "3000 keys and 2 repeats: refused");
+	tap_int(errs.n, 3002, "3000 keys and 2 repeats: 3002 messages");
+	if (errs.n == 3002) {
+		tap_str(errs.msg[0], "many.yaml:3:3: output.k0: unknown key "
+		    "(valid keys: directory, history)",
+		    "3000 keys and 2 repeats: the first unknown key");
+		tap_str(errs.msg[3000], "many.yaml:3003:3: output.k1499: "
+		    "duplicate key (first at line 1502); remove one",
+		    "3000 keys and 2 repeats: message 3001");
+		tap_str(errs.msg[3001], "many.yaml:3004:3: output.k0: "
+		    "duplicate key (first at line 3); remove one",
+		    "3000 keys and 2 repeats: message 3002");
+	}
+	conf_free(cf);
+	conf_errs_free(&errs);
+	unlink("many.yaml");
+}
+
+/* A URL with a user name or password: refused, the password never shown. */
+static void
+test_userinfo(void)
+{
+	static const char *const urls[] = {
+		"http://user:Pa55w0rd@proxy.example/v1",
+		"https://user:Pa55w0rd@proxy.example:8443",
+		"https://Pa55w0rd@proxy.example/v1",
+		"https://user:Pa55w0rd@/v1",
+		"http://user:Pa55w0rd@proxy.example/a b",
+		"https://user:Pa55w0rd@proxy.example/v1?x#y",
+		"ftp://user:Pa55w0rd@proxy.example/v1",
+		"user:Pa55w0rd@proxy.example/v1",
+		NULL
+	};
+	static const char want[] = "bad.yaml:2:13: api.base_url: a user name "
+	    "or password in the URL (user:password@host) is not allowed, as it "
+	    "would be logged; remove it and use a proxy's own authentication "
+	    "or the API token (api.token_file)";
+	struct conf_errs errs;
+	struct conf *cf;
+	char yaml[512];
+	size_t i, j;
+	int shown;
+
+	for (i = 0; urls[i] != NULL; i++) {
+		snprintf(yaml, sizeof(yaml), "api:\n  base_url: \"%s\"\n"
+		    "clans: [9V2Y]\n", urls[i]);
+		write_str("bad.yaml", yaml);
+		memset(&errs, 0, sizeof(errs));
+		cf = conf_load("bad.yaml", &noenv, &errs);
+		tap_ok(cf == NULL, "userinfo %s: refused", urls[i]);
+		tap_int(errs.n, 1, "userinfo %s: one message", urls[i]);
+		tap_str(errs.n > 0 ? errs.msg[0] : NULL, want,
+		    "userinfo %s: message", urls[i]);
+		for (j = 0, shown = 0; j < errs.n; j++)
+			if (strstr(errs.msg[j], "Pa55w0rd") != NULL)
+				shown = 1;
+		tap_int(shown, 0, "userinfo %s: the password is not shown",
+		    urls[i]);
+		conf_free(cf);
+		conf_errs_free(&errs);
+	}
+
+	/* An '@' after the host is part of the path. */
+	write_str("d.yaml", "api:\n  base_url: https://proxy.example/v1/@me\n"
+	    "clans: [9V2Y]\n");
+	if ((cf = load_ok("'@' in the path", "d.yaml", &noenv)) != NULL)
+		tap_str(cf->base_url, "https://proxy.example/v1/@me",
+		    "'@' in the path: base_url");
+	conf_free(cf);
+	unlink("d.yaml");
+	unlink("bad.yaml");
+}
+
+/* Plain http:// to another host is accepted with one warning. */
+static void
+test_plain_http(void)
+{
+	static const struct {
+		const char	*url;
+		const char	*shown;	/* the host in the warning, or NULL */
+	} urls[] = {
+		{ "http://proxy.example/v1", "proxy.example" },
+		{ "http://proxy.example:8080/v1/", "proxy.example:8080" },
+		{ "http://192.0.2.7", "192.0.2.7" },
+		{ "http://128.0.0.1/v1", "128.0.0.1" },
+		{ "http://127.0.0.1.example.com/v1", "127.0.0.1.example.com" },
+		{ "http://127.1/v1", "127.1" },
+		{ "http://localhost.example/v1", "localhost.example" },
+		{ "http://[::2]:8080/v1", "[::2]:8080" },
+		{ "http://[::1/v1", "[::1" },
+		{ "https://proxy.example/v1", NULL },
+		{ "https://192.0.2.7:8443", NULL },
+		{ "http://127.0.0.1:8080/v1", NULL },
+		{ "http://127.255.3.4/v1", NULL },
+		{ "http://localhost/v1", NULL },
+		{ "http://LocalHost:8080", NULL },
+		{ "http://[::1]:8080/v1", NULL },
+		{ "http://[::1]", NULL },
+		{ "http://[0:0:0:0:0:0:0:1]/v1", NULL },
+	};
+	struct conf_errs errs;
+	struct conf *cf;
+	char yaml[512], want[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "api:\n  base_url: \"%s\"\n"
+		    "clans: [9V2Y]\n", urls[i].url);
+		write_str("w.yaml", yaml);
+		memset(&errs, 0, sizeof(errs));
+		cf = conf_load("w.yaml", &noenv, &errs);
+		tap_ok(cf != NULL && errs.n == 0, "%s: loads", urls[i].url);
+		tap_int(errs.nwarn, urls[i].shown ? 1 : 0,
+		    "%s: %s warning", urls[i].url, urls[i].shown ? "one" :
+		    "no");
+		if (urls[i].shown != NULL && errs.nwarn > 0) {
+			tap_str(errs.warn[0].where, "w.yaml:2:13: api.base_url",
+			    "%s: where", urls[i].url);
+			snprintf(want, sizeof(want), "plain http:// sends the "
+			    "API key in clear text to \"%s\"; use https://, or "
+			    "a proxy on this machine (127.0.0.1, ::1 or "
+			    "localhost)", urls[i].shown);
+			tap_str(errs.warn[0].text, want, "%s: warning",
+			    urls[i].url);
+		}
+		conf_free(cf);
+		conf_errs_free(&errs);
+		tap_ok(errs.warn == NULL && errs.nwarn == 0,
+		    "%s: warnings freed", urls[i].url);
+	}
+
+	/* A refused file gets its errors only. */
+	write_str("w.yaml", "api:\n  base_url: http://proxy.example\n"
+	    "  timeout: 0\nclans: [9V2Y]\n");
+	memset(&errs, 0, sizeof(errs));
+	cf = conf_load("w.yaml", &noenv, &errs);
+	tap_ok(cf == NULL, "http:// and an error: refused");
+	tap_int(errs.n, 1, "http:// and an error: one error");
+	tap_int(errs.nwarn, 0, "http:// and an error: no warning");
+	conf_free(cf);
+	conf_errs_free(&errs);
+	unlink("w.yaml");
+}
+
 static void
 test_token(void)
 {
@@ -1120,6 +1334,24 @@ test_token(void)
 	    "api.token_file at the file holding the key)",
 	    "directory token: message");
 
+	/*
+	 * A FIFO without a writer blocked the open for ever; the alarm makes
+	 * that a failure (SIGALRM ends the test) instead of a hung test run.
+	 */
+	if (mkfifo("fifo", 0600) == -1) {
+		perror("fifo");
+		exit(99);
+	}
+	fflush(stdout);
+	alarm(10);
+	rv = conf_read_token("fifo", &token, &loose, err, sizeof(err));
+	alarm(0);
+	tap_int(rv, -1, "FIFO token: fails");
+	tap_str(err, "fifo: the token file is not a regular file (point "
+	    "api.token_file at the file holding the key)",
+	    "FIFO token: message");
+	unlink("fifo");
+
 	/* root reads anything, so the permission test needs another user. */
 	write_file("tok", "SECRETabc\n", 10, 0);
 	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
@@ -1157,6 +1389,9 @@ main(void)
 	test_good(tmp);
 	test_defaults();
 	test_bad();
+	test_many();
+	test_userinfo();
+	test_plain_http();
 	test_token();
 	if (chdir("/") == -1 || rmdir(tmp) == -1)
 		perror(tmp);
