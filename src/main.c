@@ -183,7 +183,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	/* A reload runs to its end here: no second one can start meanwhile. */
 	notify_reloading();
 	log_info("SIGHUP: reloading %s", d->path);
-	if ((conf = load(d->path, &token, 1)) == NULL) {
+	if ((conf = load(d->path, &token, LOAD_RELOAD)) == NULL) {
 		log_errx("reload failed: keeping the running configuration; "
 		    "fix the errors above and reload again");
 		sched_count_reload(d->sched, 0);
