@@ -10,13 +10,9 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "jsonscan.h"
 #include "tag.h"
 
-#define API_JSON_DEPTH	64	/* nesting levels; real bodies use about 4 */
-
-static int	scan_object(const char *, size_t, const char *, const char **,
-		    size_t *);
-static size_t	scan_count_items(const char *, size_t);
 
 /*
  * An upper bound on the values json-c would build from len bytes: every
@@ -65,7 +61,7 @@ parse_body(const char *body, size_t len, const char *what,
 		    API_JSON_VALUES_MAX);
 		return -1;
 	}
-	if ((tok = json_tokener_new_ex(API_JSON_DEPTH)) == NULL) {
+	if ((tok = json_tokener_new_ex(JSONSCAN_DEPTH)) == NULL) {
 		snprintf(err, errlen, "out of memory parsing the %s response",
 		    what);
 		return -1;
@@ -169,63 +165,27 @@ too_many_members(size_t n, char *err, size_t errlen)
 	    "possible); refusing the response", n, API_MEMBERS_MAX);
 }
 
-int
-api_parse_clan(const char *body, size_t len, struct api_clan *out,
-    char *err, size_t errlen)
+/*
+ * Fill out->tags from the nlisted entries of list: distinct usable tags in
+ * order, the others counted.  Returns 0, or -1 on out of memory.
+ */
+static int
+clan_members(struct json_object *list, struct api_clan *out)
 {
-	struct json_object	*root, *list, *m, *v;
-	size_t			*slots = NULL, nslots, i, spanlen, n;
-	const char		*span;
+	struct json_object	*m, *v;
+	size_t			*slots, nslots, i;
 	char			 tag[TAG_MAX], tagerr[128];
 
-	memset(out, 0, sizeof(*out));
-	/*
-	 * Count the members before json-c builds anything: a 4 MiB body of
-	 * a million empty members would take a gigabyte to build.
-	 */
-	if (scan_object(body, len, "memberList", &span, &spanlen) &&
-	    span != NULL &&
-	    (n = scan_count_items(span, spanlen)) > API_MEMBERS_MAX) {
-		too_many_members(n, err, errlen);
-		return -1;
-	}
-	if (parse_body(body, len, "clan", &root, err, errlen) == -1)
-		return -1;
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "the clan response is not a JSON object");
-		goto fail;
-	}
-	if (!json_object_object_get_ex(root, "memberList", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
-		snprintf(err, errlen,
-		    "the clan response has no memberList array");
-		goto fail;
-	}
-	out->nlisted = json_object_array_length(list);
-	if (out->nlisted > API_MEMBERS_MAX) {
-		too_many_members(out->nlisted, err, errlen);
-		out->nlisted = 0;
-		goto fail;
-	}
-	if ((v = get_string(root, "name")) != NULL &&
-	    (out->name = sanitize_string(v)) == NULL)
-		goto nomem;
-	if (out->nlisted == 0)
-		goto done;
-
-	/*
-	 * A set at most half full keeps the probes short.  nlisted is about
-	 * len / 2 at most (each entry takes a byte and a comma), so nslots
-	 * cannot overflow.
-	 */
+	/* A set at most half full keeps the probes short. */
 	for (nslots = 2; nslots / 2 < out->nlisted; nslots *= 2)
 		continue;
-	if (nslots > SIZE_MAX / sizeof(*slots) ||
-	    (slots = malloc(nslots * sizeof(*slots))) == NULL ||
-	    (out->tags = calloc(out->nlisted, sizeof(*out->tags))) == NULL)
-		goto nomem;
+	if ((slots = malloc(nslots * sizeof(*slots))) == NULL)
+		return -1;
+	if ((out->tags = calloc(out->nlisted, sizeof(*out->tags))) == NULL) {
+		free(slots);
+		return -1;
+	}
 	memset(slots, 0xff, nslots * sizeof(*slots));
-
 	for (i = 0; i < out->nlisted; i++) {
 		m = json_object_array_get_idx(list, i);
 		/* A tag with an embedded NUL would be cut short, so refuse it. */
@@ -241,18 +201,59 @@ api_parse_clan(const char *body, size_t len, struct api_clan *out,
 		}
 		add_tag(out, slots, nslots, tag);
 	}
+	free(slots);
 	if (out->ntags == 0) {
 		free(out->tags);
 		out->tags = NULL;
 	}
-done:
-	free(slots);
+	return 0;
+}
+
+int
+api_parse_clan(const char *body, size_t len, struct api_clan *out,
+    char *err, size_t errlen)
+{
+	struct json_object	*root, *list, *v;
+	size_t			 spanlen, n;
+	const char		*span;
+
+	memset(out, 0, sizeof(*out));
+	/*
+	 * Count the members before json-c builds anything: a 4 MiB body of
+	 * a million empty members would take a gigabyte to build.
+	 */
+	if (jsonscan_member(body, len, "memberList", &span, &spanlen) &&
+	    span != NULL &&
+	    (n = jsonscan_count_items(span, spanlen)) > API_MEMBERS_MAX) {
+		too_many_members(n, err, errlen);
+		return -1;
+	}
+	if (parse_body(body, len, "clan", &root, err, errlen) == -1)
+		return -1;
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "the clan response is not a JSON object");
+		goto fail;
+	}
+	if (!json_object_object_get_ex(root, "memberList", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		snprintf(err, errlen,
+		    "the clan response has no memberList array");
+		goto fail;
+	}
+	if ((n = json_object_array_length(list)) > API_MEMBERS_MAX) {
+		too_many_members(n, err, errlen);
+		goto fail;
+	}
+	out->nlisted = n;
+	if (((v = get_string(root, "name")) != NULL &&
+	    (out->name = sanitize_string(v)) == NULL) ||
+	    (n > 0 && clan_members(list, out) == -1)) {
+		snprintf(err, errlen, "out of memory parsing the clan response");
+		goto fail;
+	}
 	json_object_put(root);
 	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory parsing the clan response");
 fail:
-	free(slots);
 	json_object_put(root);
 	api_clan_free(out);
 	return -1;
@@ -264,272 +265,6 @@ api_clan_free(struct api_clan *clan)
 	free(clan->name);
 	free(clan->tags);
 	memset(clan, 0, sizeof(*clan));
-}
-
-/*
- * A strict JSON scanner that builds nothing: it checks the syntax of a
- * whole body and finds the value of one top-level member (a player's
- * "currentFavouriteCard", so that json-c parses only that small object
- * instead of the 25-60 KB body; a clan's "memberList", to count it before
- * anything is built).  Anything it is not sure about (escaped
- * keys, json-c's lenient extensions, errors, deep nesting) makes it give
- * up, and the full json-c parse decides, with its own messages.
- */
-struct scan {
-	const unsigned char	*p;
-	const unsigned char	*end;
-	const char		*key;	/* the top-level member sought */
-	size_t			 keylen;
-	const unsigned char	*span;	/* its last value, NULL if none */
-	size_t			 spanlen;
-};
-
-/* Bytes a string scan must look at: controls, '"' and '\\'. */
-static const unsigned char scan_special[256] = {
-	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
-	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
-	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
-	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
-	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
-	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
-	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
-};
-
-static void
-scan_ws(struct scan *sc)
-{
-	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\n' ||
-	    *sc->p == '\r' || *sc->p == '\t'))
-		sc->p++;
-}
-
-/* Skip a string at sc->p ('"'); *escaped is set when it holds a '\\'. */
-static int
-scan_string(struct scan *sc, int *escaped)
-{
-	const unsigned char *p = sc->p + 1;
-
-	*escaped = 0;
-	for (; p < sc->end; p++) {
-		/* Most bytes are plain: skip them four at a time. */
-		while (sc->end - p >= 4 && !scan_special[p[0]] &&
-		    !scan_special[p[1]] && !scan_special[p[2]] &&
-		    !scan_special[p[3]])
-			p += 4;
-		while (p < sc->end && !scan_special[*p])
-			p++;
-		if (p >= sc->end)
-			break;
-		if (*p == '"') {
-			sc->p = p + 1;
-			return 0;
-		}
-		if (*p < 0x20)
-			return -1;
-		if (*p == '\\') {
-			*escaped = 1;
-			if (++p >= sc->end)
-				return -1;
-			if (*p == 'u') {
-				int i;
-
-				for (i = 1; i <= 4; i++)
-					if (p + i >= sc->end ||
-					    !((p[i] >= '0' && p[i] <= '9') ||
-					    ((p[i] | 0x20) >= 'a' &&
-					    (p[i] | 0x20) <= 'f')))
-						return -1;
-				p += 4;
-			} else if (strchr("\"\\/bfnrt", *p) == NULL || *p == 0)
-				return -1;
-		}
-	}
-	return -1;
-}
-
-static int
-scan_digits(struct scan *sc)
-{
-	const unsigned char *start = sc->p;
-
-	while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
-		sc->p++;
-	return sc->p > start ? 0 : -1;
-}
-
-static int
-scan_number(struct scan *sc)
-{
-	if (sc->p < sc->end && *sc->p == '-')
-		sc->p++;
-	if (sc->p < sc->end && *sc->p == '0')
-		sc->p++;
-	else if (scan_digits(sc) == -1)
-		return -1;
-	if (sc->p < sc->end && *sc->p == '.') {
-		sc->p++;
-		if (scan_digits(sc) == -1)
-			return -1;
-	}
-	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
-		sc->p++;
-		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
-			sc->p++;
-		if (scan_digits(sc) == -1)
-			return -1;
-	}
-	/* json-c reads "01" or "1x" its own way: leave those to it. */
-	if (sc->p == sc->end)
-		return 0;
-	switch (*sc->p) {
-	case ' ': case '\t': case '\r': case '\n': case ',': case ']': case '}':
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/*
- * Skip one value at depth (1 = the body's own).  At depth 1, the span of
- * the last member named sc->key is stored in sc->span and sc->spanlen.
- */
-static int
-scan_value(struct scan *sc, int depth)
-{
-	const unsigned char	*key, *val;
-	int			 escaped;
-	char			 close;
-
-	scan_ws(sc);
-	if (sc->p >= sc->end)
-		return -1;
-	switch (*sc->p) {
-	case '"':
-		return scan_string(sc, &escaped);
-	case '{':
-	case '[':
-		if (depth >= API_JSON_DEPTH)
-			return -1;
-		close = *sc->p == '{' ? '}' : ']';
-		sc->p++;
-		scan_ws(sc);
-		if (sc->p < sc->end && *sc->p == close) {
-			sc->p++;
-			return 0;
-		}
-		for (;;) {
-			key = NULL;
-			if (close == '}') {
-				scan_ws(sc);
-				if (sc->p >= sc->end || *sc->p != '"')
-					return -1;
-				key = sc->p + 1;
-				if (scan_string(sc, &escaped) == -1 ||
-				    (escaped && depth == 1))
-					return -1;
-				scan_ws(sc);
-				if (sc->p >= sc->end || *sc->p != ':')
-					return -1;
-				sc->p++;
-			}
-			scan_ws(sc);
-			val = sc->p;
-			if (scan_value(sc, depth + 1) == -1)
-				return -1;
-			if (depth == 1 && key != NULL &&
-			    (size_t)(val - key) > sc->keylen &&
-			    memcmp(key, sc->key, sc->keylen) == 0 &&
-			    key[sc->keylen] == '"') {
-				sc->span = val;
-				sc->spanlen = (size_t)(sc->p - val);
-			}
-			scan_ws(sc);
-			if (sc->p >= sc->end)
-				return -1;
-			if (*sc->p == ',') {
-				sc->p++;
-				continue;
-			}
-			if (*sc->p != close)
-				return -1;
-			sc->p++;
-			return 0;
-		}
-	case 't':
-		if (sc->end - sc->p < 4 || memcmp(sc->p, "true", 4) != 0)
-			return -1;
-		sc->p += 4;
-		return 0;
-	case 'f':
-		if (sc->end - sc->p < 5 || memcmp(sc->p, "false", 5) != 0)
-			return -1;
-		sc->p += 5;
-		return 0;
-	case 'n':
-		if (sc->end - sc->p < 4 || memcmp(sc->p, "null", 4) != 0)
-			return -1;
-		sc->p += 4;
-		return 0;
-	default:
-		return scan_number(sc);
-	}
-}
-
-/*
- * Returns 1 when body is strict JSON, an object, and the scan is sure of
- * its top-level member key (*span NULL when there is none); 0 when the
- * full parse must decide.
- */
-static int
-scan_object(const char *body, size_t len, const char *key,
-    const char **span, size_t *spanlen)
-{
-	struct scan sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.p = (const unsigned char *)body;
-	sc.end = sc.p + len;
-	sc.key = key;
-	sc.keylen = strlen(key);
-	*span = NULL;
-	*spanlen = 0;
-	scan_ws(&sc);
-	if (sc.p >= sc.end || *sc.p != '{')
-		return 0;
-	if (scan_value(&sc, 1) == -1)
-		return 0;
-	scan_ws(&sc);
-	if (sc.p != sc.end)
-		return 0;
-	*span = (const char *)sc.span;
-	*spanlen = sc.spanlen;
-	return 1;
-}
-
-/* The items of the array at span (already scanned), or 0 if no array. */
-static size_t
-scan_count_items(const char *span, size_t len)
-{
-	struct scan	 sc;
-	size_t		 n = 0;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.p = (const unsigned char *)span;
-	sc.end = sc.p + len;
-	if (sc.p >= sc.end || *sc.p != '[')
-		return 0;
-	sc.p++;
-	scan_ws(&sc);
-	if (sc.p < sc.end && *sc.p == ']')
-		return 0;
-	while (scan_value(&sc, 2) == 0) {
-		n++;
-		scan_ws(&sc);
-		if (sc.p >= sc.end || *sc.p != ',')
-			break;
-		sc.p++;
-	}
-	return n;
 }
 
 /*
@@ -594,7 +329,7 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
 	int			 rc;
 
 	memset(out, 0, sizeof(*out));
-	if (scan_object(body, len, "currentFavouriteCard", &span, &spanlen)) {
+	if (jsonscan_member(body, len, "currentFavouriteCard", &span, &spanlen)) {
 		if (span == NULL)
 			return 0;
 		if (parse_body(span, spanlen, "player", &fav, err,

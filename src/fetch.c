@@ -12,15 +12,16 @@
 #include <curl/curl.h>
 #include <ev.h>
 
-#include "api.h"
+#include "curlev.h"
+#include "easy.h"
 #include "fetch.h"
+#include "httppolicy.h"
 #include "log.h"
+#include "monotime.h"
 #include "redact.h"
 #include "rng.h"
 #include "throttle.h"
 
-#define FETCH_STALL_SPEED	64	/* bytes/s below which a transfer stalls */
-#define FETCH_STALL_TIME	5	/* seconds of stall that end a transfer */
 
 /* Headers shared by requests; kept alive while a request uses them. */
 struct fetch_hdrs {
@@ -30,9 +31,9 @@ struct fetch_hdrs {
 
 struct fetcher {
 	struct ev_loop		*loop;
-	CURLM			*multi;
-	ev_timer		 curl_timer;	/* CURLMOPT_TIMERFUNCTION */
-	ev_timer		 pump_timer;	/* next throttle decision */
+	struct curlev		*cv;		/* libcurl on the loop */
+	CURLM			*multi;		/* cv's multi handle */
+	ev_timer		 start_timer;	/* next throttle decision */
 	struct throttle		*throttle;
 	struct fetch_opts	 opts;		/* strings owned below */
 	char			*base_url;
@@ -64,10 +65,7 @@ struct fetch_req {
 	CURL			*easy;
 	struct fetch_hdrs	*hdrs;
 	char			 errbuf[CURL_ERROR_SIZE];
-	char			*body;
-	size_t			 len;
-	size_t			 cap;
-	int			 too_large;
+	struct easy_body	 body;
 	ev_timer		 retry_timer;
 	unsigned		 attempts;
 	unsigned		 retries;
@@ -76,23 +74,7 @@ struct fetch_req {
 	struct fetch_req	*prev;
 };
 
-/* One ev_io per socket libcurl tells us about. */
-struct fetch_sock {
-	struct fetcher	*f;
-	ev_io		 io;
-};
-
-static void	pump(struct fetcher *);
-
-/* The throttle's clock: monotonic, unlike ev_now(), which follows the wall. */
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static void	start_admitted(struct fetcher *);
 
 static struct fetch_req *
 req_of(struct throttle_waiter *w)
@@ -162,123 +144,16 @@ free_secret(char *s)
 	}
 }
 
-/* --- libcurl <-> libev glue ------------------------------------------- */
-
-/* Run pump() from the loop soon, outside whatever is calling us. */
+/* Run start_admitted() from the loop soon, outside whatever is calling us. */
 static void
-pump_soon(struct fetcher *f)
+start_soon(struct fetcher *f)
 {
-	ev_timer_stop(f->loop, &f->pump_timer);
-	ev_timer_set(&f->pump_timer, 0., 0.);
-	ev_timer_start(f->loop, &f->pump_timer);
-}
-
-static void	check_done(struct fetcher *);
-
-static void
-io_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fetch_sock	*s = w->data;
-	struct fetcher		*f = s->f;	/* s may be freed below */
-	int			 action = 0, running;
-
-	if (revents & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (revents & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(f->multi, w->fd, action, &running);
-	check_done(f);
-}
-
-static void
-curl_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct fetcher	*f = w->data;
-	int		 running;
-
-	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(f);
-}
-
-/* CURLMOPT_TIMERFUNCTION: never calls libcurl back from here. */
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct fetcher *f = userp;
-
-	ev_timer_stop(f->loop, &f->curl_timer);
-	if (timeout_ms >= 0) {
-		ev_timer_set(&f->curl_timer, timeout_ms / 1000.0, 0.);
-		ev_timer_start(f->loop, &f->curl_timer);
-	}
-	return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION */
-static int
-multi_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *sockp)
-{
-	struct fetcher		*f = userp;
-	struct fetch_sock	*s = sockp;
-	int			 events = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			ev_io_stop(f->loop, &s->io);
-			free(s);
-			curl_multi_assign(f->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		events |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		events |= EV_WRITE;
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			fatal("socket state");
-		s->f = f;
-		s->io.data = s;
-		ev_io_init(&s->io, io_cb, fd, events);
-		curl_multi_assign(f->multi, fd, s);
-	} else {
-		ev_io_stop(f->loop, &s->io);
-		ev_io_set(&s->io, fd, events);
-	}
-	ev_io_start(f->loop, &s->io);
-	return 0;
+	ev_timer_stop(f->loop, &f->start_timer);
+	ev_timer_set(&f->start_timer, 0., 0.);
+	ev_timer_start(f->loop, &f->start_timer);
 }
 
 /* --- one request ------------------------------------------------------ */
-
-static size_t
-write_cb(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct fetch_req	*r = userp;
-	size_t			 n = size * nmemb, want;
-	char			*nb;
-
-	if (r->len + n > FETCH_BODY_MAX) {
-		r->too_large = 1;
-		return 0;
-	}
-	if (r->len + n + 1 > r->cap) {
-		want = r->cap ? r->cap : 32768;
-		while (want < r->len + n + 1)
-			want *= 2;
-		if (want > FETCH_BODY_MAX + 1)
-			want = FETCH_BODY_MAX + 1;
-		if ((nb = realloc(r->body, want)) == NULL)
-			return 0;
-		r->body = nb;
-		r->cap = want;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
 
 static void
 req_free(struct fetch_req *r)
@@ -291,7 +166,7 @@ req_free(struct fetch_req *r)
 	}
 	ev_timer_stop(f->loop, &r->retry_timer);
 	hdrs_unref(r->hdrs);
-	free(r->body);
+	free(r->body.data);
 	free(r->path);
 	free(r->url);
 	if (r->prev != NULL)
@@ -307,115 +182,53 @@ req_free(struct fetch_req *r)
 static int
 req_start(struct fetch_req *r)
 {
-	struct fetcher	*f = r->f;
-	CURL		*e;
-	char		*url;
-	size_t		 len;
-	int		 rc;
+	struct fetcher		*f = r->f;
+	struct easy_opts	 eo;
+	CURL			*e;
+	char			*url;
+	size_t			 len;
 
 	len = strlen(f->base_url) + strlen(r->path) + 1;
 	if ((url = malloc(len)) == NULL)
 		return -1;
 	snprintf(url, len, "%s%s", f->base_url, r->path);
-	if ((e = curl_easy_init()) == NULL) {
-		free(url);
-		return -1;
-	}
 	free(r->url);
 	r->url = url;
 	hdrs_unref(r->hdrs);
 	r->hdrs = f->hdrs;
 	r->hdrs->refs++;
-	r->easy = e;
-	r->len = 0;
-	r->too_large = 0;
-	r->errbuf[0] = '\0';
-
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs->list);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(f->opts.timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)(f->opts.connect_timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_STALL_SPEED);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)FETCH_STALL_TIME);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)FETCH_BODY_MAX);
-	/*
-	 * Waiting to multiplex pays only where TLS can offer HTTP/2.  Over
-	 * plain HTTP libcurl learns nothing until the first response, so
-	 * every new request would wait behind it, and fail if it hangs.
-	 */
-	if (strncmp(f->base_url, "https:", 6) == 0)
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-	    (long)CURL_HTTP_VERSION_2TLS);
-	rc = curl_multi_add_handle(f->multi, e);
-	if (rc != CURLM_OK) {
+	eo.url = url;
+	eo.headers = r->hdrs->list;
+	eo.user_agent = f->user_agent;
+	eo.timeout = f->opts.timeout;
+	eo.connect_timeout = f->opts.connect_timeout;
+	if ((e = easy_get(&eo, &r->body, r->errbuf, r)) == NULL)
+		return -1;
+	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
-		r->easy = NULL;
 		return -1;
 	}
+	r->easy = e;
 	r->state = FETCH_RUNNING;
 	r->attempts++;
 	f->stats.requests++;
 	return 0;
 }
 
-/* Seconds the server asked us to wait in Retry-After, or -1. */
-static double
-retry_after(CURL *e)
-{
-	struct curl_header	*h;
-	char			*end;
-	double			 secs;
-	time_t			 when;
-
-	if (curl_easy_header(e, "Retry-After", 0, CURLH_HEADER, -1, &h) !=
-	    CURLHE_OK)
-		return -1;
-	errno = 0;
-	secs = strtod(h->value, &end);
-	if (end != h->value && *end == '\0' && errno == 0 && secs >= 0)
-		return secs > FETCH_RETRY_AFTER_MAX ? FETCH_RETRY_AFTER_MAX :
-		    secs;
-	if ((when = curl_getdate(h->value, NULL)) == -1)
-		return -1;
-	secs = difftime(when, time(NULL));
-	if (secs < 0)
-		secs = 0;
-	return secs > FETCH_RETRY_AFTER_MAX ? FETCH_RETRY_AFTER_MAX : secs;
-}
-
 static void
-finish(struct fetch_req *r, struct fetch_result *res)
+req_finish(struct fetch_req *r, struct fetch_result *res)
 {
 	fetch_done_cb	*done = r->done;
 	void		*arg = r->arg;
-	char		*body = r->body, *url = r->url, *path = r->path;
+	char		*body = r->body.data, *url = r->url, *path = r->path;
 
 	res->body = body;
-	res->len = r->len;
+	res->len = r->body.len;
 	res->url = url != NULL ? url : path;
 	res->attempts = r->attempts;
 	res->retries = r->retries;
 	/* The request is gone before the callback, which may free arg. */
-	r->body = NULL;
+	r->body.data = NULL;
 	r->url = NULL;
 	r->path = NULL;
 	req_free(r);
@@ -432,47 +245,7 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	r->state = FETCH_QUEUED;
 	throttle_enqueue(r->f->throttle, &r->waiter, 1);
-	pump(r->f);
-}
-
-/* Curl errors that another try cannot fix. */
-static int
-curl_permanent(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_FILESIZE_EXCEEDED:
-	case CURLE_WRITE_ERROR:
-	case CURLE_OUT_OF_MEMORY:
-	case CURLE_TOO_MANY_REDIRECTS:
-	case CURLE_BAD_CONTENT_ENCODING:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void
-describe(struct fetch_req *r, CURLcode rc, long status,
-    struct fetch_result *res)
-{
-	if (rc == CURLE_OK) {
-		if (res->reason[0] != '\0')
-			snprintf(res->error, sizeof(res->error),
-			    "HTTP %ld (%s)", status, res->reason);
-		else
-			snprintf(res->error, sizeof(res->error), "HTTP %ld",
-			    status);
-	} else if (r->too_large || rc == CURLE_FILESIZE_EXCEEDED)
-		snprintf(res->error, sizeof(res->error),
-		    "the response is larger than %d MiB",
-		    FETCH_BODY_MAX / (1024 * 1024));
-	else
-		snprintf(res->error, sizeof(res->error), "%s",
-		    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+	start_admitted(r->f);
 }
 
 /*
@@ -489,12 +262,13 @@ server_reason(struct fetcher *f, const struct fetch_req *r, char *out,
 
 	out[0] = '\0';
 	/* Sanitising turns a byte into at most 3 (U+FFFD). */
-	if (r->len == 0 || r->len > (SIZE_MAX - 1) / 3)
+	if (r->body.len == 0 || r->body.len > (SIZE_MAX - 1) / 3)
 		return;
-	cap = 3 * r->len + 1;
+	cap = 3 * r->body.len + 1;
 	if ((full = malloc(cap)) == NULL)
 		return;
-	if (api_error_reason(r->body, r->len, full, cap) == 0 &&
+	if (f->opts.reason_of != NULL &&
+	    f->opts.reason_of(r->body.data, r->body.len, full, cap) == 0 &&
 	    redact(full, f->token, out, outlen) == -1)
 		out[0] = '\0';
 	free(full);
@@ -513,21 +287,10 @@ requeue(struct fetch_req *r)
 	throttle_enqueue(f->throttle, &r->waiter, 1);
 }
 
+/* Count an answer in the daemon-wide statistics. */
 static void
-req_done(struct fetch_req *r, CURLcode rc)
+count_status(struct fetcher *f, long status)
 {
-	struct fetcher		*f = r->f;
-	struct fetch_result	 res;
-	long			 status = 0;
-	double			 wait, now = mono_now();
-
-	memset(&res, 0, sizeof(res));
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK)
-		status = 0;
-	res.status = status;
-	throttle_release(f->throttle);
-
 	if (status == 0)
 		f->stats.transport_errors++;
 	else if (status >= 200 && status < 300)
@@ -540,102 +303,145 @@ req_done(struct fetch_req *r, CURLcode rc)
 		f->stats.status_5xx++;
 	else
 		f->stats.status_other++;
+}
 
-	if (status >= 200 && status < 300) {
-		f->throttled_streak = 0;
-		res.ok = 1;
-		finish(r, &res);
-		return;
-	}
-	if (status != 0)
-		server_reason(f, r, res.reason, sizeof(res.reason));
-	describe(r, rc, status, &res);
+/*
+ * A 429: pause every request and queue r again, unless it met more than
+ * max_retries 429s in a row.  Returns 1 when r was queued again, 0 when it
+ * is given up (res->error says so).
+ */
+static int
+req_throttled(struct fetch_req *r, struct fetch_result *res)
+{
+	struct fetcher	*f = r->f;
+	double		 wait;
 
-	if (status == 429) {
-		/* The server asks us to wait: not a failure of this request. */
-		r->throttled++;
-		f->throttled_streak++;
-		/*
-		 * Without Retry-After, at least a second: a throttled key is
-		 * commonly blocked for much longer, and the adaptive rate
-		 * does the rest.
-		 */
-		if ((wait = retry_after(r->easy)) < 0)
-			wait = 1.0 + backoff(f, f->throttled_streak);
-		throttle_throttled(f->throttle, now, wait);
-		f->stats.pauses++;
-		if (r->throttled <= (unsigned)f->opts.max_retries) {
-			log_warnx("GET %s: %s: pausing every request for "
-			    "%.1f s", r->url, res.error, wait);
-			requeue(r);
-			return;
-		}
-		/* The pause stands; only this request stops asking. */
-		f->stats.throttled_out++;
-		log_warnx("GET %s: %s: pausing every request for %.1f s; "
-		    "this request met %u 429s in a row and is given up "
-		    "(limits.max_retries is %d)", r->url, res.error, wait,
-		    r->throttled, f->opts.max_retries);
-		snprintf(res.error + strlen(res.error), sizeof(res.error) -
-		    strlen(res.error), " %u times in a row; given up "
-		    "(limits.max_retries is %d)", r->throttled,
-		    f->opts.max_retries);
-		finish(r, &res);
-		return;
+	/* The server asks us to wait: not a failure of this request. */
+	r->throttled++;
+	f->throttled_streak++;
+	/*
+	 * Without Retry-After, at least a second: a throttled key is
+	 * commonly blocked for much longer, and the adaptive rate does the
+	 * rest.
+	 */
+	if ((wait = easy_retry_after(r->easy, FETCH_RETRY_AFTER_MAX)) < 0)
+		wait = 1.0 + backoff(f, f->throttled_streak);
+	throttle_throttled(f->throttle, monotime_now(), wait);
+	f->stats.pauses++;
+	if (r->throttled <= (unsigned)f->opts.max_retries) {
+		log_warnx("GET %s: %s: pausing every request for %.1f s",
+		    r->url, res->error, wait);
+		requeue(r);
+		return 1;
 	}
-	r->throttled = 0;
-	if ((status == 0 ? !curl_permanent(rc) : status >= 500) &&
-	    r->retries < (unsigned)f->opts.max_retries) {
+	/* The pause stands; only this request stops asking. */
+	f->stats.throttled_out++;
+	log_warnx("GET %s: %s: pausing every request for %.1f s; this request "
+	    "met %u 429s in a row and is given up (limits.max_retries is %d)",
+	    r->url, res->error, wait, r->throttled, f->opts.max_retries);
+	snprintf(res->error + strlen(res->error), sizeof(res->error) -
+	    strlen(res->error), " %u times in a row; given up "
+	    "(limits.max_retries is %d)", r->throttled, f->opts.max_retries);
+	return 0;
+}
+
+/*
+ * Try r again after a back-off, unless its retries are used up.  Returns
+ * 1 when a retry is due, else 0.
+ */
+static int
+req_retry(struct fetch_req *r, const struct fetch_result *res)
+{
+	struct fetcher	*f = r->f;
+	double		 wait;
+
+	if (r->retries < (unsigned)f->opts.max_retries) {
 		r->retries++;
 		f->stats.retries++;
 		wait = backoff(f, r->retries);
 		log_debug("GET %s: %s: retry %u of %d in %.2f s", r->url,
-		    res.error, r->retries, f->opts.max_retries, wait);
+		    res->error, r->retries, f->opts.max_retries, wait);
 		curl_multi_remove_handle(f->multi, r->easy);
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 		r->state = FETCH_BACKOFF;
 		ev_timer_set(&r->retry_timer, wait, 0.);
 		ev_timer_start(f->loop, &r->retry_timer);
-		return;
+		return 1;
 	}
-	if (r->retries > 0) {
-		size_t l = strlen(res.error);
-
-		snprintf(res.error + l, sizeof(res.error) - l,
-		    " after %u %s", r->retries,
-		    r->retries == 1 ? "retry" : "retries");
-	}
-	finish(r, &res);
+	return 0;
 }
 
-/* Drain libcurl's completions, then let waiting requests start. */
+/* One attempt of r ended: finish it, or try it again (httppolicy.c). */
 static void
-check_done(struct fetcher *f)
+req_done(struct fetch_req *r, CURLcode rc)
 {
-	CURLMsg			*msg;
-	struct fetch_req	*r;
-	int			 left;
+	struct fetcher		*f = r->f;
+	struct fetch_result	 res;
+	enum http_action	 action;
+	long			 status = 0;
 
-	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &r);
-		req_done(r, msg->data.result);
+	memset(&res, 0, sizeof(res));
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		status = 0;
+	res.status = status;
+	throttle_release(f->throttle);
+	count_status(f, status);
+	action = http_action(status, rc != CURLE_OK && easy_permanent(rc));
+	if (action == HTTP_DONE) {
+		f->throttled_streak = 0;
+		res.ok = 1;
+		req_finish(r, &res);
+		return;
 	}
-	pump(f);
+	if (status != 0)
+		server_reason(f, r, res.reason, sizeof(res.reason));
+	easy_describe(rc, status, res.reason, &r->body, r->errbuf, res.error,
+	    sizeof(res.error));
+	if (action == HTTP_PAUSE) {
+		if (req_throttled(r, &res))
+			return;
+		req_finish(r, &res);
+		return;
+	}
+	r->throttled = 0;
+	if (action == HTTP_RETRY && req_retry(r, &res))
+		return;
+	if (r->retries > 0)
+		snprintf(res.error + strlen(res.error), sizeof(res.error) -
+		    strlen(res.error), " after %u %s", r->retries,
+		    r->retries == 1 ? "retry" : "retries");
+	req_finish(r, &res);
+}
+
+/* curlev: a transfer ended. */
+static void
+transfer_done_cb(void *arg, CURL *easy, CURLcode result)
+{
+	struct fetch_req *r;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &r);
+	req_done(r, result);
+}
+
+/* curlev: the completions are handled; let waiting requests start. */
+static void
+transfers_turn_cb(void *arg)
+{
+	start_admitted(arg);
 }
 
 /* Start every request the throttle admits; re-arm for the next one. */
 static void
-pump(struct fetcher *f)
+start_admitted(struct fetcher *f)
 {
 	struct throttle_waiter	*w;
 	struct fetch_req	*r;
 	double			 wait, now, rate, cur, last, conf, step;
 
-	now = mono_now();
-	ev_timer_stop(f->loop, &f->pump_timer);
+	now = monotime_now();
+	ev_timer_stop(f->loop, &f->start_timer);
 	while ((w = throttle_next(f->throttle, now, &wait)) != NULL) {
 		r = req_of(w);
 		if (req_start(r) == -1) {
@@ -645,12 +451,12 @@ pump(struct fetcher *f)
 			memset(&res, 0, sizeof(res));
 			snprintf(res.error, sizeof(res.error),
 			    "out of memory starting the request");
-			finish(r, &res);
+			req_finish(r, &res);
 		}
 	}
 	if (wait > 0) {
-		ev_timer_set(&f->pump_timer, wait, 0.);
-		ev_timer_start(f->loop, &f->pump_timer);
+		ev_timer_set(&f->start_timer, wait, 0.);
+		ev_timer_start(f->loop, &f->start_timer);
 	}
 	/*
 	 * Log the effective rate when it drops, when it is back where it was
@@ -679,9 +485,9 @@ pump(struct fetcher *f)
 }
 
 static void
-pump_cb(struct ev_loop *loop, ev_timer *w, int revents)
+start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	pump(w->data);
+	start_admitted(w->data);
 }
 
 /* --- the fetcher ------------------------------------------------------ */
@@ -734,29 +540,24 @@ fetcher_new(struct ev_loop *loop, const struct fetch_opts *opts, char *err,
 		return NULL;
 	}
 	f->loop = loop;
-	if ((f->multi = curl_multi_init()) == NULL) {
+	if ((f->cv = curlev_new(loop, transfer_done_cb, transfers_turn_cb,
+	    f)) == NULL) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		free(f);
 		return NULL;
 	}
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-	ev_timer_init(&f->curl_timer, curl_timer_cb, 0., 0.);
-	f->curl_timer.data = f;
-	ev_timer_init(&f->pump_timer, pump_cb, 0., 0.);
-	f->pump_timer.data = f;
+	f->multi = curlev_multi(f->cv);
+	ev_timer_init(&f->start_timer, start_cb, 0., 0.);
+	f->start_timer.data = f;
 	f->rng = rng_seed();
 	f->throttle = throttle_new(opts->max_concurrent, opts->rate,
-	    opts->burst, mono_now());
+	    opts->burst, monotime_now());
 	if (f->throttle == NULL || set_opts(f, opts) == -1) {
 		snprintf(err, errlen, "out of memory");
 		fetcher_free(f);
 		return NULL;
 	}
-	f->logged_rate = throttle_rate(f->throttle, mono_now());
+	f->logged_rate = throttle_rate(f->throttle, monotime_now());
 	return f;
 }
 
@@ -766,9 +567,9 @@ fetcher_configure(struct fetcher *f, const struct fetch_opts *opts)
 	if (set_opts(f, opts) == -1)
 		return -1;
 	throttle_set_limits(f->throttle, opts->max_concurrent, opts->rate,
-	    opts->burst, mono_now());
-	f->logged_rate = throttle_rate(f->throttle, mono_now());
-	pump_soon(f);
+	    opts->burst, monotime_now());
+	f->logged_rate = throttle_rate(f->throttle, monotime_now());
+	start_soon(f);
 	return 0;
 }
 
@@ -781,10 +582,8 @@ fetcher_free(struct fetcher *f)
 		log_debug("aborting %zu requests", f->pending);
 	while (f->reqs != NULL)
 		fetch_cancel(f->reqs);
-	if (f->multi != NULL)
-		curl_multi_cleanup(f->multi);
-	ev_timer_stop(f->loop, &f->curl_timer);
-	ev_timer_stop(f->loop, &f->pump_timer);
+	curlev_free(f->cv);
+	ev_timer_stop(f->loop, &f->start_timer);
 	throttle_free(f->throttle);
 	hdrs_unref(f->hdrs);
 	free(f->base_url);
@@ -816,7 +615,7 @@ fetch_get(struct fetcher *f, const char *path, fetch_done_cb *done,
 		r->next->prev = r;
 	f->reqs = r;
 	throttle_enqueue(f->throttle, &r->waiter, 0);
-	pump_soon(f);
+	start_soon(f);
 	return r;
 }
 
@@ -833,7 +632,7 @@ fetch_cancel(struct fetch_req *r)
 		break;
 	case FETCH_RUNNING:
 		throttle_release(f->throttle);
-		pump_soon(f);
+		start_soon(f);
 		break;
 	}
 	req_free(r);
@@ -848,5 +647,5 @@ fetcher_stats(const struct fetcher *f)
 double
 fetcher_rate(const struct fetcher *f)
 {
-	return throttle_rate(f->throttle, mono_now());
+	return throttle_rate(f->throttle, monotime_now());
 }

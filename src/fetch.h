@@ -21,6 +21,12 @@ struct fetch_opts {
 	double		 rate;		/* requests per second, 0 = unlimited */
 	double		 burst;
 	int		 max_retries;	/* after errors; and 429s in a row */
+	/*
+	 * Copy the "reason" of an error body into reason (api_error_reason):
+	 * the transport does not read the game's bodies itself.  NULL: none.
+	 */
+	int		(*reason_of)(const char *body, size_t len, char *reason,
+			    size_t reasonlen);
 };
 
 /* How a request ended, as handed to its done callback. */

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <ev.h>
 
+#include "api.h"
 #include "conf.h"
 #include "fetch.h"
 #include "log.h"
@@ -132,6 +133,7 @@ fetch_opts_of(const struct conf *conf, const char *token,
 	o->rate = conf->requests_per_second;
 	o->burst = conf->burst;
 	o->max_retries = conf->max_retries;
+	o->reason_of = api_error_reason;
 }
 
 static void
@@ -303,8 +305,12 @@ run(struct daemon *d)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * Read the command line into d, *check and *verbose.  Returns -1 to go
+ * on, or the exit status when there is nothing more to do.
+ */
+static int
+options(int argc, char *argv[], struct daemon *d, int *check, int *verbose)
 {
 	static const struct option longopts[] = {
 		{ "config",		required_argument,	NULL, 'c' },
@@ -315,24 +321,21 @@ main(int argc, char *argv[])
 		{ "help",		no_argument,		NULL, 'h' },
 		{ NULL,			0,			NULL, 0 }
 	};
-	struct daemon	 d;
-	int		 ch, check = 0, verbose = 0, rc;
+	int ch;
 
-	memset(&d, 0, sizeof(d));
-	d.path = DEFAULT_CONFIG;
 	while ((ch = getopt_long(argc, argv, "c:t1vVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			d.path = optarg;
+			d->path = optarg;
 			break;
 		case 't':
-			check = 1;
+			*check = 1;
 			break;
 		case '1':
-			d.once = 1;
+			d->once = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			*verbose = 1;
 			break;
 		case 'V':
 			printf("%s\n", PACKAGE_STRING);
@@ -351,6 +354,19 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EX_USAGE;
 	}
+	return -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct daemon	 d;
+	int		 check = 0, verbose = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.path = DEFAULT_CONFIG;
+	if ((rc = options(argc, argv, &d, &check, &verbose)) != -1)
+		return rc;
 	log_init(verbose);
 	/*
 	 * A reader of the log that goes away (clanpopd 2>&1 | head) must not

@@ -9,7 +9,9 @@
 
 #include "api.h"
 #include "fetch.h"
+#include "httppolicy.h"
 #include "log.h"
+#include "monotime.h"
 #include "refresh.h"
 #include "tally.h"
 
@@ -32,15 +34,6 @@ struct refresh {
 	double			 started;	/* monotonic */
 	struct refresh_result	 res;
 };
-
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 cancel_players(struct refresh *rf)
@@ -77,24 +70,12 @@ end(struct refresh *rf)
 		    "first: %s", rf->res.tag, rf->refused, rf->refused == 1 ?
 		    "player is" : "players are", API_CARD_ID_MAX,
 		    API_CARD_NAME_MAX, rf->refused_first);
-	rf->res.duration = mono_now() - rf->started;
+	rf->res.duration = monotime_now() - rf->started;
 	rf->res.fetched_at = time(NULL);
 	if (rf->res.ok)
 		tally_sort(&rf->res.cards);
 	rf->done(rf->arg, &rf->res);
 	refresh_free(rf);
-}
-
-/* What to tell the operator for a 403, by the API's reason. */
-static const char *
-forbidden_hint(const char *reason)
-{
-	if (strcmp(reason, "accessDenied.invalidIp") == 0)
-		return "the API key does not allow this host's IP address: "
-		    "add the address to the key on the developer portal, or "
-		    "use a proxy base_url with a key made for the proxy";
-	return "the API refused the token: check that the token file holds "
-	    "a valid, unrevoked key";
 }
 
 /* Keep the first player error as the refresh's example of what failed. */
@@ -123,12 +104,12 @@ player_cb(void *arg, const struct fetch_result *fr)
 		rf->res.failed++;
 		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
 		    fr->error, fr->url);
-		if (fr->status == 403) {
+		if (http_action(fr->status, 0) == HTTP_REFUSED) {
 			/* The key is refused: every other player would be too. */
 			rf->res.ok = 0;
 			snprintf(rf->res.error, sizeof(rf->res.error),
 			    "player %s: %s: %s", p->tag, fr->error,
-			    forbidden_hint(fr->reason));
+			    http_hint(fr->status, fr->reason, 0));
 			end(rf);
 			return;
 		}
@@ -161,6 +142,7 @@ clan_cb(void *arg, const struct fetch_result *fr)
 {
 	struct refresh	*rf = arg;
 	struct api_clan	 ac;
+	const char	*hint;
 	char		 err[256], path[64 + TAG_URL_MAX];
 	size_t		 i;
 
@@ -169,15 +151,9 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	rf->res.retries += fr->retries;
 	rf->res.status = fr->status;
 	if (!fr->ok) {
-		if (fr->status == 403)
+		if ((hint = http_hint(fr->status, fr->reason, 1)) != NULL)
 			snprintf(rf->res.error, sizeof(rf->res.error),
-			    "%s: %s (GET %s)", fr->error,
-			    forbidden_hint(fr->reason), fr->url);
-		else if (fr->status == 404)
-			snprintf(rf->res.error, sizeof(rf->res.error),
-			    "%s: there is no clan with this tag; check the "
-			    "tag in the configuration (GET %s)", fr->error,
-			    fr->url);
+			    "%s: %s (GET %s)", fr->error, hint, fr->url);
 		else
 			snprintf(rf->res.error, sizeof(rf->res.error),
 			    "%s (GET %s)", fr->error, fr->url);
@@ -241,7 +217,7 @@ refresh_start(struct fetcher *f, const char *tag, refresh_done_cb *done,
 	rf->f = f;
 	rf->done = done;
 	rf->arg = arg;
-	rf->started = mono_now();
+	rf->started = monotime_now();
 	snprintf(rf->res.tag, sizeof(rf->res.tag), "%s", tag);
 	tally_init(&rf->res.cards);
 	snprintf(path, sizeof(path), "/clans/%s", enc);

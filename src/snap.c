@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,109 +257,195 @@ pclan(FILE *fp, const char *metric, const char *tag)
 	putc('"', fp);
 }
 
+/* A daemon-wide metric's sample lines (after its HELP and TYPE). */
+typedef void	 daemon_lines_fn(FILE *, const char *,
+		    const struct snap_daemon_info *, size_t);
+/* A clan's sample lines of a per-clan metric. */
+typedef void	 clan_lines_fn(FILE *, const char *,
+		    const struct snap_clan_info *);
+
+static void
+m_started(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s %lld\n", m, (long long)d->started);
+}
+
+static void
+m_clans(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
+{
+	fprintf(fp, "%s %zu\n", m, n);
+}
+
+static void
+m_requests(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	const struct fetch_stats *fs = d->fetch;
+
+	fprintf(fp, "%s{status=\"2xx\"} %lu\n%s{status=\"4xx\"} %lu\n"
+	    "%s{status=\"429\"} %lu\n%s{status=\"5xx\"} %lu\n"
+	    "%s{status=\"other\"} %lu\n%s{status=\"error\"} %lu\n",
+	    m, fs->status_2xx, m, fs->status_4xx, m, fs->status_429, m,
+	    fs->status_5xx, m, fs->status_other, m, fs->transport_errors);
+}
+
+static void
+m_rate(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
+{
+	fprintf(fp, "%s %g\n", m, d->rate);
+}
+
+static void
+m_skipped(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s %lu\n", m, d->skipped);
+}
+
+static void
+m_reloads(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s{result=\"success\"} %lu\n%s{result=\"failure\"} "
+	    "%lu\n", m, d->reloads_ok, m, d->reloads_failed);
+}
+
+static void
+m_last_success(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	pclan(fp, m, c->tag);
+	fprintf(fp, "} %lld\n", (long long)c->last_success);
+}
+
+static void
+m_failures(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	pclan(fp, m, c->tag);
+	fprintf(fp, "} %u\n", c->consecutive_failures);
+}
+
+static void
+m_duration(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	pclan(fp, m, c->tag);
+	fprintf(fp, "} %.3f\n", c->duration);
+}
+
+static void
+m_members(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	pclan(fp, m, c->tag);
+	fprintf(fp, "} %zu\n", c->members);
+}
+
+static void
+m_players(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	static const char	*states[] = { "fetched", "failed",
+				    "without_favourite" };
+	size_t			 j, v;
+
+	for (j = 0; j < 3; j++) {
+		v = j == 0 ? c->fetched : j == 1 ? c->failed :
+		    c->without_favourite;
+		pclan(fp, m, c->tag);
+		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
+	}
+}
+
+static void
+m_cards(FILE *fp, const char *m, const struct snap_clan_info *c)
+{
+	size_t k;
+
+	for (k = 0; c->cards != NULL && k < c->cards->n; k++) {
+		const struct tally_card *tc = &c->cards->cards[k];
+
+		pclan(fp, m, c->tag);
+		fputs(",card=\"", fp);
+		plabel(fp, tc->name);
+		fprintf(fp, "\",card_id=\"%lld\"} %u\n", (long long)tc->id,
+		    tc->count);
+	}
+}
+
+/*
+ * metrics.prom, in this order: the daemon's metrics, then the clans'.  A
+ * metric without lines is the fetch_stats counter at offset stat.
+ */
+static const struct daemon_metric {
+	const char	*name, *type, *help;
+	daemon_lines_fn	*lines;
+	size_t		 stat;
+} daemon_metrics[] = {
+	{ "clanpopd_start_time_seconds", "gauge",
+	  "Unix time the daemon started.", m_started, 0 },
+	{ "clanpopd_clans", "gauge", "Clans configured.", m_clans, 0 },
+	{ "clanpopd_requests_total", "counter", "Requests sent to the API, "
+	  "by HTTP status class (error: no status, a transport error).",
+	  m_requests, 0 },
+	{ "clanpopd_retries_total", "counter",
+	  "Requests retried after an error.", NULL,
+	  offsetof(struct fetch_stats, retries) },
+	{ "clanpopd_throttle_pauses_total", "counter",
+	  "Pauses of every request after a 429.", NULL,
+	  offsetof(struct fetch_stats, pauses) },
+	{ "clanpopd_throttled_given_up_total", "counter",
+	  "Requests given up after limits.max_retries 429s in a row.", NULL,
+	  offsetof(struct fetch_stats, throttled_out) },
+	{ "clanpopd_request_rate", "gauge", "Effective request rate limit in "
+	  "requests per second (0: none).", m_rate, 0 },
+	{ "clanpopd_refreshes_skipped_total", "counter", "Refreshes skipped "
+	  "because the previous one was still running.", m_skipped, 0 },
+	{ "clanpopd_reloads_total", "counter",
+	  "Configuration reloads, by result.", m_reloads, 0 },
+};
+
+static const struct clan_metric {
+	const char	*name, *type, *help;
+	int		 known;		/* only for clans with a result */
+	clan_lines_fn	*lines;
+} clan_metrics[] = {
+	{ "clanpopd_clan_last_success_timestamp_seconds", "gauge",
+	  "Unix time of the clan's last snapshot (0: none yet).", 0,
+	  m_last_success },
+	{ "clanpopd_clan_consecutive_failures", "gauge",
+	  "Failed refreshes of the clan since its last success.", 0,
+	  m_failures },
+	{ "clanpopd_clan_refresh_duration_seconds", "gauge",
+	  "Duration of the clan's last successful refresh.", 1, m_duration },
+	{ "clanpopd_clan_members", "gauge",
+	  "Members in the clan's last snapshot.", 1, m_members },
+	{ "clanpopd_clan_players", "gauge",
+	  "Players in the clan's last snapshot, by state.", 1, m_players },
+	{ "clanpopd_favourite_card_players", "gauge",
+	  "Players of the clan whose favourite card this is.", 1, m_cards },
+};
+
 int
 snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
     const struct snap_clan_info *c, size_t n)
 {
-	static const char *states[] = { "fetched", "failed",
-	    "without_favourite" };
-	size_t		 i, j, k, v;
+	const struct daemon_metric	*dm;
+	const struct clan_metric	*cm;
+	size_t				 i, k;
 
-	phead(fp, "clanpopd_start_time_seconds", "gauge",
-	    "Unix time the daemon started.");
-	fprintf(fp, "clanpopd_start_time_seconds %lld\n",
-	    (long long)d->started);
-	phead(fp, "clanpopd_clans", "gauge", "Clans configured.");
-	fprintf(fp, "clanpopd_clans %zu\n", n);
-	phead(fp, "clanpopd_requests_total", "counter",
-	    "Requests sent to the API, by HTTP status class (error: no "
-	    "status, a transport error).");
-	fprintf(fp, "clanpopd_requests_total{status=\"2xx\"} %lu\n"
-	    "clanpopd_requests_total{status=\"4xx\"} %lu\n"
-	    "clanpopd_requests_total{status=\"429\"} %lu\n"
-	    "clanpopd_requests_total{status=\"5xx\"} %lu\n"
-	    "clanpopd_requests_total{status=\"other\"} %lu\n"
-	    "clanpopd_requests_total{status=\"error\"} %lu\n",
-	    d->fetch->status_2xx, d->fetch->status_4xx, d->fetch->status_429,
-	    d->fetch->status_5xx, d->fetch->status_other,
-	    d->fetch->transport_errors);
-	phead(fp, "clanpopd_retries_total", "counter",
-	    "Requests retried after an error.");
-	fprintf(fp, "clanpopd_retries_total %lu\n", d->fetch->retries);
-	phead(fp, "clanpopd_throttle_pauses_total", "counter",
-	    "Pauses of every request after a 429.");
-	fprintf(fp, "clanpopd_throttle_pauses_total %lu\n", d->fetch->pauses);
-	phead(fp, "clanpopd_throttled_given_up_total", "counter",
-	    "Requests given up after limits.max_retries 429s in a row.");
-	fprintf(fp, "clanpopd_throttled_given_up_total %lu\n",
-	    d->fetch->throttled_out);
-	phead(fp, "clanpopd_request_rate", "gauge",
-	    "Effective request rate limit in requests per second (0: none).");
-	fprintf(fp, "clanpopd_request_rate %g\n", d->rate);
-	phead(fp, "clanpopd_refreshes_skipped_total", "counter",
-	    "Refreshes skipped because the previous one was still running.");
-	fprintf(fp, "clanpopd_refreshes_skipped_total %lu\n", d->skipped);
-	phead(fp, "clanpopd_reloads_total", "counter",
-	    "Configuration reloads, by result.");
-	fprintf(fp, "clanpopd_reloads_total{result=\"success\"} %lu\n"
-	    "clanpopd_reloads_total{result=\"failure\"} %lu\n",
-	    d->reloads_ok, d->reloads_failed);
-
-	phead(fp, "clanpopd_clan_last_success_timestamp_seconds", "gauge",
-	    "Unix time of the clan's last snapshot (0: none yet).");
-	for (i = 0; i < n; i++) {
-		pclan(fp, "clanpopd_clan_last_success_timestamp_seconds",
-		    c[i].tag);
-		fprintf(fp, "} %lld\n", (long long)c[i].last_success);
+	for (k = 0; k < sizeof(daemon_metrics) / sizeof(*dm); k++) {
+		dm = &daemon_metrics[k];
+		phead(fp, dm->name, dm->type, dm->help);
+		if (dm->lines != NULL)
+			dm->lines(fp, dm->name, d, n);
+		else
+			fprintf(fp, "%s %lu\n", dm->name, *(const unsigned long *)
+			    (const void *)((const char *)d->fetch + dm->stat));
 	}
-	phead(fp, "clanpopd_clan_consecutive_failures", "gauge",
-	    "Failed refreshes of the clan since its last success.");
-	for (i = 0; i < n; i++) {
-		pclan(fp, "clanpopd_clan_consecutive_failures", c[i].tag);
-		fprintf(fp, "} %u\n", c[i].consecutive_failures);
-	}
-	phead(fp, "clanpopd_clan_refresh_duration_seconds", "gauge",
-	    "Duration of the clan's last successful refresh.");
-	for (i = 0; i < n; i++) {
-		if (!c[i].has_result)
-			continue;
-		pclan(fp, "clanpopd_clan_refresh_duration_seconds", c[i].tag);
-		fprintf(fp, "} %.3f\n", c[i].duration);
-	}
-	phead(fp, "clanpopd_clan_members", "gauge",
-	    "Members in the clan's last snapshot.");
-	for (i = 0; i < n; i++) {
-		if (!c[i].has_result)
-			continue;
-		pclan(fp, "clanpopd_clan_members", c[i].tag);
-		fprintf(fp, "} %zu\n", c[i].members);
-	}
-	phead(fp, "clanpopd_clan_players", "gauge",
-	    "Players in the clan's last snapshot, by state.");
-	for (i = 0; i < n; i++) {
-		if (!c[i].has_result)
-			continue;
-		for (j = 0; j < 3; j++) {
-			v = j == 0 ? c[i].fetched : j == 1 ? c[i].failed :
-			    c[i].without_favourite;
-			pclan(fp, "clanpopd_clan_players", c[i].tag);
-			fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
-		}
-	}
-	phead(fp, "clanpopd_favourite_card_players", "gauge",
-	    "Players of the clan whose favourite card this is.");
-	for (i = 0; i < n; i++) {
-		if (!c[i].has_result || c[i].cards == NULL)
-			continue;
-		for (k = 0; k < c[i].cards->n; k++) {
-			const struct tally_card *tc = &c[i].cards->cards[k];
-
-			pclan(fp, "clanpopd_favourite_card_players", c[i].tag);
-			fputs(",card=\"", fp);
-			plabel(fp, tc->name);
-			fprintf(fp, "\",card_id=\"%lld\"} %u\n",
-			    (long long)tc->id, tc->count);
-		}
+	for (k = 0; k < sizeof(clan_metrics) / sizeof(*cm); k++) {
+		cm = &clan_metrics[k];
+		phead(fp, cm->name, cm->type, cm->help);
+		for (i = 0; i < n; i++)
+			if (!cm->known || c[i].has_result)
+				cm->lines(fp, cm->name, &c[i]);
 	}
 	return ferror(fp) ? -1 : 0;
 }

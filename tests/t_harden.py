@@ -285,8 +285,9 @@ e = {"LD_PRELOAD": shim, "FAIL_CURL_EASY_INIT_AT": "3",
 r = clanpopd(["--once", "-c", cfg], env=e)
 t.eq(r.rc, 0, "oom: --once exits 0 (the clan was read)")
 t.ok(re.search(r"^\S+ warning: #9V2Y: player #2Y0: out of memory starting "
-               r"the request \(GET /players/%232Y0\)$", r.stderr, re.M)
-     is not None, "oom: the failed request is logged with its path intact")
+               r"the request \(GET %s/players/%%232Y0\)$"
+               % re.escape(api.base_url), r.stderr, re.M) is not None,
+     "oom: the failed request is logged with its URL intact")
 t.eq(counts(snapshot(out, TAG))["failed"], 1, "oom: the player counts failed")
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)

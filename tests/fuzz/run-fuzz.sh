@@ -68,7 +68,7 @@ cflags_all=(-std=c11 -g -O1 -fno-omit-frame-pointer
 sources() {
 	case "$1" in
 	conf)     echo src/conf.c src/tag.c ;;
-	api)      echo src/api.c src/tag.c ;;
+	api)      echo src/api.c src/jsonscan.c src/tag.c ;;
 	tag)      echo src/tag.c ;;
 	throttle) echo src/throttle.c ;;
 	esac

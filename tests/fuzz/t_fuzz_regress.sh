@@ -39,7 +39,7 @@ for h in conf api tag throttle; do
 		srcs="src/conf.c src/tag.c"
 		pkg=yaml-0.1 ;;
 	api)
-		srcs="src/api.c src/tag.c"
+		srcs="src/api.c src/jsonscan.c src/tag.c"
 		pkg=json-c ;;
 	tag)
 		srcs="src/tag.c"

@@ -1,0 +1,48 @@
+/* httppolicy.c - what each HTTP answer means, decided in one table (pure). */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "httppolicy.h"
+
+/* Checked in order: the first range that holds the status decides. */
+static const struct http_rule {
+	long			 lo, hi;
+	enum http_action	 action;
+} http_rules[] = {
+	{ 200, 299, HTTP_DONE },
+	{ 403, 403, HTTP_REFUSED },
+	{ 429, 429, HTTP_PAUSE },
+	{ 400, 499, HTTP_FAIL },
+	{ 500, 599, HTTP_RETRY },
+};
+
+enum http_action
+http_action(long status, int permanent)
+{
+	size_t i;
+
+	if (status == 0)
+		return permanent ? HTTP_FAIL : HTTP_RETRY;
+	for (i = 0; i < sizeof(http_rules) / sizeof(http_rules[0]); i++)
+		if (status >= http_rules[i].lo && status <= http_rules[i].hi)
+			return http_rules[i].action;
+	return HTTP_FAIL;
+}
+
+const char *
+http_hint(long status, const char *reason, int clan)
+{
+	if (status == 403 && strcmp(reason, "accessDenied.invalidIp") == 0)
+		return "the API key does not allow this host's IP address: "
+		    "add the address to the key on the developer portal, or "
+		    "use a proxy base_url with a key made for the proxy";
+	if (status == 403)
+		return "the API refused the token: check that the token file "
+		    "holds a valid, unrevoked key";
+	if (status == 404 && clan)
+		return "there is no clan with this tag; check the tag in the "
+		    "configuration";
+	return NULL;
+}

@@ -1,0 +1,27 @@
+/* httppolicy.h - what each HTTP answer means, decided in one table (pure). */
+#ifndef CLANPOPD_HTTPPOLICY_H
+#define CLANPOPD_HTTPPOLICY_H
+
+/* What clanpopd does with an answer; docs/ARCHITECTURE.md has the table. */
+enum http_action {
+	HTTP_DONE,	/* 2xx: the body is the answer */
+	HTTP_RETRY,	/* 5xx, a transport error: back off, retry */
+	HTTP_PAUSE,	/* 429: pause every request, then retry */
+	HTTP_FAIL,	/* 400, 404, other answers: this request fails */
+	HTTP_REFUSED	/* 403: the key is refused: the clan's refresh ends */
+};
+
+/*
+ * The action for an answer with HTTP status (0: none came, a transport
+ * error, which is retried unless permanent is set).
+ */
+enum http_action	http_action(long status, int permanent);
+
+/*
+ * What to tell the operator about a failed request with this status and
+ * the API's reason (may be ""), for a clan request (clan set) or a player
+ * request; NULL when the status needs no advice.
+ */
+const char		*http_hint(long status, const char *reason, int clan);
+
+#endif

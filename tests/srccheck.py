@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""srccheck.py - the shape rules of src/, checked from the source text.
+
+    python3 tests/srccheck.py SRCDIR [ALLOW-LIST]
+
+Rules (docs/ARCHITECTURE.md): every static function name is unique across
+SRCDIR (a debugger's `b pump` must mean one thing), no function is over
+FUNC_MAX lines (from its opening brace to its closing brace, both
+counted), no file over FILE_MAX lines.  Functions are found the way
+style(9) writes them: the name at the start of a line followed by '(',
+the type on the line before, the braces alone at the start of a line.
+
+The allow-list has one entry per line, "#" comments and blank lines
+ignored:
+    function FILE NAME LINES  reason...
+    file FILE LINES  reason...
+An entry allows that one function or file up to LINES lines, and must
+give a reason.  Prints one line per violation and exits 1 when there is
+any, else prints nothing and exits 0.
+"""
+
+import os
+import re
+import sys
+
+FUNC_MAX = 70
+FILE_MAX = 700
+
+DEF = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def functions(path):
+    """(name, is_static, first_line, lines) for each definition in path."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    found = []
+    i = 0
+    while i < len(lines):
+        m = DEF.match(lines[i])
+        if not m or i == 0:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j] != "{":
+            if lines[j].endswith(";"):
+                break       # a prototype, not a definition
+            j += 1
+        if j >= len(lines) or lines[j] != "{":
+            i += 1
+            continue
+        k = j
+        while k < len(lines) and lines[k] != "}":
+            k += 1
+        static = lines[i - 1].startswith("static")
+        found.append((m.group(1), static, i + 1, k - j + 1))
+        i = k + 1
+    return found, len(lines) - (1 if lines and lines[-1] == "" else 0)
+
+
+def read_allow(path):
+    allow = {}
+    errors = []
+    if path is None:
+        return allow, errors
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            w = line.split()
+            if w[0] == "function" and len(w) >= 5 and w[3].isdigit():
+                allow[("function", w[1], w[2])] = int(w[3])
+            elif w[0] == "file" and len(w) >= 4 and w[2].isdigit():
+                allow[("file", w[1])] = int(w[2])
+            else:
+                errors.append("%s:%d: not \"function FILE NAME LINES "
+                              "reason\" or \"file FILE LINES reason\""
+                              % (path, n))
+    return allow, errors
+
+
+def check(srcdir, allow_path=None):
+    allow, problems = read_allow(allow_path)
+    statics = {}
+    for name in sorted(os.listdir(srcdir)):
+        if not name.endswith((".c", ".h")):
+            continue
+        path = os.path.join(srcdir, name)
+        funcs, nlines = functions(path)
+        cap = allow.get(("file", name), FILE_MAX)
+        if nlines > cap:
+            problems.append("%s: %d lines (at most %d)" % (name, nlines, cap))
+        for fname, static, line, length in funcs:
+            cap = allow.get(("function", name, fname), FUNC_MAX)
+            if length > cap:
+                problems.append("%s:%d: %s() is %d lines (at most %d)"
+                                % (name, line, fname, length, cap))
+            if static:
+                statics.setdefault(fname, []).append("%s:%d" % (name, line))
+        if name.endswith(".c"):
+            for fname, static, line, _l in funcs:
+                if not static:
+                    statics.setdefault(fname, []).append(
+                        "%s:%d (exported)" % (name, line))
+    for fname, places in sorted(statics.items()):
+        if len(places) > 1 and any("exported" not in p for p in places):
+            problems.append("%s() is defined %d times: %s; give each its "
+                            "own name" % (fname, len(places),
+                                          ", ".join(places)))
+    return problems
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        print(__doc__.strip().split("\n")[2].strip(), file=sys.stderr)
+        return 2
+    problems = check(argv[1], argv[2] if len(argv) == 3 else None)
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
