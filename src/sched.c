@@ -16,13 +16,11 @@
 #include "refresh.h"
 #include "rng.h"
 #include "sched.h"
+#include "schedpol.h"
 #include "snap.h"
 #include "tally.h"
 
-#define SCHED_SPREAD_MAX	60.0	/* seconds over which first runs spread */
-#define SCHED_BACKOFF_MAX	8	/* times the interval, at most */
 #define SCHED_REPORT_DELAY	1.0	/* seconds between report writes */
-#define SCHED_DELAY_MIN		1.0	/* seconds */
 
 struct sclan {
 	struct sched	*s;
@@ -33,18 +31,16 @@ struct sclan {
 	struct refresh	*rf;		/* running, or NULL */
 	int		 ready;		/* waiting in the ready queue */
 	struct sclan	*rnext;
-	int		 last_ok;	/* its last refresh wrote a snapshot */
-	int		 kept;		/* sched_apply: in the new config */
+	struct schedpol_clan pol;	/* state, back-off, failures */
 
 	/* What the reports say. */
 	char		*name;
 	time_t		 last_success;
 	time_t		 last_attempt;
 	char		*last_error;
-	unsigned	 failures;	/* refreshes without a snapshot */
-	unsigned	 backoff;	/* of them, failures of the API */
-	int		 has_result;
 	int		 complete;
+	int		 has_result;	/* the figures below are from a
+					   snapshot written by this run */
 	double		 duration;
 	size_t		 members, fetched, failed, without_favourite;
 	struct tally	 cards;
@@ -77,32 +73,45 @@ struct sched {
 	uint64_t		 rng;
 };
 
-static void	pump(struct sched *);
+static void	sched_pump(struct sched *);
 
-/* The wait before c's next refresh: its interval, backed off, jittered. */
-static double
-next_delay(struct sclan *c)
+static enum schedpol_mode
+sched_mode(const struct sched *s)
 {
-	struct sched	*s = c->s;
-	double		 base = c->interval, j, d;
-	unsigned	 k;
-
-	for (k = 0; k < c->backoff && base < c->interval * SCHED_BACKOFF_MAX;
-	    k++)
-		base *= 2;
-	if (base > c->interval * SCHED_BACKOFF_MAX)
-		base = c->interval * SCHED_BACKOFF_MAX;
-	j = conf_jitter(s->conf, c->interval);
-	d = base + (2 * rng_uniform(&s->rng) - 1) * j;
-	return d < SCHED_DELAY_MIN ? SCHED_DELAY_MIN : d;
+	if (s->stopping)
+		return SCHEDPOL_STOPPING;
+	return s->once ? SCHEDPOL_ONCE : SCHEDPOL_RUN;
 }
 
-static void
-arm(struct sclan *c, double delay)
+/* Refreshing, or waiting for capacity. */
+static int
+sclan_busy(const struct sclan *c)
 {
-	ev_timer_stop(c->s->loop, &c->timer);
-	ev_timer_set(&c->timer, delay, 0.);
-	ev_timer_start(c->s->loop, &c->timer);
+	return c->rf != NULL || c->ready;
+}
+
+/* Arm c's timer for the time due on the loop's clock. */
+static void
+arm_at(struct sclan *c, double due)
+{
+	struct ev_loop *loop = c->s->loop;
+
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, due - ev_now(loop), 0.);
+	ev_timer_start(loop, &c->timer);
+}
+
+/* Arm c's timer for its next refresh; returns the wait in seconds. */
+static double
+arm_next(struct sclan *c)
+{
+	struct sched	*s = c->s;
+	double		 now = ev_now(s->loop), due;
+
+	due = schedpol_next(&c->pol, now, c->interval,
+	    conf_jitter(s->conf, c->interval), rng_uniform(&s->rng));
+	arm_at(c, due);
+	return due - now;
 }
 
 static void
@@ -168,7 +177,7 @@ check_idle(struct sched *s)
 {
 	if (s->idle_called || s->active > 0 || s->rhead != NULL)
 		return;
-	if (!s->once && !s->stopping)
+	if (sched_mode(s) == SCHEDPOL_RUN)
 		return;
 	s->idle_called = 1;
 	ev_timer_stop(s->loop, &s->grace_timer);
@@ -183,51 +192,55 @@ set_error(struct sclan *c, const char *msg)
 	c->last_error = msg != NULL ? strdup(msg) : NULL;
 }
 
-static void
-clan_done_cb(void *arg, struct refresh_result *res)
+/*
+ * Write res's snapshot and its history copy.  Returns how the refresh
+ * ended; when the snapshot could not be written, res->error says why.
+ */
+static enum schedpol_end
+clan_write(struct sched *s, struct refresh_result *res)
 {
-	struct sclan	*c = arg;
-	struct sched	*s = c->s;
-	char		 err[1024], msg[1200];
-	unsigned	 was_backing_off = c->backoff;
-	int		 ok = res->ok;
+	char err[1024];
 
-	c->rf = NULL;
-	s->active--;
-	c->last_attempt = time(NULL);
-	/*
-	 * Only failures of the API back the clan off; a snapshot that could
-	 * not be written (disk full) is tried again next period.
-	 */
-	if (!ok)
-		c->backoff++;
-	else
-		c->backoff = 0;
-	if (ok && snap_write_clan(s->od, res, err,
-	    sizeof(err)) == -1) {
-		ok = 0;
+	if (!res->ok)
+		return SCHEDPOL_NOT_READ;
+	if (snap_write_clan(s->od, res, err, sizeof(err)) == -1) {
 		snprintf(res->error, sizeof(res->error), "%s", err);
+		return SCHEDPOL_NOT_WRITTEN;
 	}
-	if (ok) {
-		/* Before the tally and name move out of res below. */
-		if (s->conf->history > 0 && snap_write_history(s->od,
-		    res, s->conf->history, err, sizeof(err)) == -1)
-			log_warnx("%s: history: %s", res->tag, err);
-		c->failures = 0;
-		c->last_success = res->fetched_at;
-		c->has_result = 1;
-		c->complete = res->failed == 0;
-		c->duration = res->duration;
-		c->members = res->members;
-		c->fetched = res->fetched;
-		c->failed = res->failed;
-		c->without_favourite = res->without_favourite;
-		tally_free(&c->cards);
-		c->cards = res->cards;
-		tally_init(&res->cards);
-		free(c->name);
-		c->name = res->name;
-		res->name = NULL;
+	if (s->conf->history > 0 && snap_write_history(s->od, res,
+	    s->conf->history, err, sizeof(err)) == -1)
+		log_warnx("%s: history: %s", res->tag, err);
+	return SCHEDPOL_WRITTEN;
+}
+
+/* Keep the figures of res's snapshot; its tally and name move to c. */
+static void
+clan_keep(struct sclan *c, struct refresh_result *res)
+{
+	c->last_success = res->fetched_at;
+	c->has_result = 1;
+	c->complete = res->failed == 0;
+	c->duration = res->duration;
+	c->members = res->members;
+	c->fetched = res->fetched;
+	c->failed = res->failed;
+	c->without_favourite = res->without_favourite;
+	tally_free(&c->cards);
+	c->cards = res->cards;
+	tally_init(&res->cards);
+	free(c->name);
+	c->name = res->name;
+	res->name = NULL;
+}
+
+/* Set c's last error and log how its refresh ended. */
+static void
+clan_report(struct sclan *c, const struct refresh_result *res,
+    enum schedpol_end end)
+{
+	char msg[1200];
+
+	if (end == SCHEDPOL_WRITTEN) {
 		if (res->failed > 0) {
 			snprintf(msg, sizeof(msg), "%zu of %zu players could "
 			    "not be read; the first: %s", res->failed,
@@ -240,29 +253,44 @@ clan_done_cb(void *arg, struct refresh_result *res)
 		    res->tag, res->members, res->fetched, res->failed,
 		    res->without_favourite, res->requests, res->retries,
 		    res->duration);
-	} else {
-		c->failures++;
-		set_error(c, res->error);
-		if (s->once || s->stopping)
-			log_errx("%s: refresh failed, no snapshot written: %s",
-			    res->tag, res->error);
-		else
-			log_errx("%s: refresh failed (%u in a row), the "
-			    "previous snapshot is kept: %s", res->tag,
-			    c->failures, res->error);
+		return;
 	}
-	c->last_ok = ok;
+	set_error(c, res->error);
+	if (sched_mode(c->s) != SCHEDPOL_RUN)
+		log_errx("%s: refresh failed, no snapshot written: %s",
+		    res->tag, res->error);
+	else
+		log_errx("%s: refresh failed (%u in a row), the previous "
+		    "snapshot is kept: %s", res->tag, c->pol.failures,
+		    res->error);
+}
+
+static void
+clan_done_cb(void *arg, struct refresh_result *res)
+{
+	struct sclan		*c = arg;
+	struct sched		*s = c->s;
+	enum schedpol_end	 end;
+	double			 wait;
+	int			 retime;
+
+	c->rf = NULL;
+	s->active--;
+	c->last_attempt = time(NULL);
+	end = clan_write(s, res);
+	if (end == SCHEDPOL_WRITTEN)
+		clan_keep(c, res);
+	retime = schedpol_ended(&c->pol, end, sched_mode(s));
+	clan_report(c, res, end);
+	if (retime) {
+		wait = arm_next(c);
+		if (end != SCHEDPOL_WRITTEN)
+			log_info("%s: next try in %.0f s", c->tag, wait);
+	}
 	snprintf(s->last_tag, sizeof(s->last_tag), "%s", c->tag);
 	s->last_time = c->last_attempt;
-	if (!s->once && !s->stopping && (c->backoff > 0 || was_backing_off)) {
-		double d = next_delay(c);
-
-		arm(c, d);
-		if (!ok)
-			log_info("%s: next try in %.0f s", c->tag, d);
-	}
 	reports_soon(s);
-	pump(s);
+	sched_pump(s);
 	check_idle(s);
 }
 
@@ -272,7 +300,7 @@ due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct sclan	*c = w->data;
 	struct sched	*s = c->s;
 
-	if (c->rf != NULL || c->ready) {
+	if (sclan_busy(c)) {
 		c->skipped++;
 		s->skipped++;
 		log_warnx("%s: the previous refresh is still %s; skipping "
@@ -281,8 +309,8 @@ due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		reports_soon(s);
 	} else
 		ready_push(s, c);
-	arm(c, next_delay(c));
-	pump(s);
+	arm_next(c);
+	sched_pump(s);
 }
 
 /*
@@ -290,7 +318,7 @@ due_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * the queue of player requests stays bounded however many clans are due.
  */
 static void
-pump(struct sched *s)
+sched_pump(struct sched *s)
 {
 	struct sclan	*c;
 	size_t		 max = s->conf->max_concurrent < 2 ? 2 :
@@ -321,6 +349,7 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	c->interval = cc->interval;
 	ev_timer_init(&c->timer, due_cb, 0., 0.);
 	c->timer.data = c;
+	schedpol_init(&c->pol);
 	tally_init(&c->cards);
 	/* After a restart, the reports start from what is on disk. */
 	snap_read_clan(s->od, c->tag, &c->last_success,
@@ -346,20 +375,6 @@ sclan_free(struct sclan *c)
 	free(c->name);
 	free(c->last_error);
 	free(c);
-}
-
-/* First runs of clans first..n-1 spread evenly over min(interval, 60 s). */
-static void
-spread(struct sched *s, size_t first)
-{
-	size_t	 i, k = s->n - first;
-	double	 over;
-
-	for (i = first; i < s->n; i++) {
-		over = s->clans[i]->interval < SCHED_SPREAD_MAX ?
-		    s->clans[i]->interval : SCHED_SPREAD_MAX;
-		arm(s->clans[i], over * (double)(i - first) / (double)k);
-	}
 }
 
 struct sched *
@@ -398,121 +413,123 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	if (once) {
 		for (i = 0; i < s->n; i++)
 			ready_push(s, s->clans[i]);
-		pump(s);
+		sched_pump(s);
 	} else
-		spread(s, 0);
+		for (i = 0; i < s->n; i++)
+			arm_at(s->clans[i], schedpol_spread(ev_now(loop),
+			    s->clans[i]->interval, i, s->n));
 	return s;
 }
 
-static int
-tag_cmp(const void *a, const void *b)
+/* Give c the configuration's name for it (on out of memory, the old). */
+static void
+sclan_relabel(struct sclan *c, const char *name)
 {
-	const struct sclan *x = *(struct sclan *const *)a;
-	const struct sclan *y = *(struct sclan *const *)b;
+	char *label;
 
-	return strcmp(x->tag, y->tag);
+	if ((name == NULL) == (c->label == NULL) &&
+	    (name == NULL || strcmp(name, c->label) == 0))
+		return;
+	label = name != NULL ? strdup(name) : NULL;
+	if (name == NULL || label != NULL) {
+		free(c->label);
+		c->label = label;
+	}
+}
+
+/* The policy's plan for switching s to the clans of conf. */
+static int
+sched_plan(struct sched *s, const struct conf *conf,
+    struct schedpol_plan *plan)
+{
+	struct schedpol_cur	*cur;
+	struct schedpol_want	*want;
+	size_t			 i;
+	int			 rc = -1;
+
+	cur = calloc(s->n ? s->n : 1, sizeof(*cur));
+	want = calloc(conf->nclans ? conf->nclans : 1, sizeof(*want));
+	if (cur != NULL && want != NULL) {
+		for (i = 0; i < s->n; i++) {
+			cur[i].tag = s->clans[i]->tag;
+			cur[i].interval = s->clans[i]->interval;
+			cur[i].pol = &s->clans[i]->pol;
+			cur[i].busy = sclan_busy(s->clans[i]);
+		}
+		for (i = 0; i < conf->nclans; i++) {
+			want[i].tag = conf->clans[i].tag;
+			want[i].interval = conf->clans[i].interval;
+			want[i].jitter = conf_jitter(conf,
+			    conf->clans[i].interval);
+		}
+		rc = schedpol_plan(cur, s->n, want, conf->nclans,
+		    sched_mode(s), ev_now(s->loop), &s->rng, plan);
+	}
+	free(cur);
+	free(want);
+	return rc;
+}
+
+/* Carry out a reload plan's step for the clan cc; returns its clan. */
+static struct sclan *
+sched_step(struct sched *s, const struct conf_clan *cc,
+    const struct schedpol_step *st)
+{
+	struct sclan *c;
+
+	if (st->act == SCHEDPOL_ADD) {
+		if ((c = sclan_new(s, cc)) == NULL)
+			fatal("clan %s", cc->tag);
+		log_info("%s: added to the configuration", c->tag);
+	} else {
+		c = s->clans[st->cur];
+		sclan_relabel(c, cc->name);
+		c->interval = cc->interval;
+		if (st->act == SCHEDPOL_RESTART)
+			schedpol_restart(&c->pol);
+	}
+	if (st->due >= 0)
+		arm_at(c, st->due);
+	return c;
 }
 
 int
 sched_apply(struct sched *s, const struct conf *conf,
     const struct outdir *od)
 {
-	struct sclan	**old, **nc, key, *kp, **found;
-	size_t		 i, k = 0, added = 0, removed = 0, changed = 0, nadd = 0;
+	struct schedpol_plan	  plan;
+	struct sclan		**nc, *c;
+	size_t			  i;
 
-	if ((old = reallocarray(NULL, s->n ? s->n : 1, sizeof(*old))) == NULL)
+	if (sched_plan(s, conf, &plan) == -1)
 		return -1;
 	if ((nc = calloc(conf->nclans, sizeof(*nc))) == NULL) {
-		free(old);
+		schedpol_plan_free(&plan);
 		return -1;
 	}
-	memcpy(old, s->clans, s->n * sizeof(*old));
-	qsort(old, s->n, sizeof(*old), tag_cmp);
 	s->conf = conf;
 	s->od = od;
-
-	/* Kept clans first, in the new order; new ones are made after. */
-	for (i = 0; i < s->n; i++)
-		old[i]->kept = 0;
-	for (i = 0; i < conf->nclans; i++) {
-		memcpy(key.tag, conf->clans[i].tag, TAG_MAX);
-		kp = &key;
-		found = bsearch(&kp, old, s->n, sizeof(*old), tag_cmp);
-		if (found != NULL) {
-			nc[i] = *found;
-			nc[i]->kept = 1;
-		}
-	}
-	for (i = 0; i < s->n; i++) {
-		if (!old[i]->kept) {
-			log_info("%s: removed from the configuration; its "
-			    "snapshot stays on disk", old[i]->tag);
-			sclan_free(old[i]);
-			removed++;
-		}
-	}
-	free(old);
-	for (i = 0; i < conf->nclans; i++) {
-		const struct conf_clan *cc = &conf->clans[i];
-		struct sclan *c = nc[i];
-		char *label;
-
-		if (c == NULL)
-			continue;
-		if ((cc->name == NULL) != (c->label == NULL) ||
-		    (cc->name != NULL && strcmp(cc->name, c->label) != 0)) {
-			label = cc->name ? strdup(cc->name) : NULL;
-			if (cc->name == NULL || label != NULL) {
-				free(c->label);
-				c->label = label;
-			}
-		}
-		if (cc->interval != c->interval) {
-			c->interval = cc->interval;
-			changed++;
-			if (!s->stopping && c->rf == NULL && !c->ready)
-				arm(c, next_delay(c));
-		}
+	for (i = 0; i < plan.ngone; i++) {
+		c = s->clans[plan.gone[i]];
+		log_info("%s: removed from the configuration; its snapshot "
+		    "stays on disk", c->tag);
+		sclan_free(c);
 	}
 	/*
 	 * The new list in the new order: kept clans keep their timers and
 	 * running refreshes; new clans are made in their place.
 	 */
+	for (i = 0; i < conf->nclans; i++)
+		nc[i] = sched_step(s, &conf->clans[i], &plan.step[i]);
 	free(s->clans);
 	s->clans = nc;
 	s->n = conf->nclans;
-	/*
-	 * New clans, and failing ones (the reload may have fixed what made
-	 * them fail: the token, the base URL), start soon, spread out like
-	 * the first runs at start.
-	 */
-	for (i = 0; i < conf->nclans; i++)
-		if (nc[i] == NULL || (nc[i]->backoff > 0 && nc[i]->rf == NULL &&
-		    !nc[i]->ready))
-			nadd++;
-	for (i = 0; i < conf->nclans; i++) {
-		double over;
-
-		if (nc[i] == NULL) {
-			if ((nc[i] = sclan_new(s, &conf->clans[i])) == NULL)
-				fatal("clan %s", conf->clans[i].tag);
-			log_info("%s: added to the configuration", nc[i]->tag);
-			added++;
-		} else if (nc[i]->backoff == 0 || nc[i]->rf != NULL ||
-		    nc[i]->ready)
-			continue;
-		else
-			nc[i]->backoff = 0;
-		over = nc[i]->interval < SCHED_SPREAD_MAX ? nc[i]->interval :
-		    SCHED_SPREAD_MAX;
-		if (!s->stopping)
-			arm(nc[i], over * (double)k / (double)nadd);
-		k++;
-	}
 	log_info("configuration applied: %zu clans (%zu added, %zu removed, "
-	    "%zu with a new interval)", s->n, added, removed, changed);
+	    "%zu with a new interval)", s->n, plan.added, plan.ngone,
+	    plan.retimed);
+	schedpol_plan_free(&plan);
 	reports_soon(s);
-	pump(s);
+	sched_pump(s);
 	return 0;
 }
 
@@ -532,8 +549,7 @@ grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		refresh_cancel(c->rf);
 		c->rf = NULL;
 		s->active--;
-		c->failures++;
-		c->last_ok = 0;
+		schedpol_ended(&c->pol, SCHEDPOL_ABANDONED, sched_mode(s));
 		set_error(c, "the refresh was abandoned when clanpopd stopped");
 	}
 	check_idle(s);
@@ -591,7 +607,7 @@ sched_write_reports(struct sched *s)
 		ci[i].last_success = c->last_success;
 		ci[i].last_attempt = c->last_attempt;
 		ci[i].last_error = c->last_error;
-		ci[i].consecutive_failures = c->failures;
+		ci[i].consecutive_failures = c->pol.failures;
 		ci[i].has_result = c->has_result;
 		ci[i].complete = c->complete;
 		ci[i].duration = c->duration;
@@ -627,7 +643,7 @@ sched_failed(const struct sched *s)
 	size_t i, n = 0;
 
 	for (i = 0; i < s->n; i++)
-		if (!s->clans[i]->last_ok)
+		if (schedpol_unwritten(&s->clans[i]->pol))
 			n++;
 	return n;
 }
@@ -640,7 +656,7 @@ sched_status(const struct sched *s, char *buf, size_t len)
 	size_t		 i, failing = 0;
 
 	for (i = 0; i < s->n; i++)
-		if (s->clans[i]->failures > 0)
+		if (schedpol_failing(&s->clans[i]->pol))
 			failing++;
 	if (s->last_time != 0) {
 		gmtime_r(&s->last_time, &tm);
