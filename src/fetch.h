@@ -6,6 +6,8 @@
 
 #include <ev.h>
 
+#include "reqstats.h"
+
 #define FETCH_BODY_MAX		(4 * 1024 * 1024)	/* bytes */
 #define FETCH_BACKOFF_BASE	0.5	/* seconds */
 #define FETCH_BACKOFF_CAP	30.0	/* seconds */
@@ -41,21 +43,6 @@ struct fetch_result {
 	char		 error[384];	/* when !ok, a sentence without URL */
 	unsigned	 attempts;	/* requests sent for this fetch */
 	unsigned	 retries;	/* of them, retries after errors */
-};
-
-/* Daemon-wide counters, for logs and metrics. */
-struct fetch_stats {
-	unsigned long	 requests;	/* requests sent */
-	unsigned long	 status_2xx;
-	unsigned long	 status_4xx;	/* without 429 */
-	unsigned long	 status_429;
-	unsigned long	 status_5xx;
-	unsigned long	 status_other;
-	unsigned long	 transport_errors;	/* no HTTP status */
-	unsigned long	 retries;
-	unsigned long	 pauses;	/* throttle pauses after a 429 */
-	unsigned long	 throttled_out;	/* requests given up after max_retries
-					   429s in a row */
 };
 
 struct fetcher;

@@ -199,15 +199,19 @@ set_error(struct sclan *c, const char *msg)
 static enum schedpol_end
 clan_write(struct sched *s, struct refresh_result *res)
 {
-	char err[1024];
+	struct snap_clan	 sc = { res->tag, res->name, res->fetched_at,
+				    res->duration, res->members, res->fetched,
+				    res->failed, res->without_favourite,
+				    &res->cards };
+	char			 err[1024];
 
 	if (!res->ok)
 		return SCHEDPOL_NOT_READ;
-	if (snap_write_clan(s->od, res, err, sizeof(err)) == -1) {
+	if (snap_write_clan(s->od, &sc, err, sizeof(err)) == -1) {
 		snprintf(res->error, sizeof(res->error), "%s", err);
 		return SCHEDPOL_NOT_WRITTEN;
 	}
-	if (s->conf->history > 0 && snap_write_history(s->od, res,
+	if (s->conf->history > 0 && snap_write_history(s->od, &sc,
 	    s->conf->history, err, sizeof(err)) == -1)
 		log_warnx("%s: history: %s", res->tag, err);
 	return SCHEDPOL_WRITTEN;

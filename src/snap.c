@@ -18,10 +18,9 @@
 
 #include <json-c/json.h>
 
-#include "fetch.h"
 #include "outdir.h"
-#include "refresh.h"
 #include "snap.h"
+#include "tag.h"
 #include "tally.h"
 
 /* Data for fill_buffer(). */
@@ -38,16 +37,16 @@ fill_buffer(FILE *fp, void *arg)
 	return fwrite(sp->data, 1, sp->len, fp) == sp->len ? 0 : -1;
 }
 
-/* Write res's snapshot as dfd's name (the directory shown as dpath). */
+/* Write the snapshot sc as dfd's name (the directory shown as dpath). */
 static int
 write_snapshot(int dfd, const char *dpath, const char *name,
-    const struct refresh_result *res, char *err, size_t errlen)
+    const struct snap_clan *sc, char *err, size_t errlen)
 {
 	struct span	 sp;
 	char		*json;
 	int		 rc;
 
-	if ((json = snap_clan_json(res)) == NULL) {
+	if ((json = snap_clan_json(sc)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -65,7 +64,7 @@ jstr(const char *s)
 }
 
 char *
-snap_clan_json(const struct refresh_result *res)
+snap_clan_json(const struct snap_clan *sc)
 {
 	struct json_object	*o, *players, *cards, *c;
 	char			 stamp[32], *out = NULL;
@@ -73,33 +72,33 @@ snap_clan_json(const struct refresh_result *res)
 	struct tm		 tm;
 	size_t			 i;
 
-	gmtime_r(&res->fetched_at, &tm);
+	gmtime_r(&sc->fetched_at, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	o = json_object_new_object();
 	players = json_object_new_object();
 	cards = json_object_new_array();
 	if (o == NULL || players == NULL || cards == NULL)
 		goto done;
-	json_object_object_add(o, "tag", json_object_new_string(res->tag));
-	json_object_object_add(o, "name", jstr(res->name));
+	json_object_object_add(o, "tag", json_object_new_string(sc->tag));
+	json_object_object_add(o, "name", jstr(sc->name));
 	json_object_object_add(o, "fetched_at",
 	    json_object_new_string(stamp));
 	json_object_object_add(o, "duration_ms",
-	    json_object_new_int64((int64_t)(res->duration * 1000 + 0.5)));
+	    json_object_new_int64((int64_t)(sc->duration * 1000 + 0.5)));
 	json_object_object_add(o, "members",
-	    json_object_new_int64((int64_t)res->members));
+	    json_object_new_int64((int64_t)sc->members));
 	json_object_object_add(players, "fetched",
-	    json_object_new_int64((int64_t)res->fetched));
+	    json_object_new_int64((int64_t)sc->fetched));
 	json_object_object_add(players, "failed",
-	    json_object_new_int64((int64_t)res->failed));
+	    json_object_new_int64((int64_t)sc->failed));
 	json_object_object_add(players, "without_favourite",
-	    json_object_new_int64((int64_t)res->without_favourite));
+	    json_object_new_int64((int64_t)sc->without_favourite));
 	json_object_object_add(o, "players", players);
 	players = NULL;
 	json_object_object_add(o, "complete",
-	    json_object_new_boolean(res->failed == 0));
-	for (i = 0; i < res->cards.n; i++) {
-		const struct tally_card *tc = &res->cards.cards[i];
+	    json_object_new_boolean(sc->failed == 0));
+	for (i = 0; i < sc->cards->n; i++) {
+		const struct tally_card *tc = &sc->cards->cards[i];
 
 		if ((c = json_object_new_object()) == NULL)
 			goto done;
@@ -123,7 +122,7 @@ done:
 }
 
 int
-snap_write_clan(const struct outdir *od, const struct refresh_result *res,
+snap_write_clan(const struct outdir *od, const struct snap_clan *sc,
     char *err, size_t errlen)
 {
 	char	 dpath[PATH_MAX], name[TAG_MAX + 8];
@@ -132,8 +131,8 @@ snap_write_clan(const struct outdir *od, const struct refresh_result *res,
 	if ((dfd = outdir_subdir(od, "clans", 1, err, errlen)) == -1)
 		return -1;
 	snprintf(dpath, sizeof(dpath), "%s/clans", od->path);
-	snprintf(name, sizeof(name), "%s.json", res->tag + 1);
-	rc = write_snapshot(dfd, dpath, name, res, err, errlen);
+	snprintf(name, sizeof(name), "%s.json", sc->tag + 1);
+	rc = write_snapshot(dfd, dpath, name, sc, err, errlen);
 	close(dfd);
 	return rc;
 }
@@ -576,20 +575,20 @@ prune_history(int dfd, const char *dpath, int keep, char *err,
 }
 
 int
-snap_write_history(const struct outdir *od, const struct refresh_result *res,
+snap_write_history(const struct outdir *od, const struct snap_clan *sc,
     int keep, char *err, size_t errlen)
 {
 	char		 rel[TAG_MAX + 16], dpath[PATH_MAX], name[64];
 	struct tm	 tm;
 	int		 dfd, rc;
 
-	snprintf(rel, sizeof(rel), "history/%s", res->tag + 1);
+	snprintf(rel, sizeof(rel), "history/%s", sc->tag + 1);
 	if ((dfd = outdir_subdir(od, rel, 1, err, errlen)) == -1)
 		return -1;
 	snprintf(dpath, sizeof(dpath), "%s/%s", od->path, rel);
-	gmtime_r(&res->fetched_at, &tm);
+	gmtime_r(&sc->fetched_at, &tm);
 	strftime(name, sizeof(name), "%Y%m%dT%H%M%SZ.json", &tm);
-	rc = write_snapshot(dfd, dpath, name, res, err, errlen);
+	rc = write_snapshot(dfd, dpath, name, sc, err, errlen);
 	if (rc == 0)
 		rc = prune_history(dfd, dpath, keep, err, errlen);
 	close(dfd);

@@ -5,27 +5,35 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct outdir;
-struct refresh_result;
-
-/*
- * Write clans/<TAG without '#'>.json under od for a successful refresh.
- * Returns 0, or -1 with a sentence in err.
- */
-int	snap_write_clan(const struct outdir *od,
-	    const struct refresh_result *res, char *err, size_t errlen);
-
-/*
- * The snapshot of res as a JSON text (caller frees), or NULL on out of
- * memory.
- */
-char	*snap_clan_json(const struct refresh_result *res);
-
 #include <time.h>
 
+#include "reqstats.h"
 #include "tally.h"
 
-struct fetch_stats;
+struct outdir;
+
+/* One clan's snapshot: what a refresh that read the clan found. */
+struct snap_clan {
+	const char		*tag;		/* normalised, with the '#' */
+	const char		*name;		/* from the API, or NULL */
+	time_t			 fetched_at;	/* wall clock at the end */
+	double			 duration;	/* seconds */
+	size_t			 members;
+	size_t			 fetched;
+	size_t			 failed;
+	size_t			 without_favourite;
+	const struct tally	*cards;		/* sorted */
+};
+
+/*
+ * Write clans/<TAG without '#'>.json under od.  Returns 0, or -1 with a
+ * sentence in err.
+ */
+int	snap_write_clan(const struct outdir *od, const struct snap_clan *sc,
+	    char *err, size_t errlen);
+
+/* The snapshot as a JSON text (caller frees), or NULL on out of memory. */
+char	*snap_clan_json(const struct snap_clan *sc);
 
 /* What index.json and metrics.prom say of one clan. */
 struct snap_clan_info {
@@ -77,13 +85,12 @@ int	snap_write_reports(const struct outdir *od,
 	    size_t n, char *err, size_t errlen);
 
 /*
- * Keep a copy of res's snapshot as history/<TAG>/<UTC time>.json under od
+ * Keep a copy of the snapshot as history/<TAG>/<UTC time>.json under od
  * and remove the oldest copies beyond keep (only regular files named like
  * those copies).  Returns 0, or -1 with err.
  */
 int	snap_write_history(const struct outdir *od,
-	    const struct refresh_result *res, int keep, char *err,
-	    size_t errlen);
+	    const struct snap_clan *sc, int keep, char *err, size_t errlen);
 
 /*
  * Read what the snapshot of tag already on disk says, for a restart:

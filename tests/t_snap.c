@@ -11,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fetch.h"
 #include "outdir.h"
-#include "refresh.h"
 #include "snap.h"
 #include "tally.h"
 #include "tap.h"
@@ -214,30 +212,33 @@ iso_between(const char *stamp, time_t lo, time_t hi)
 	return t >= lo && t <= hi;
 }
 
+static struct tally	cards;
+
+/* The snapshot of the fixtures: 5 members, 2 cards. */
 static void
-result(struct refresh_result *r, time_t when)
+result(struct snap_clan *r, time_t when)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(r->tag, sizeof(r->tag), "#9V2Y");
-	r->ok = 1;
-	r->name = strdup("Les \"Étoiles\" \\ ⭐");
+	r->tag = "#9V2Y";
+	r->name = "Les \"Étoiles\" \\ ⭐";
 	r->members = 5;
 	r->fetched = 4;
 	r->failed = 1;
 	r->without_favourite = 1;
 	r->fetched_at = when;
 	r->duration = 0.8125;
-	tally_init(&r->cards);
-	tally_add(&r->cards, 26000017, "Wizard");
-	tally_add(&r->cards, 28000011, "The Log");
-	tally_add(&r->cards, 26000017, "Wizard");
-	tally_sort(&r->cards);
+	tally_init(&cards);
+	tally_add(&cards, 26000017, "Wizard");
+	tally_add(&cards, 28000011, "The Log");
+	tally_add(&cards, 26000017, "Wizard");
+	tally_sort(&cards);
+	r->cards = &cards;
 }
 
 int
 main(void)
 {
-	struct refresh_result	 r;
+	struct snap_clan	 r;
 	struct snap_clan_info	 ci[2];
 	struct snap_daemon_info	 di;
 	struct fetch_stats	 fs;
@@ -348,9 +349,9 @@ main(void)
 	ci[0].fetched = 4;
 	ci[0].failed = 1;
 	ci[0].without_favourite = 1;
-	free(r.cards.cards[1].name);
-	r.cards.cards[1].name = strdup("Odd \"card\" \\ name\nline");
-	ci[0].cards = &r.cards;
+	free(cards.cards[1].name);
+	cards.cards[1].name = strdup("Odd \"card\" \\ name\nline");
+	ci[0].cards = &cards;
 	ci[1].tag = "#2PYLQ";
 	ci[1].consecutive_failures = 3;
 	ci[1].last_attempt = when;
@@ -386,8 +387,7 @@ main(void)
 	    "the output directory holds only what was written");
 	outdir_close(od);
 
-	free(r.name);
-	tally_free(&r.cards);
+	tally_free(&cards);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;
