@@ -22,7 +22,7 @@
 
 #define SCHED_REPORT_DELAY	1.0	/* seconds between report writes */
 
-struct sclan {
+struct sched_clan {
 	struct sched	*s;
 	char		 tag[TAG_MAX];
 	char		*label;
@@ -30,7 +30,7 @@ struct sclan {
 	ev_timer	 timer;
 	struct refresh	*rf;		/* running, or NULL */
 	int		 ready;		/* waiting in the ready queue */
-	struct sclan	*rnext;
+	struct sched_clan	*rnext;
 	struct schedpol_clan pol;	/* state, back-off, failures */
 
 	/* What the reports say. */
@@ -55,10 +55,10 @@ struct sched {
 	int			 once;
 	sched_idle_cb		*idle;
 	void			*arg;
-	struct sclan		**clans;	/* in configuration order */
+	struct sched_clan		**clans;	/* in configuration order */
 	size_t			 n;
-	struct sclan		*rhead;		/* ready queue */
-	struct sclan		*rtail;
+	struct sched_clan		*rhead;		/* ready queue */
+	struct sched_clan		*rtail;
 	size_t			 active;
 	int			 stopping;
 	int			 idle_called;
@@ -85,76 +85,76 @@ sched_mode(const struct sched *s)
 
 /* Refreshing, or waiting for capacity. */
 static int
-sclan_busy(const struct sclan *c)
+sclan_busy(const struct sched_clan *sc)
 {
-	return c->rf != NULL || c->ready;
+	return sc->rf != NULL || sc->ready;
 }
 
 /* Arm c's timer for the time due on the loop's clock. */
 static void
-arm_at(struct sclan *c, double due)
+arm_at(struct sched_clan *sc, double due)
 {
-	struct ev_loop *loop = c->s->loop;
+	struct ev_loop *loop = sc->s->loop;
 
-	ev_timer_stop(loop, &c->timer);
-	ev_timer_set(&c->timer, due - ev_now(loop), 0.);
-	ev_timer_start(loop, &c->timer);
+	ev_timer_stop(loop, &sc->timer);
+	ev_timer_set(&sc->timer, due - ev_now(loop), 0.);
+	ev_timer_start(loop, &sc->timer);
 }
 
 /* Arm c's timer for its next refresh; returns the wait in seconds. */
 static double
-arm_next(struct sclan *c)
+arm_next(struct sched_clan *sc)
 {
-	struct sched	*s = c->s;
+	struct sched	*s = sc->s;
 	double		 now = ev_now(s->loop), due;
 
-	due = schedpol_next(&c->pol, now, c->interval,
-	    conf_jitter(s->conf, c->interval), rng_uniform(&s->rng));
-	arm_at(c, due);
+	due = schedpol_next(&sc->pol, now, sc->interval,
+	    conf_jitter(s->conf, sc->interval), rng_uniform(&s->rng));
+	arm_at(sc, due);
 	return due - now;
 }
 
 static void
-ready_push(struct sched *s, struct sclan *c)
+ready_push(struct sched *s, struct sched_clan *sc)
 {
-	c->ready = 1;
-	c->rnext = NULL;
+	sc->ready = 1;
+	sc->rnext = NULL;
 	if (s->rtail != NULL)
-		s->rtail->rnext = c;
+		s->rtail->rnext = sc;
 	else
-		s->rhead = c;
-	s->rtail = c;
+		s->rhead = sc;
+	s->rtail = sc;
 }
 
-static struct sclan *
+static struct sched_clan *
 ready_pop(struct sched *s)
 {
-	struct sclan *c;
+	struct sched_clan *sc;
 
-	if ((c = s->rhead) == NULL)
+	if ((sc = s->rhead) == NULL)
 		return NULL;
-	if ((s->rhead = c->rnext) == NULL)
+	if ((s->rhead = sc->rnext) == NULL)
 		s->rtail = NULL;
-	c->ready = 0;
-	c->rnext = NULL;
-	return c;
+	sc->ready = 0;
+	sc->rnext = NULL;
+	return sc;
 }
 
 static void
-ready_remove(struct sched *s, struct sclan *c)
+ready_remove(struct sched *s, struct sched_clan *sc)
 {
-	struct sclan **pp, *prev = NULL;
+	struct sched_clan **pp, *prev = NULL;
 
 	for (pp = &s->rhead; *pp != NULL; prev = *pp, pp = &(*pp)->rnext) {
-		if (*pp == c) {
-			*pp = c->rnext;
-			if (s->rtail == c)
+		if (*pp == sc) {
+			*pp = sc->rnext;
+			if (s->rtail == sc)
 				s->rtail = prev;
 			break;
 		}
 	}
-	c->ready = 0;
-	c->rnext = NULL;
+	sc->ready = 0;
+	sc->rnext = NULL;
 }
 
 static void
@@ -186,10 +186,10 @@ check_idle(struct sched *s)
 }
 
 static void
-set_error(struct sclan *c, const char *msg)
+set_error(struct sched_clan *sc, const char *msg)
 {
-	free(c->last_error);
-	c->last_error = msg != NULL ? strdup(msg) : NULL;
+	free(sc->last_error);
+	sc->last_error = msg != NULL ? strdup(msg) : NULL;
 }
 
 /*
@@ -199,7 +199,7 @@ set_error(struct sclan *c, const char *msg)
 static enum schedpol_end
 clan_write(struct sched *s, struct refresh_result *res)
 {
-	struct snap_clan	 sc = { res->tag, res->name, res->fetched_at,
+	struct snap_clan	 snap = { res->tag, res->name, res->fetched_at,
 				    res->duration, res->members, res->fetched,
 				    res->failed, res->without_favourite,
 				    &res->cards };
@@ -207,39 +207,39 @@ clan_write(struct sched *s, struct refresh_result *res)
 
 	if (!res->ok)
 		return SCHEDPOL_NOT_READ;
-	if (snap_write_clan(s->od, &sc, err, sizeof(err)) == -1) {
+	if (snap_write_clan(s->od, &snap, err, sizeof(err)) == -1) {
 		snprintf(res->error, sizeof(res->error), "%s", err);
 		return SCHEDPOL_NOT_WRITTEN;
 	}
-	if (s->conf->history > 0 && snap_write_history(s->od, &sc,
+	if (s->conf->history > 0 && snap_write_history(s->od, &snap,
 	    s->conf->history, err, sizeof(err)) == -1)
 		log_warnx("%s: history: %s", res->tag, err);
 	return SCHEDPOL_WRITTEN;
 }
 
-/* Keep the figures of res's snapshot; its tally and name move to c. */
+/* Keep the figures of res's snapshot; its tally and name move to sc. */
 static void
-clan_keep(struct sclan *c, struct refresh_result *res)
+clan_keep(struct sched_clan *sc, struct refresh_result *res)
 {
-	c->last_success = res->fetched_at;
-	c->has_result = 1;
-	c->complete = res->failed == 0;
-	c->duration = res->duration;
-	c->members = res->members;
-	c->fetched = res->fetched;
-	c->failed = res->failed;
-	c->without_favourite = res->without_favourite;
-	tally_free(&c->cards);
-	c->cards = res->cards;
+	sc->last_success = res->fetched_at;
+	sc->has_result = 1;
+	sc->complete = res->failed == 0;
+	sc->duration = res->duration;
+	sc->members = res->members;
+	sc->fetched = res->fetched;
+	sc->failed = res->failed;
+	sc->without_favourite = res->without_favourite;
+	tally_free(&sc->cards);
+	sc->cards = res->cards;
 	tally_init(&res->cards);
-	free(c->name);
-	c->name = res->name;
+	free(sc->name);
+	sc->name = res->name;
 	res->name = NULL;
 }
 
 /* Set c's last error and log how its refresh ended. */
 static void
-clan_report(struct sclan *c, const struct refresh_result *res,
+clan_report(struct sched_clan *sc, const struct refresh_result *res,
     enum schedpol_end end)
 {
 	char msg[1200];
@@ -249,9 +249,9 @@ clan_report(struct sclan *c, const struct refresh_result *res,
 			snprintf(msg, sizeof(msg), "%zu of %zu players could "
 			    "not be read; the first: %s", res->failed,
 			    res->members, res->error);
-			set_error(c, msg);
+			set_error(sc, msg);
 		} else
-			set_error(c, NULL);
+			set_error(sc, NULL);
 		log_info("%s: %zu members, %zu fetched, %zu failed, "
 		    "%zu without favourite, %u requests, %u retries, %.2f s",
 		    res->tag, res->members, res->fetched, res->failed,
@@ -259,40 +259,40 @@ clan_report(struct sclan *c, const struct refresh_result *res,
 		    res->duration);
 		return;
 	}
-	set_error(c, res->error);
-	if (sched_mode(c->s) != SCHEDPOL_RUN)
+	set_error(sc, res->error);
+	if (sched_mode(sc->s) != SCHEDPOL_RUN)
 		log_errx("%s: refresh failed, no snapshot written: %s",
 		    res->tag, res->error);
 	else
 		log_errx("%s: refresh failed (%u in a row), the previous "
-		    "snapshot is kept: %s", res->tag, c->pol.failures,
+		    "snapshot is kept: %s", res->tag, sc->pol.failures,
 		    res->error);
 }
 
 static void
 clan_done_cb(void *arg, struct refresh_result *res)
 {
-	struct sclan		*c = arg;
-	struct sched		*s = c->s;
+	struct sched_clan		*sc = arg;
+	struct sched		*s = sc->s;
 	enum schedpol_end	 end;
 	double			 wait;
 	int			 retime;
 
-	c->rf = NULL;
+	sc->rf = NULL;
 	s->active--;
-	c->last_attempt = time(NULL);
+	sc->last_attempt = time(NULL);
 	end = clan_write(s, res);
 	if (end == SCHEDPOL_WRITTEN)
-		clan_keep(c, res);
-	retime = schedpol_ended(&c->pol, end, sched_mode(s));
-	clan_report(c, res, end);
+		clan_keep(sc, res);
+	retime = schedpol_ended(&sc->pol, end, sched_mode(s));
+	clan_report(sc, res, end);
 	if (retime) {
-		wait = arm_next(c);
+		wait = arm_next(sc);
 		if (end != SCHEDPOL_WRITTEN)
-			log_info("%s: next try in %.0f s", c->tag, wait);
+			log_info("%s: next try in %.0f s", sc->tag, wait);
 	}
-	snprintf(s->last_tag, sizeof(s->last_tag), "%s", c->tag);
-	s->last_time = c->last_attempt;
+	snprintf(s->last_tag, sizeof(s->last_tag), "%s", sc->tag);
+	s->last_time = sc->last_attempt;
 	reports_soon(s);
 	sched_pump(s);
 	check_idle(s);
@@ -301,19 +301,19 @@ clan_done_cb(void *arg, struct refresh_result *res)
 static void
 due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct sclan	*c = w->data;
-	struct sched	*s = c->s;
+	struct sched_clan	*sc = w->data;
+	struct sched	*s = sc->s;
 
-	if (sclan_busy(c)) {
-		c->skipped++;
+	if (sclan_busy(sc)) {
+		sc->skipped++;
 		s->skipped++;
 		log_warnx("%s: the previous refresh is still %s; skipping "
-		    "this one", c->tag, c->rf != NULL ? "running" : "waiting "
+		    "this one", sc->tag, sc->rf != NULL ? "running" : "waiting "
 		    "for capacity");
 		reports_soon(s);
 	} else
-		ready_push(s, c);
-	arm_next(c);
+		ready_push(s, sc);
+	arm_next(sc);
 	sched_pump(s);
 }
 
@@ -324,61 +324,61 @@ due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 sched_pump(struct sched *s)
 {
-	struct sclan	*c;
+	struct sched_clan	*sc;
 	size_t		 max = s->conf->max_concurrent < 2 ? 2 :
 			    (size_t)s->conf->max_concurrent;
 
 	while (!s->stopping && s->active < max &&
-	    (c = ready_pop(s)) != NULL) {
-		if ((c->rf = refresh_start(s->f, c->tag, clan_done_cb, c)) ==
+	    (sc = ready_pop(s)) != NULL) {
+		if ((sc->rf = refresh_start(s->f, sc->tag, clan_done_cb, sc)) ==
 		    NULL)
-			fatal("refresh %s", c->tag);
+			fatal("refresh %s", sc->tag);
 		s->active++;
 	}
 }
 
-static struct sclan *
+static struct sched_clan *
 sclan_new(struct sched *s, const struct conf_clan *cc)
 {
-	struct sclan *c;
+	struct sched_clan *sc;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
 		return NULL;
-	if (cc->name != NULL && (c->label = strdup(cc->name)) == NULL) {
-		free(c);
+	if (cc->name != NULL && (sc->label = strdup(cc->name)) == NULL) {
+		free(sc);
 		return NULL;
 	}
-	c->s = s;
-	memcpy(c->tag, cc->tag, TAG_MAX);
-	c->interval = cc->interval;
-	ev_timer_init(&c->timer, due_cb, 0., 0.);
-	c->timer.data = c;
-	schedpol_init(&c->pol);
-	tally_init(&c->cards);
+	sc->s = s;
+	memcpy(sc->tag, cc->tag, TAG_MAX);
+	sc->interval = cc->interval;
+	ev_timer_init(&sc->timer, due_cb, 0., 0.);
+	sc->timer.data = sc;
+	schedpol_init(&sc->pol);
+	tally_init(&sc->cards);
 	/* After a restart, the reports start from what is on disk. */
-	snap_read_clan(s->od, c->tag, &c->last_success,
-	    &c->complete, &c->name);
-	return c;
+	snap_read_clan(s->od, sc->tag, &sc->last_success,
+	    &sc->complete, &sc->name);
+	return sc;
 }
 
 static void
-sclan_free(struct sclan *c)
+sclan_free(struct sched_clan *sc)
 {
-	struct sched *s = c->s;
+	struct sched *s = sc->s;
 
-	ev_timer_stop(s->loop, &c->timer);
-	if (c->rf != NULL) {
-		refresh_cancel(c->rf);
-		c->rf = NULL;
+	ev_timer_stop(s->loop, &sc->timer);
+	if (sc->rf != NULL) {
+		refresh_cancel(sc->rf);
+		sc->rf = NULL;
 		s->active--;
 	}
-	if (c->ready)
-		ready_remove(s, c);
-	tally_free(&c->cards);
-	free(c->label);
-	free(c->name);
-	free(c->last_error);
-	free(c);
+	if (sc->ready)
+		ready_remove(s, sc);
+	tally_free(&sc->cards);
+	free(sc->label);
+	free(sc->name);
+	free(sc->last_error);
+	free(sc);
 }
 
 struct sched *
@@ -425,19 +425,19 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	return s;
 }
 
-/* Give c the configuration's name for it (on out of memory, the old). */
+/* Give sc the configuration's name for it (on out of memory, the old). */
 static void
-sclan_relabel(struct sclan *c, const char *name)
+sclan_relabel(struct sched_clan *sc, const char *name)
 {
 	char *label;
 
-	if ((name == NULL) == (c->label == NULL) &&
-	    (name == NULL || strcmp(name, c->label) == 0))
+	if ((name == NULL) == (sc->label == NULL) &&
+	    (name == NULL || strcmp(name, sc->label) == 0))
 		return;
 	label = name != NULL ? strdup(name) : NULL;
 	if (name == NULL || label != NULL) {
-		free(c->label);
-		c->label = label;
+		free(sc->label);
+		sc->label = label;
 	}
 }
 
@@ -475,26 +475,26 @@ sched_plan(struct sched *s, const struct conf *conf,
 }
 
 /* Carry out a reload plan's step for the clan cc; returns its clan. */
-static struct sclan *
+static struct sched_clan *
 sched_step(struct sched *s, const struct conf_clan *cc,
     const struct schedpol_step *st)
 {
-	struct sclan *c;
+	struct sched_clan *sc;
 
 	if (st->act == SCHEDPOL_ADD) {
-		if ((c = sclan_new(s, cc)) == NULL)
+		if ((sc = sclan_new(s, cc)) == NULL)
 			fatal("clan %s", cc->tag);
-		log_info("%s: added to the configuration", c->tag);
+		log_info("%s: added to the configuration", sc->tag);
 	} else {
-		c = s->clans[st->cur];
-		sclan_relabel(c, cc->name);
-		c->interval = cc->interval;
+		sc = s->clans[st->cur];
+		sclan_relabel(sc, cc->name);
+		sc->interval = cc->interval;
 		if (st->act == SCHEDPOL_RESTART)
-			schedpol_restart(&c->pol);
+			schedpol_restart(&sc->pol);
 	}
 	if (st->due >= 0)
-		arm_at(c, st->due);
-	return c;
+		arm_at(sc, st->due);
+	return sc;
 }
 
 int
@@ -502,7 +502,7 @@ sched_apply(struct sched *s, const struct conf *conf,
     const struct outdir *od)
 {
 	struct schedpol_plan	  plan;
-	struct sclan		**nc, *c;
+	struct sched_clan		**nc, *sc;
 	size_t			  i;
 
 	if (sched_plan(s, conf, &plan) == -1)
@@ -514,10 +514,10 @@ sched_apply(struct sched *s, const struct conf *conf,
 	s->conf = conf;
 	s->od = od;
 	for (i = 0; i < plan.ngone; i++) {
-		c = s->clans[plan.gone[i]];
+		sc = s->clans[plan.gone[i]];
 		log_info("%s: removed from the configuration; its snapshot "
-		    "stays on disk", c->tag);
-		sclan_free(c);
+		    "stays on disk", sc->tag);
+		sclan_free(sc);
 	}
 	/*
 	 * The new list in the new order: kept clans keep their timers and
@@ -544,17 +544,17 @@ grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	size_t		 i;
 
 	for (i = 0; i < s->n; i++) {
-		struct sclan *c = s->clans[i];
+		struct sched_clan *sc = s->clans[i];
 
-		if (c->rf == NULL)
+		if (sc->rf == NULL)
 			continue;
 		log_warnx("%s: refresh abandoned at stop; its previous "
-		    "snapshot is kept", c->tag);
-		refresh_cancel(c->rf);
-		c->rf = NULL;
+		    "snapshot is kept", sc->tag);
+		refresh_cancel(sc->rf);
+		sc->rf = NULL;
 		s->active--;
-		schedpol_ended(&c->pol, SCHEDPOL_ABANDONED, sched_mode(s));
-		set_error(c, "the refresh was abandoned when clanpopd stopped");
+		schedpol_ended(&sc->pol, SCHEDPOL_ABANDONED, sched_mode(s));
+		set_error(sc, "the refresh was abandoned when clanpopd stopped");
 	}
 	check_idle(s);
 }
@@ -603,24 +603,24 @@ sched_write_reports(struct sched *s)
 		return;
 	}
 	for (i = 0; i < s->n; i++) {
-		const struct sclan *c = s->clans[i];
+		const struct sched_clan *sc = s->clans[i];
 
-		ci[i].tag = c->tag;
-		ci[i].label = c->label;
-		ci[i].name = c->name;
-		ci[i].last_success = c->last_success;
-		ci[i].last_attempt = c->last_attempt;
-		ci[i].last_error = c->last_error;
-		ci[i].consecutive_failures = c->pol.failures;
-		ci[i].has_result = c->has_result;
-		ci[i].complete = c->complete;
-		ci[i].duration = c->duration;
-		ci[i].members = c->members;
-		ci[i].fetched = c->fetched;
-		ci[i].failed = c->failed;
-		ci[i].without_favourite = c->without_favourite;
-		ci[i].cards = c->has_result ? &c->cards : NULL;
-		ci[i].skipped = c->skipped;
+		ci[i].tag = sc->tag;
+		ci[i].label = sc->label;
+		ci[i].name = sc->name;
+		ci[i].last_success = sc->last_success;
+		ci[i].last_attempt = sc->last_attempt;
+		ci[i].last_error = sc->last_error;
+		ci[i].consecutive_failures = sc->pol.failures;
+		ci[i].has_result = sc->has_result;
+		ci[i].complete = sc->complete;
+		ci[i].duration = sc->duration;
+		ci[i].members = sc->members;
+		ci[i].fetched = sc->fetched;
+		ci[i].failed = sc->failed;
+		ci[i].without_favourite = sc->without_favourite;
+		ci[i].cards = sc->has_result ? &sc->cards : NULL;
+		ci[i].skipped = sc->skipped;
 	}
 	memset(&di, 0, sizeof(di));
 	di.version = PACKAGE_VERSION;

@@ -66,7 +66,7 @@ jstr(const char *s)
 char *
 snap_clan_json(const struct snap_clan *sc)
 {
-	struct json_object	*o, *players, *cards, *c;
+	struct json_object	*o, *players, *cards, *ci;
 	char			 stamp[32], *out = NULL;
 	const char		*txt;
 	struct tm		 tm;
@@ -100,13 +100,13 @@ snap_clan_json(const struct snap_clan *sc)
 	for (i = 0; i < sc->cards->n; i++) {
 		const struct tally_card *tc = &sc->cards->cards[i];
 
-		if ((c = json_object_new_object()) == NULL)
+		if ((ci = json_object_new_object()) == NULL)
 			goto done;
-		json_object_object_add(c, "name", jstr(tc->name));
-		json_object_object_add(c, "id", json_object_new_int64(tc->id));
-		json_object_object_add(c, "count",
+		json_object_object_add(ci, "name", jstr(tc->name));
+		json_object_object_add(ci, "id", json_object_new_int64(tc->id));
+		json_object_object_add(ci, "count",
 		    json_object_new_int64(tc->count));
-		json_object_array_add(cards, c);
+		json_object_array_add(cards, ci);
 	}
 	json_object_object_add(o, "favourite_cards", cards);
 	cards = NULL;
@@ -159,26 +159,26 @@ jtime(time_t t)
 
 /* One clan's entry of index.json, as a json-c object (caller puts). */
 static struct json_object *
-index_entry(const struct snap_clan_info *c)
+index_entry(const struct snap_clan_info *ci)
 {
 	struct json_object	*e;
 	char			 file[TAG_MAX + 16];
 
 	if ((e = json_object_new_object()) == NULL)
 		return NULL;
-	snprintf(file, sizeof(file), "clans/%s.json", c->tag + 1);
-	json_object_object_add(e, "tag", json_object_new_string(c->tag));
-	json_object_object_add(e, "name", jstr(c->name));
-	json_object_object_add(e, "label", jstr(c->label));
-	json_object_object_add(e, "snapshot", c->last_success ?
+	snprintf(file, sizeof(file), "clans/%s.json", ci->tag + 1);
+	json_object_object_add(e, "tag", json_object_new_string(ci->tag));
+	json_object_object_add(e, "name", jstr(ci->name));
+	json_object_object_add(e, "label", jstr(ci->label));
+	json_object_object_add(e, "snapshot", ci->last_success ?
 	    json_object_new_string(file) : NULL);
-	json_object_object_add(e, "last_success", jtime(c->last_success));
-	json_object_object_add(e, "last_attempt", jtime(c->last_attempt));
-	json_object_object_add(e, "last_error", jstr(c->last_error));
+	json_object_object_add(e, "last_success", jtime(ci->last_success));
+	json_object_object_add(e, "last_attempt", jtime(ci->last_attempt));
+	json_object_object_add(e, "last_error", jstr(ci->last_error));
 	json_object_object_add(e, "consecutive_failures",
-	    json_object_new_int64(c->consecutive_failures));
-	json_object_object_add(e, "complete", c->has_result ||
-	    c->last_success ? json_object_new_boolean(c->complete) : NULL);
+	    json_object_new_int64(ci->consecutive_failures));
+	json_object_object_add(e, "complete", ci->has_result ||
+	    ci->last_success ? json_object_new_boolean(ci->complete) : NULL);
 	return e;
 }
 
@@ -188,7 +188,7 @@ index_entry(const struct snap_clan_info *c)
  */
 int
 snap_index_write(FILE *fp, const struct snap_daemon_info *d,
-    const struct snap_clan_info *c, size_t n)
+    const struct snap_clan_info *ci, size_t n)
 {
 	struct json_object	*e;
 	const char		*txt, *nl;
@@ -205,7 +205,7 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 		fprintf(fp, "  \"started_at\": null,\n");
 	fprintf(fp, "  \"generated_at\": \"%s\",\n  \"clans\": [", now);
 	for (i = 0; i < n; i++) {
-		if ((e = index_entry(&c[i])) == NULL)
+		if ((e = index_entry(&ci[i])) == NULL)
 			return -1;
 		txt = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PRETTY |
 		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -311,57 +311,57 @@ m_reloads(FILE *fp, const char *m, const struct snap_daemon_info *d,
 }
 
 static void
-m_last_success(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_last_success(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
-	pclan(fp, m, c->tag);
-	fprintf(fp, "} %lld\n", (long long)c->last_success);
+	pclan(fp, m, ci->tag);
+	fprintf(fp, "} %lld\n", (long long)ci->last_success);
 }
 
 static void
-m_failures(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_failures(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
-	pclan(fp, m, c->tag);
-	fprintf(fp, "} %u\n", c->consecutive_failures);
+	pclan(fp, m, ci->tag);
+	fprintf(fp, "} %u\n", ci->consecutive_failures);
 }
 
 static void
-m_duration(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_duration(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
-	pclan(fp, m, c->tag);
-	fprintf(fp, "} %.3f\n", c->duration);
+	pclan(fp, m, ci->tag);
+	fprintf(fp, "} %.3f\n", ci->duration);
 }
 
 static void
-m_members(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_members(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
-	pclan(fp, m, c->tag);
-	fprintf(fp, "} %zu\n", c->members);
+	pclan(fp, m, ci->tag);
+	fprintf(fp, "} %zu\n", ci->members);
 }
 
 static void
-m_players(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_players(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	static const char	*states[] = { "fetched", "failed",
 				    "without_favourite" };
 	size_t			 j, v;
 
 	for (j = 0; j < 3; j++) {
-		v = j == 0 ? c->fetched : j == 1 ? c->failed :
-		    c->without_favourite;
-		pclan(fp, m, c->tag);
+		v = j == 0 ? ci->fetched : j == 1 ? ci->failed :
+		    ci->without_favourite;
+		pclan(fp, m, ci->tag);
 		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
 	}
 }
 
 static void
-m_cards(FILE *fp, const char *m, const struct snap_clan_info *c)
+m_cards(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	size_t k;
 
-	for (k = 0; c->cards != NULL && k < c->cards->n; k++) {
-		const struct tally_card *tc = &c->cards->cards[k];
+	for (k = 0; ci->cards != NULL && k < ci->cards->n; k++) {
+		const struct tally_card *tc = &ci->cards->cards[k];
 
-		pclan(fp, m, c->tag);
+		pclan(fp, m, ci->tag);
 		fputs(",card=\"", fp);
 		plabel(fp, tc->name);
 		fprintf(fp, "\",card_id=\"%lld\"} %u\n", (long long)tc->id,
@@ -424,7 +424,7 @@ static const struct clan_metric {
 
 int
 snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
-    const struct snap_clan_info *c, size_t n)
+    const struct snap_clan_info *ci, size_t n)
 {
 	const struct daemon_metric	*dm;
 	const struct clan_metric	*cm;
@@ -443,8 +443,8 @@ snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
 		cm = &clan_metrics[k];
 		phead(fp, cm->name, cm->type, cm->help);
 		for (i = 0; i < n; i++)
-			if (!cm->known || c[i].has_result)
-				cm->lines(fp, cm->name, &c[i]);
+			if (!cm->known || ci[i].has_result)
+				cm->lines(fp, cm->name, &ci[i]);
 	}
 	return ferror(fp) ? -1 : 0;
 }
@@ -452,7 +452,7 @@ snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
 /* The arguments of the report writers, for write_atomic(). */
 struct report {
 	const struct snap_daemon_info	*d;
-	const struct snap_clan_info	*c;
+	const struct snap_clan_info	*ci;
 	size_t				 n;
 };
 
@@ -461,7 +461,7 @@ fill_index(FILE *fp, void *arg)
 {
 	const struct report *r = arg;
 
-	return snap_index_write(fp, r->d, r->c, r->n);
+	return snap_index_write(fp, r->d, r->ci, r->n);
 }
 
 static int
@@ -469,14 +469,14 @@ fill_metrics(FILE *fp, void *arg)
 {
 	const struct report *r = arg;
 
-	return snap_metrics_write(fp, r->d, r->c, r->n);
+	return snap_metrics_write(fp, r->d, r->ci, r->n);
 }
 
 int
 snap_write_reports(const struct outdir *od, const struct snap_daemon_info *d,
-    const struct snap_clan_info *c, size_t n, char *err, size_t errlen)
+    const struct snap_clan_info *ci, size_t n, char *err, size_t errlen)
 {
-	struct report	 r = { d, c, n };
+	struct report	 r = { d, ci, n };
 	char		 err2[512];
 	int		 rc = 0;
 
