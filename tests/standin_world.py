@@ -1,0 +1,349 @@
+"""standin_world - the stand-in API's world model: tags, the faults a
+scenario gives, the compiled Scenario (clans, players, favourite cards) and
+expected(), the snapshot a correct client must produce.  No I/O but reading
+a scenario file; the scenario format is described in tests/standin.py."""
+
+import base64
+import hashlib
+import json
+import os
+import re
+
+from standin_data import CARD_BY_ID, CLAN_NAMES, FAV_TOTAL, FAVOURITES, PLAYER_NAMES
+
+ALPHABET = "0289PYLQGRJCUV"
+
+FAV_FAULTS = {"no_favourite", "null_favourite", "bad_favourite"}
+GATE_KINDS = {"500_json", "503_json", "502_html", "503_html", "504_html"}
+STREAM_FAULTS = {"hang", "trickle", "endless", "huge", "huge_chunked"}
+TERMINAL = ({"404", "400", "403", "invalid_json", "truncated"} | GATE_KINDS | FAV_FAULTS
+            | STREAM_FAULTS)
+
+# The statuses the stand-in answers with (a scenario's "status" is one).
+REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
+           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+# ---------------------------------------------------------------- helpers
+
+def normalise_tag(s):
+    """API.md rules: trim, upper-case, O->0, drop a leading '#'; '#TAG' or None."""
+    if not isinstance(s, str):
+        return None
+    t = s.strip().upper().replace("O", "0")
+    if t.startswith("#"):
+        t = t[1:]
+    if not 3 <= len(t) <= 14 or any(c not in ALPHABET for c in t):
+        return None
+    return "#" + t
+
+
+def digest(*parts):
+    """sha256 of the parts joined by ':': every generated value hangs on it."""
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+
+
+def h64(*parts):
+    """The first 8 bytes of digest(*parts) as an integer."""
+    return int.from_bytes(digest(*parts)[:8], "big")
+
+
+def json_bytes(obj):
+    """Compact UTF-8 JSON, as the real API sends it."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def member_tag(clan_tag, i):
+    d = digest(clan_tag, i)
+    return "#" + "".join(ALPHABET[b % 14] for b in d[:9])
+
+
+def player_name(tag):
+    h = h64("name", tag)
+    base = PLAYER_NAMES[h % len(PLAYER_NAMES)]
+    return base + (str(h // 97 % 1000) if h % 3 == 0 else "")
+
+
+def generated_favourite(tag):
+    x = h64("fav", tag) % FAV_TOTAL
+    for cid, w in FAVOURITES:
+        if x < w:
+            return cid
+        x -= w
+    return FAVOURITES[0][0]
+
+
+# ---------------------------------------------------------------- faults
+
+class ScenarioError(ValueError):
+    pass
+
+
+class Faults:
+    __slots__ = ("terminal", "fail_n", "fail_kind", "slow_ms", "trickle_bps")
+
+    def __init__(self, terminal=None, fail_n=0, fail_kind="503_html", slow_ms=0):
+        self.terminal, self.fail_n, self.fail_kind, self.slow_ms = terminal, fail_n, fail_kind, slow_ms
+        self.trickle_bps = 1
+
+    def __bool__(self):
+        return bool(self.terminal or self.fail_n or self.slow_ms)
+
+    def succeeds(self, retries):
+        """Does a client with `retries` retries eventually get a 200 (JSON)?"""
+        if self.fail_n and self.fail_n > retries:
+            return False
+        return self.terminal is None or self.terminal in FAV_FAULTS
+
+
+def parse_faults(spec, where, player=True):
+    f = Faults()
+    if spec is None:
+        return f
+    items = [spec] if isinstance(spec, str) else spec
+    if not isinstance(items, list):
+        raise ScenarioError(f"{where}: fault must be a string or a list of strings")
+    for it in items:
+        if not isinstance(it, str):
+            raise ScenarioError(f"{where}: fault must be a string")
+        m = re.fullmatch(r"fail:(\d+)(?::(\w+))?", it)
+        if it == "fail_once":
+            f.fail_n, f.fail_kind = 1, "500_json"
+        elif m:
+            f.fail_n, f.fail_kind = int(m.group(1)), m.group(2) or "503_html"
+            if f.fail_kind not in GATE_KINDS:
+                raise ScenarioError(f"{where}: fail:N:KIND needs KIND in {sorted(GATE_KINDS)}")
+        elif re.fullmatch(r"slow:\d+", it):
+            f.slow_ms = int(it[5:])
+        elif re.fullmatch(r"trickle:[1-9]\d*", it):
+            if f.terminal is not None:
+                raise ScenarioError(f"{where}: two terminal faults ({f.terminal}, {it})")
+            f.terminal, f.trickle_bps = "trickle", int(it[8:])
+        elif it in TERMINAL:
+            if it in FAV_FAULTS and not player:
+                raise ScenarioError(f"{where}: {it} applies to players only")
+            if f.terminal is not None:
+                raise ScenarioError(f"{where}: two terminal faults ({f.terminal}, {it})")
+            f.terminal = it
+        else:
+            raise ScenarioError(f"{where}: unknown fault {it!r}")
+    return f
+
+
+# ---------------------------------------------------------------- scenario
+
+class Player:
+    __slots__ = ("tag", "clan", "name", "card", "faults", "body", "status")
+
+    def __init__(self, tag, clan=None):
+        self.tag, self.clan, self.name, self.card, self.faults = tag, clan, None, None, Faults()
+        self.body, self.status = None, 200
+
+
+class Clan:
+    __slots__ = ("tag", "name", "entries", "tags", "faults", "spec", "body", "status")
+
+
+def custom_status(spec, where):
+    st = spec.get("status", 200)
+    if st not in REASONS:
+        raise ScenarioError(f"{where}.status: one of {sorted(REASONS)}")
+    return st
+
+
+def custom_body(spec, where):
+    """The verbatim answer a scenario entry gives ("body" / "body_b64"), or None."""
+    if "body" in spec and "body_b64" in spec:
+        raise ScenarioError(f"{where}: body and body_b64 exclude each other")
+    if "body" in spec:
+        return json_bytes(spec["body"])
+    if "body_b64" in spec:
+        try:
+            return base64.b64decode(spec["body_b64"], validate=True)
+        except (ValueError, TypeError) as e:
+            raise ScenarioError(f"{where}.body_b64: {e}")
+    return None
+
+
+class Scenario:
+    """A compiled, validated scenario.  Bodies are cached per scenario."""
+
+    def __init__(self, raw):
+        if isinstance(raw, (str, os.PathLike)):
+            with open(raw, encoding="utf-8") as fh:
+                raw = json.load(fh)
+        if not isinstance(raw, dict):
+            raise ScenarioError("scenario must be a JSON object")
+        self.raw = raw
+        self.cache = {}
+        self._limits(raw)
+        self.clans = {}
+        self.players = {}
+        clans = raw.get("clans") or {}
+        if not isinstance(clans, dict):
+            raise ScenarioError("clans must be an object")
+        for key, spec in clans.items():
+            self._add_clan(key, spec)
+        players = raw.get("players") or {}
+        if not isinstance(players, dict):
+            raise ScenarioError("players must be an object")
+        for key, spec in players.items():
+            self._add_player(key, spec)
+
+    def _limits(self, raw):
+        """latency_ms, rate_limit and forbidden: what applies to every request."""
+        self.latency_ms = raw.get("latency_ms", 0) or 0
+        if not isinstance(self.latency_ms, (int, float)) or self.latency_ms < 0:
+            raise ScenarioError("latency_ms must be a number >= 0")
+        rl = raw.get("rate_limit")
+        self.rate_per_second = None
+        self.retry_after = None
+        if rl is not None:
+            if not isinstance(rl, dict) or not isinstance(rl.get("per_second"), int) or rl["per_second"] < 0:
+                raise ScenarioError("rate_limit needs an integer per_second >= 0")
+            self.rate_per_second = rl["per_second"]
+            self.retry_after = rl.get("retry_after", 1)
+            if not (self.retry_after is None or self.retry_after == "date"
+                    or (isinstance(self.retry_after, (int, float)) and self.retry_after >= 0)):
+                raise ScenarioError('rate_limit.retry_after: seconds, null or "date"')
+        self.forbidden = raw.get("forbidden")
+        if self.forbidden not in (None, "accessDenied", "invalidIp", "echo"):
+            raise ScenarioError('forbidden: null, "accessDenied", "invalidIp" or "echo"')
+
+    def _add_clan(self, key, spec):
+        """One "clans" entry: the clan, and its members as known players."""
+        ct = normalise_tag(key)
+        if ct is None:
+            raise ScenarioError(f"clans: bad clan tag {key!r}")
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise ScenarioError(f"clans.{key}: must be an object")
+        c = Clan()
+        c.tag, c.spec = ct, spec
+        c.name = spec.get("name", CLAN_NAMES[h64("clan", ct) % len(CLAN_NAMES)])
+        if "members_list" in spec:
+            if not isinstance(spec["members_list"], list):
+                raise ScenarioError(f"clans.{key}.members_list must be a list")
+            c.entries = list(spec["members_list"])
+        else:
+            n = spec.get("members", 50)
+            if not isinstance(n, int) or not 0 <= n <= 1000:
+                raise ScenarioError(f"clans.{key}.members must be an integer 0..1000")
+            c.entries = [member_tag(ct, i) for i in range(n)]
+        c.tags = [normalise_tag(e) for e in c.entries]
+        c.faults = parse_faults(spec.get("fault"), f"clans.{key}.fault", player=False)
+        c.body = custom_body(spec, f"clans.{key}")
+        c.status = custom_status(spec, f"clans.{key}")
+        self.clans[ct] = c
+        pf = self._member_faults(key, spec, c)
+        for i, t in enumerate(c.tags):
+            if t is None:
+                continue
+            p = self.players.get(t)
+            if p is None:
+                p = self.players[t] = Player(t, ct)
+            if i in pf and not p.faults:
+                p.faults = pf[i]
+
+    @staticmethod
+    def _member_faults(key, spec, c):
+        """A clan's "faults": {member index: Faults}."""
+        mf = spec.get("faults") or {}
+        if not isinstance(mf, dict):
+            raise ScenarioError(f"clans.{key}.faults must be an object")
+        pf = {}
+        for idx, fs in mf.items():
+            if not str(idx).isdigit() or int(idx) >= len(c.entries):
+                raise ScenarioError(f"clans.{key}.faults: no member index {idx!r}")
+            pf[int(idx)] = parse_faults(fs, f"clans.{key}.faults.{idx}")
+        return pf
+
+    def _add_player(self, key, spec):
+        """One "players" entry: adds the tag or overrides what a clan gave it."""
+        pt = normalise_tag(key)
+        if pt is None:
+            raise ScenarioError(f"players: bad player tag {key!r}")
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            raise ScenarioError(f"players.{key}: must be an object")
+        p = self.players.get(pt) or Player(pt)
+        self.players[pt] = p
+        if "name" in spec:
+            p.name = spec["name"]
+        if "body" in spec or "body_b64" in spec:
+            p.body = custom_body(spec, f"players.{key}")
+            p.status = custom_status(spec, f"players.{key}")
+        if "fault" in spec:
+            p.faults = parse_faults(spec["fault"], f"players.{key}.fault")
+        if spec.get("card") is not None:
+            p.card = self._card(spec["card"], f"players.{key}.card")
+
+    @staticmethod
+    def _card(spec, where):
+        if isinstance(spec, int):
+            spec = {"id": spec}
+        if not isinstance(spec, dict) or not isinstance(spec.get("id"), int):
+            raise ScenarioError(f"{where}: an id or an object with an integer id")
+        base = CARD_BY_ID.get(spec["id"])
+        if base is None and "name" not in spec:
+            raise ScenarioError(f"{where}: unknown card id {spec['id']} needs a name")
+        cid, name, rarity, elixir, evo = base or (spec["id"], None, "common", 3, 0)
+        return (cid, spec.get("name", name), spec.get("rarity", rarity),
+                spec.get("elixirCost", elixir), spec.get("maxEvolutionLevel", evo),
+                spec.get("maxLevel"))
+
+    # -- per-player facts shared by the server and expected()
+    def name_of(self, tag):
+        p = self.players.get(tag)
+        if p is not None and p.name is not None:
+            return p.name
+        return player_name(tag)
+
+    def favourite_of(self, tag):
+        """(id, name, rarity, elixirCost, maxEvolutionLevel, maxLevel)."""
+        p = self.players.get(tag)
+        if p is not None and p.card is not None:
+            return p.card
+        cid, name, rarity, elixir, evo = CARD_BY_ID[generated_favourite(tag)]
+        return (cid, name, rarity, elixir, evo, None)
+
+
+# ---------------------------------------------------------------- expected
+
+def expected(scenario, clan_tag, max_retries=3):
+    """Snapshot counts a correct client must produce (first refresh)."""
+    sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
+    if sc.forbidden:
+        return None
+    ct = normalise_tag(clan_tag)
+    c = sc.clans.get(ct)
+    if c is None or not c.faults.succeeds(max_retries):
+        return None
+    members = fetched = failed = without = 0
+    seen = set()
+    counts = {}
+    for t in c.tags:
+        if t is None:
+            members += 1
+            failed += 1
+            continue
+        if t in seen:
+            continue
+        seen.add(t)
+        members += 1
+        p = sc.players[t]
+        if not p.faults.succeeds(max_retries):
+            failed += 1
+            continue
+        fetched += 1
+        if p.faults.terminal in FAV_FAULTS:
+            without += 1
+            continue
+        card = sc.favourite_of(t)
+        ent = counts.setdefault(card[0], {"name": card[1], "id": card[0], "count": 0})
+        ent["count"] += 1
+    fav = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))
+    return {"members": members, "fetched": fetched, "failed": failed,
+            "without_favourite": without, "favourite_cards": fav}
