@@ -180,6 +180,8 @@ outdir_subdir(const struct outdir *od, const char *rel, int create,
 		    (n <= 2 && strncmp(p, "..", n) == 0)) {
 			snprintf(err, errlen, "%s/%s: not a usable directory "
 			    "name", od->path, rel);
+			if (parent != od->fd)
+				close(parent);
 			fd = -1;
 			break;
 		}
