@@ -1,13 +1,10 @@
-/* conf.c - clanpopd.yaml -> a validated struct conf; the token file. */
+/* conf.c - clanpopd.yaml -> a validated struct conf. */
 #include "config.h"
-
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
@@ -23,7 +19,6 @@
 #include "tag.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* bytes of YAML read */
-#define CONF_TOKEN_MAX	4096		/* bytes in the token file */
 #define CONF_QUOTE_MAX	60		/* input bytes quoted in an error */
 #define CONF_UA_MAX	200		/* bytes of user_agent */
 #define CONF_PATH_MAX	128		/* bytes of a key path in a message */
@@ -1812,106 +1807,4 @@ double
 conf_jitter(const struct conf *cf, double interval)
 {
 	return cf->jitter_pct ? cf->jitter * interval : cf->jitter;
-}
-
-/* What to do about errno e when the token file cannot be read. */
-static const char *
-token_hint(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return "create it holding the key from the developer portal, "
-		    "or point api.token_file at it";
-	case EACCES:
-	case EPERM:
-		return "make it readable by the clanpopd user";
-	default:
-		return "check api.token_file";
-	}
-}
-
-int
-conf_read_token(const char *path, char **token, int *loose, char *err,
-    size_t errlen)
-{
-	char buf[CONF_TOKEN_MAX + 1];
-	struct stat st;
-	size_t n = 0, s, e, i;
-	ssize_t r;
-	int fd, rv = -1;
-
-	*token = NULL;
-	*loose = 0;
-	/*
-	 * O_NONBLOCK so that a FIFO or a device cannot block the open (nor a
-	 * reload, which runs in the event loop); only a regular file is read,
-	 * and for one the flag changes nothing.
-	 */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
-		    path, strerror(errno), token_hint(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
-		    path, strerror(errno), token_hint(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: the token file is not a regular "
-		    "file (point api.token_file at the file holding the key)",
-		    path);
-		goto done;
-	}
-	*loose = (st.st_mode & 077) != 0;
-	while (n < sizeof(buf)) {
-		r = read(fd, buf + n, sizeof(buf) - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(err, errlen, "%s: cannot read the API token: "
-			    "%s (%s)", path, strerror(errno),
-			    token_hint(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > CONF_TOKEN_MAX) {
-		snprintf(err, errlen, "%s: the token file is larger than 4 KiB "
-		    "(it must hold only the API key)", path);
-		goto done;
-	}
-	for (s = 0; s < n && strchr(" \t\r\n\v\f", buf[s]) != NULL &&
-	    buf[s] != '\0'; s++)
-		;
-	for (e = n; e > s && strchr(" \t\r\n\v\f", buf[e - 1]) != NULL &&
-	    buf[e - 1] != '\0'; e--)
-		;
-	if (s == e) {
-		snprintf(err, errlen, "%s: the token file is empty (paste the "
-		    "key from the developer portal into it)", path);
-		goto done;
-	}
-	for (i = s; i < e; i++)
-		if ((unsigned char)buf[i] <= 0x20 ||
-		    (unsigned char)buf[i] >= 0x7f) {
-			snprintf(err, errlen, "%s: the token file holds white "
-			    "space, a control character or a non-ASCII byte "
-			    "inside the key (it must hold only the API key, "
-			    "on one line)", path);
-			goto done;
-		}
-	if ((*token = strndup(buf + s, e - s)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto done;
-	}
-	rv = 0;
- done:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return rv;
 }

@@ -1,4 +1,4 @@
-/* conf.h - clanpopd.yaml -> a validated struct conf; the token file. */
+/* conf.h - clanpopd.yaml -> a validated struct conf. */
 #ifndef CLANPOPD_CONF_H
 #define CLANPOPD_CONF_H
 
@@ -87,14 +87,5 @@ double		 conf_jitter(const struct conf *, double interval);
  * seconds (fractions allowed).  Returns 0 and sets *secs, or -1.
  */
 int		 conf_parse_duration(const char *s, double *secs);
-
-/*
- * Read the API token from path, trimming white space.  Returns 0 and sets
- * *token (caller frees; contents are secret, never log them), or -1 with a
- * sentence naming the file in err.  *loose is set to 1 when the file is
- * readable by group or others.
- */
-int		 conf_read_token(const char *path, char **token, int *loose,
-		    char *err, size_t errlen);
 
 #endif
