@@ -82,10 +82,4 @@ void		 conf_errs_free(struct conf_errs *);
 /* The jitter of conf in seconds for a clan with the given interval. */
 double		 conf_jitter(const struct conf *, double interval);
 
-/*
- * Parse a duration: "500ms", "10s", "15m", "1h", or a bare number of
- * seconds (fractions allowed).  Returns 0 and sets *secs, or -1.
- */
-int		 conf_parse_duration(const char *s, double *secs);
-
 #endif

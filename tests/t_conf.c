@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "confval.h"
 #include "tap.h"
 #include "token.h"
 
@@ -721,7 +722,7 @@ test_durations(void)
 
 	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
 		secs = -42;
-		rv = conf_parse_duration(dur[i].in, &secs);
+		rv = confval_parse_duration(dur[i].in, &secs);
 		tap_int(rv, dur[i].rv, "duration \"%s\" returns %d",
 		    dur[i].in ? dur[i].in : "(null)", dur[i].rv);
 		if (dur[i].rv == 0)
