@@ -1,4 +1,4 @@
-/* conf.h - clanpopd.yaml -> a validated struct conf; the token file. */
+/* conf.h - clanpopd.yaml -> a validated struct conf. */
 #ifndef CLANPOPD_CONF_H
 #define CLANPOPD_CONF_H
 
@@ -81,20 +81,5 @@ void		 conf_errs_free(struct conf_errs *);
 
 /* The jitter of conf in seconds for a clan with the given interval. */
 double		 conf_jitter(const struct conf *, double interval);
-
-/*
- * Parse a duration: "500ms", "10s", "15m", "1h", or a bare number of
- * seconds (fractions allowed).  Returns 0 and sets *secs, or -1.
- */
-int		 conf_parse_duration(const char *s, double *secs);
-
-/*
- * Read the API token from path, trimming white space.  Returns 0 and sets
- * *token (caller frees; contents are secret, never log them), or -1 with a
- * sentence naming the file in err.  *loose is set to 1 when the file is
- * readable by group or others.
- */
-int		 conf_read_token(const char *path, char **token, int *loose,
-		    char *err, size_t errlen);
 
 #endif

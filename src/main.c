@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "outdir.h"
 #include "sched.h"
+#include "token.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/clanpopd/clanpopd.yaml"
 
@@ -100,7 +101,7 @@ load(const char *path, char **token, enum load_how how)
 	conf_errs_free(&errs);
 	if (conf == NULL)
 		return NULL;
-	if (conf_read_token(conf->token_file, token, &loose, err,
+	if (token_read(conf->token_file, token, &loose, err,
 	    sizeof(err)) == -1) {
 		if (how == LOAD_RELOAD)
 			log_errx("%s", err);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "confval.h"
 #include "tap.h"
+#include "token.h"
 
 static const struct {
 	const char	*in;
@@ -720,7 +722,7 @@ test_durations(void)
 
 	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
 		secs = -42;
-		rv = conf_parse_duration(dur[i].in, &secs);
+		rv = confval_parse_duration(dur[i].in, &secs);
 		tap_int(rv, dur[i].rv, "duration \"%s\" returns %d",
 		    dur[i].in ? dur[i].in : "(null)", dur[i].rv);
 		if (dur[i].rv == 0)
@@ -1271,7 +1273,7 @@ test_token(void)
 
 	write_file("tok", " \t SECRETabc.DEF-123_x \r\n\n", 25, 0600);
 	strcpy(err, "unset");
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, 0, "token: read");
 	tap_str(token, "SECRETabc.DEF-123_x", "token: trimmed");
 	tap_int(loose, 0, "token: 0600 is not loose");
@@ -1279,24 +1281,24 @@ test_token(void)
 	free(token);
 
 	chmod("tok", 0640);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, 0, "token 0640: read");
 	tap_int(loose, 1, "token 0640: loose");
 	free(token);
 	chmod("tok", 0602);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(loose, 1, "token 0602: loose");
 	free(token);
 
 	write_file("tok", " \n\t\n", 4, 0600);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "empty token: fails");
 	tap_str(token, NULL, "empty token: no token");
 	tap_str(err, "tok: the token file is empty (paste the key from the "
 	    "developer portal into it)", "empty token: message");
 
 	write_file("tok", "SECRETabc SECRETdef\n", 20, 0600);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "two words: fails");
 	tap_str(err, "tok: the token file holds white space, a control "
 	    "character or a non-ASCII byte inside the key (it must hold only "
@@ -1304,31 +1306,31 @@ test_token(void)
 	tap_ok(strstr(err, "SECRET") == NULL, "two words: no secret in err");
 
 	write_file("tok", "SECRET\0abc", 10, 0600);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "NUL byte: fails");
 	tap_ok(strstr(err, "SECRET") == NULL, "NUL byte: no secret in err");
 
 	memset(big, 'A', sizeof(big));
 	memcpy(big, "SECRET", 6);
 	write_file("tok", big, sizeof(big), 0600);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "5000 bytes: fails");
 	tap_str(err, "tok: the token file is larger than 4 KiB (it must "
 	    "hold only the API key)", "5000 bytes: message");
 	write_file("tok", big, 4096, 0600);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, 0, "4096 bytes: read");
 	tap_int(token ? strlen(token) : 0, 4096, "4096 bytes: whole");
 	free(token);
 
 	unlink("tok");
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "missing token: fails");
 	tap_str(err, "tok: cannot read the API token: No such file or "
 	    "directory (create it holding the key from the developer portal, "
 	    "or point api.token_file at it)", "missing token: message");
 
-	rv = conf_read_token(".", &token, &loose, err, sizeof(err));
+	rv = token_read(".", &token, &loose, err, sizeof(err));
 	tap_int(rv, -1, "directory token: fails");
 	tap_str(err, ".: the token file is not a regular file (point "
 	    "api.token_file at the file holding the key)",
@@ -1344,7 +1346,7 @@ test_token(void)
 	}
 	fflush(stdout);
 	alarm(10);
-	rv = conf_read_token("fifo", &token, &loose, err, sizeof(err));
+	rv = token_read("fifo", &token, &loose, err, sizeof(err));
 	alarm(0);
 	tap_int(rv, -1, "FIFO token: fails");
 	tap_str(err, "fifo: the token file is not a regular file (point "
@@ -1354,7 +1356,7 @@ test_token(void)
 
 	/* root reads anything, so the permission test needs another user. */
 	write_file("tok", "SECRETabc\n", 10, 0);
-	rv = conf_read_token("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &token, &loose, err, sizeof(err));
 	if (geteuid() == 0) {
 		tap_ok(1, "# SKIP unreadable token: running as root");
 		free(token);

@@ -2,7 +2,7 @@
 # t_man.sh - the documentation says what the code does: both man pages pass
 # mandoc -Tlint; clanpopd(8) and the README list exactly the options of
 # --help; clanpopd.yaml(5), etc/clanpopd.yaml and the README list exactly
-# the configuration keys of the loader's key tables in src/conf.c.
+# the configuration keys of the loader's key table in src/confkeys.c.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/tests/tap.sh"
@@ -11,7 +11,7 @@ man8=$top_srcdir/man/clanpopd.8
 man5=$top_srcdir/man/clanpopd.yaml.5
 readme=$top_srcdir/README.md
 example=$top_srcdir/etc/clanpopd.yaml
-conf_c=$top_srcdir/src/conf.c
+confkeys_c=$top_srcdir/src/confkeys.c
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-man.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -98,63 +98,44 @@ awk '$1 == ".It" && $2 == "Fl" {
 same "clanpopd.8 documents exactly the options of --help" \
     "$tmp/opt.man" "$tmp/opt.help" clanpopd.8 "--help"
 
-# --- (c) configuration keys: src/conf.c, clanpopd.yaml(5), the example ---
-# The loader's keys are the rows { "name", k_fn } of the keydef tables in
-# src/conf.c.  The table in validate() is the top level.  A top-level key
-# whose function passes its own table to section() is a section: its keys
-# are "section.key".  Any other top-level key is a key itself, and the keys
-# of its own table are those of its list items, "key[].item".
+# --- (c) configuration keys: src/confkeys.c, clanpopd.yaml(5), the example ---
+# The loader's keys are the rows { .section = "S", .name = "K", ... } of
+# the table in src/confkeys.c.  A top-level key (section "") that is the
+# section of other rows is a section: its keys are "section.key".  Any
+# other top-level key is a key itself; "clans[]" is the section of the
+# keys of a clans list item, "clans[].key".
 awk '
-/^[a-z_][a-z_0-9]*\(/ {
-	fn = $0
-	sub(/\(.*/, "", fn)
-}
-/static const struct keydef[ \t]+keys\[\]/ {
-	intable = 1
-	next
-}
-intable && /^[ \t]*};/ {
-	intable = 0
-}
-intable && /\{[ \t]*"[^"]+",[ \t]*k_[a-z_0-9]+[ \t]*\}/ {
+/\.section = "[^"]*", \.name = "[^"]*"/ {
 	s = $0
-	sub(/^[^"]*"/, "", s)
-	key = s
-	sub(/".*/, "", key)
-	h = s
-	sub(/^[^,]*,[ \t]*/, "", h)
-	sub(/[ \t]*\}.*/, "", h)
-	nrow[fn]++
-	rowkey[fn, nrow[fn]] = key
-	rowfn[fn, nrow[fn]] = h
-}
-/^[ \t]+section\(ld, sn, path, v, keys\);/ {
-	issection[fn] = 1
+	sub(/.*\.section = "/, "", s)
+	sec = s
+	sub(/".*/, "", sec)
+	sub(/^[^"]*", \.name = "/, "", s)
+	sub(/".*/, "", s)
+	n++
+	rowsec[n] = sec
+	rowname[n] = s
+	hasrows[sec] = 1
 }
 END {
-	for (i = 1; i <= nrow["validate"]; i++) {
-		key = rowkey["validate", i]
-		h = rowfn["validate", i]
-		if (issection[h]) {
-			print "section " key
-			for (j = 1; j <= nrow[h]; j++)
-				print "key " key "." rowkey[h, j]
-		} else {
-			print "key " key
-			for (j = 1; j <= nrow[h]; j++)
-				print "key " key "[]." rowkey[h, j]
-		}
+	for (i = 1; i <= n; i++) {
+		if (rowsec[i] != "")
+			print "key " rowsec[i] "." rowname[i]
+		else if (hasrows[rowname[i]])
+			print "section " rowname[i]
+		else
+			print "key " rowname[i]
 	}
-}' "$conf_c" >"$tmp/conf.all"
+}' "$confkeys_c" >"$tmp/conf.all"
 sed -n 's/^key //p' "$tmp/conf.all" >"$tmp/key.conf"
 sed -n 's/^section //p' "$tmp/conf.all" >"$tmp/section.conf"
 [ -s "$tmp/key.conf" ] && [ -s "$tmp/section.conf" ]
-ok $? "the key tables of src/conf.c are found"
+ok $? "the key table of src/confkeys.c is found"
 
 # clanpopd.yaml(5) marks each key as ".It Cm key" and nothing else so.
 awk '$1 == ".It" && $2 == "Cm" { print $3 }' "$man5" >"$tmp/key.man"
 same "clanpopd.yaml.5 documents exactly the loader's keys" \
-    "$tmp/key.man" "$tmp/key.conf" clanpopd.yaml.5 src/conf.c
+    "$tmp/key.man" "$tmp/key.conf" clanpopd.yaml.5 src/confkeys.c
 
 # Every top-level key (section or not) has a ".Ss" of its own.
 awk '$1 == ".Ss" && NF == 2 { print $2 }' "$man5" |
@@ -162,7 +143,7 @@ awk '$1 == ".Ss" && NF == 2 { print $2 }' "$man5" |
     "$tmp/section.conf" | sort -u) >"$tmp/ss.man"
 same "clanpopd.yaml.5 has a subsection for each top-level key" \
     "$tmp/ss.man" <(sed 's/^\([^.[]*\).*/\1/' "$tmp/key.conf" \
-    "$tmp/section.conf" | sort -u) clanpopd.yaml.5 src/conf.c
+    "$tmp/section.conf" | sort -u) clanpopd.yaml.5 src/confkeys.c
 
 # The example: "key:" lines, commented out ("#key:") or not, under their
 # top-level key; in the clans list, the keys of a mapping item.
@@ -186,7 +167,7 @@ BEGIN {
 	print (issection[top] ? top "." : top "[].") key
 }' "$example" >"$tmp/key.example"
 same "etc/clanpopd.yaml shows exactly the loader's keys" \
-    "$tmp/key.example" "$tmp/key.conf" etc/clanpopd.yaml src/conf.c
+    "$tmp/key.example" "$tmp/key.conf" etc/clanpopd.yaml src/confkeys.c
 
 # The README's key table: the first cell of each row of the table in
 # "## Configuration".  The backquotes are Markdown's, not the shell's.
@@ -194,7 +175,7 @@ same "etc/clanpopd.yaml shows exactly the loader's keys" \
 awk '/^## / { in_conf = ($0 == "## Configuration") } in_conf' "$readme" |
     sed -n 's/^| `\([]a-z_.[]*\)` |.*/\1/p' >"$tmp/key.readme"
 same "README.md's key table lists exactly the loader's keys" \
-    "$tmp/key.readme" "$tmp/key.conf" README.md src/conf.c
+    "$tmp/key.readme" "$tmp/key.conf" README.md src/confkeys.c
 
 # --- (d) options: the README's command-line table ------------------------
 awk '/^## / { in_cli = ($0 == "## Command line") } in_cli' "$readme" |

@@ -1,5 +1,5 @@
 /*
- * fuzz_conf.c - libFuzzer harness for conf_load and conf_parse_duration:
+ * fuzz_conf.c - libFuzzer harness for conf_load and confval_parse_duration:
  * the input is the YAML file (written to one memfd, loaded through its
  * /proc/self/fd path) and, as a string, a duration.
  */
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "confval.h"
 #include "tag.h"
 #include "fuzz.h"
 
@@ -131,7 +132,7 @@ check_duration(const uint8_t *data, size_t size)
 		return;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (conf_parse_duration(s, &secs) == 0)
+	if (confval_parse_duration(s, &secs) == 0)
 		FUZZ_CHECK(isfinite(secs) && secs >= 0);
 	free(s);
 }

@@ -67,7 +67,8 @@ cflags_all=(-std=c11 -g -O1 -fno-omit-frame-pointer
 # The module sources, libraries and -max_len of each harness.
 sources() {
 	case "$1" in
-	conf)     echo src/conf.c src/tag.c ;;
+	conf)     echo src/conf.c src/confkeys.c src/confval.c src/yamltree.c \
+	              src/diag.c src/dupset.c src/tag.c ;;
 	api)      echo src/api.c src/jsonscan.c src/tag.c ;;
 	tag)      echo src/tag.c ;;
 	throttle) echo src/throttle.c ;;

@@ -36,7 +36,8 @@ cflags_all=(-std=c11 -g -O1 -Wall -Wextra -Wshadow -Wformat=2
 for h in conf api tag throttle; do
 	case "$h" in
 	conf)
-		srcs="src/conf.c src/tag.c"
+		srcs="src/conf.c src/confkeys.c src/confval.c src/yamltree.c
+		    src/diag.c src/dupset.c src/tag.c"
 		pkg=yaml-0.1 ;;
 	api)
 		srcs="src/api.c src/jsonscan.c src/tag.c"
