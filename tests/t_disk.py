@@ -229,11 +229,11 @@ try:
     t.ok(valid_json(read(snap)), "clans/ a directory again: a valid "
          "snapshot")
     t.ok(d.proc.poll() is None, "the daemon ran through every fault")
-    t.eq(d.stop(), 0, "SIGTERM: exit 0")
+    d.stop("SIGTERM: exit 0")
     t.eq(temp_files(out), [], "no temporary file left")
 finally:
     if d is not None:
-        d.stop()
+        d.stop("SIGTERM: exit 0")
     api.stop()
     sh("umount", clans)
     sh("umount", mnt)

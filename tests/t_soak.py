@@ -157,8 +157,7 @@ reload(set_a, interval=3600)            # idle again
 end = idle_fds("end")
 t.diag("idle descriptors at the end: %s (other, sockets)" % (end,))
 t.ok(d.proc.poll() is None, "the daemon is still running")
-rc = d.stop()
-t.eq(rc, 0, "SIGTERM: exit 0")
+d.stop("SIGTERM: exit 0")
 log = d.log()
 
 ok = len(re.findall(r"^\S+ #\w+: \d+ members, \d+ fetched", log, re.M))
