@@ -4,6 +4,10 @@ files, and running the real clanpopd binary.
 
 Every run of the daemon through clanpopd() or Daemon asserts its exit
 status as a test point.  Environment, set by .ci/run:
+  CLANPOPD_TIME_SCALE  timing tolerances and wait bounds are multiplied by
+                       it (default 1; larger for the sanitizer build and
+                       valgrind, which run the same code several times
+                       slower)
   CLANPOPD_SANITIZED   "1": the daemon is built with ASan + UBSan, and a
                        run whose stderr holds a sanitizer report fails"""
 
@@ -30,11 +34,18 @@ STANDIN = os.path.join(TOP_SRCDIR, "tests", "standin.py")
 
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests"))
 
+TIME_SCALE = float(os.environ.get("CLANPOPD_TIME_SCALE") or 1)
 SANITIZED = os.environ.get("CLANPOPD_SANITIZED") == "1"
 # What AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer
 # print when they find something.
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
                    "LeakSanitizer")
+
+
+def scaled(seconds):
+    """A timing tolerance or an upper bound on a wait, in seconds,
+    stretched by CLANPOPD_TIME_SCALE.  Lower bounds are never scaled."""
+    return seconds * TIME_SCALE
 
 
 def sanitizer_report(text):
@@ -108,7 +119,7 @@ class Standin:
              "--token-file", server_token, "--port", "0",
              "--port-file", port_file],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 10
+        deadline = time.time() + scaled(10)
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("stand-in API did not start: %s" %
@@ -214,7 +225,7 @@ def clanpopd(args, rc, name, timeout=120, env=None):
         e.update(env)
     t0 = time.monotonic()
     p = subprocess.run([CLANPOPD] + args, capture_output=True, text=True,
-                       timeout=timeout, env=e)
+                       timeout=scaled(timeout), env=e)
     r = Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
     check_exit(name, r.rc, rc, r.stderr)
     return r
@@ -282,7 +293,7 @@ class Daemon:
     def wait_log(self, pattern, timeout=30, count=1):
         """Wait until pattern (a regex) matched count lines; returns the
         matches, or None on timeout."""
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while True:
             found = re.findall(pattern, self.log(), re.M)
             if len(found) >= count:
@@ -305,7 +316,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            got = self.proc.wait(timeout)
+            got = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -359,7 +370,7 @@ class NotifySocket:
     def drain(self, until=None, timeout=10):
         """Messages received since the last drain, up to the first one
         containing `until` (or all of them after timeout)."""
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while True:
             with self.lock:
                 new = self.messages[self.seen:]

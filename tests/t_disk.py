@@ -16,8 +16,8 @@ import subprocess
 import sys
 import time
 
-from functional import (Daemon, Standin, Tap, log_times, temp_files, workdir,
-                        write_config)
+from functional import (Daemon, Standin, Tap, log_times, scaled, temp_files,
+                        workdir, write_config)
 import promtext
 
 INTERVAL = 10   # seconds, schedule.interval
@@ -122,7 +122,7 @@ def next_period_ok(what):
     log = d.log()
     fail = log_times(log, r"%s: refresh failed" % TAG)[-1]
     ok = [x for x in log_times(log, r"%s: 3 members" % TAG) if x > fail]
-    t.ok(len(ok) > 0 and abs(ok[0] - fail - INTERVAL) <= 1.0,
+    t.ok(len(ok) > 0 and abs(ok[0] - fail - INTERVAL) <= scaled(1.0),
          "%s: retried at the next period, %d s later, not backed off (%s)"
          % (what, INTERVAL, [round(x - fail, 1) for x in ok[:1]]))
 

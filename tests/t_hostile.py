@@ -13,8 +13,8 @@ import re
 import socket
 import time
 
-from functional import (Standin, Tap, clanpopd, counts, snapshot, temp_files,
-                        workdir, write_config)
+from functional import (Standin, Tap, clanpopd, counts, scaled, snapshot,
+                        temp_files, workdir, write_config)
 import promtext
 import standin
 
@@ -23,7 +23,7 @@ t = Tap()
 BACKOFF_BASE = 0.5      # FETCH_BACKOFF_BASE, seconds
 BACKOFF_CAP = 30.0      # FETCH_BACKOFF_CAP, seconds
 STALL_TIME = 5          # FETCH_STALL_TIME, seconds below 64 B/s
-SLACK = 2.0             # start-up, teardown and a loaded CI machine
+SLACK = scaled(2.0)     # start-up, teardown and a loaded CI machine
 
 
 def worst_case(per_attempt, retries):
@@ -184,7 +184,8 @@ wd, out, api, cfg = setup("bodycap", scenario, tags,
                           limits__max_retries=RETRIES)
 r = clanpopd(["--once", "-c", cfg], 75,
              "body cap: exit 75 (three clans have no snapshot)")
-t.ok(r.elapsed < 5.0, "body cap: over in %.2f s (< 5 s)" % r.elapsed)
+t.ok(r.elapsed < scaled(5.0), "body cap: over in %.2f s (< %.0f s)"
+     % (r.elapsed, scaled(5.0)))
 for tag in tags[:3]:
     t.ok(re.search(r"%s: refresh failed, no snapshot written: the response "
                    r"is larger than 4 MiB" % tag, r.stderr) is not None,

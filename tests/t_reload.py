@@ -7,7 +7,7 @@ import signal
 import time
 
 from functional import (Daemon, Standin, Tap, log_times, rotate_token,
-                        snapshot, workdir, write_config)
+                        scaled, snapshot, workdir, write_config)
 
 t = Tap()
 
@@ -52,7 +52,7 @@ t.ok(os.path.exists(os.path.join(out, "clans", "2PYLQ.json")),
 t.eq(st["peak_in_flight"], 1, "reload: the new max_concurrent (1) applies")
 a = log_times(d.log(), r"#9V2Y: 3 members")
 after = [x for x in a if x > reload_at]
-t.ok(len(after) >= 1 and abs((after[0] - reload_at) - 12) <= 0.6,
+t.ok(len(after) >= 1 and abs((after[0] - reload_at) - 12) <= scaled(0.6),
      "reload: the new interval (12 s) applies from the reload (%s)"
      % [round(x - reload_at, 1) for x in after])
 

@@ -9,7 +9,8 @@ import re
 import signal
 import time
 
-from functional import CLANPOPD, Daemon, Standin, Tap, workdir, write_config
+from functional import (CLANPOPD, Daemon, Standin, Tap, scaled, workdir,
+                        write_config)
 import promtext
 
 t = Tap()
@@ -106,7 +107,7 @@ def idle_fds(what):
     """Wait until nothing runs (no request in flight, the log quiet for 2 s,
     so the report written 1 s after a refresh is done too), then read the
     descriptors: the same three times in a row."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + scaled(15)
     last = None
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
