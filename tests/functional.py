@@ -139,6 +139,19 @@ class Standin:
     def stats(self):
         return self._call("GET", "stats")
 
+    def wait_stats(self, cond, timeout=10):
+        """Wait until cond(stats) is true, e.g. lambda s: s["in_flight"] > 0
+        (see standin.py for the fields); returns those stats, or None on
+        timeout."""
+        deadline = time.time() + scaled(timeout)
+        while True:
+            st = self.stats()
+            if cond(st):
+                return st
+            if time.time() > deadline:
+                return None
+            time.sleep(0.02)
+
     def reset(self):
         return self._call("POST", "reset", {})
 
@@ -381,6 +394,21 @@ class NotifySocket:
                 if until is None or time.time() > deadline:
                     self.seen += len(new)
                     return new
+            time.sleep(0.02)
+
+    def wait(self, regex, timeout=10):
+        """The first message not yet drained that matches regex whole;
+        the messages up to it count as drained.  None on timeout (then
+        nothing is drained)."""
+        deadline = time.time() + scaled(timeout)
+        while True:
+            with self.lock:
+                for i, m in enumerate(self.messages[self.seen:]):
+                    if re.fullmatch(regex, m):
+                        self.seen += i + 1
+                        return m
+            if time.time() > deadline:
+                return None
             time.sleep(0.02)
 
     def close(self):

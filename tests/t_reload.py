@@ -4,10 +4,9 @@ and the token applied, a broken config refused with the old one kept."""
 import os
 import re
 import signal
-import time
 
 from functional import (Daemon, Standin, Tap, log_times, rotate_token,
-                        scaled, snapshot, workdir, write_config)
+                        scaled, workdir, write_config)
 
 t = Tap()
 
@@ -43,7 +42,10 @@ t.ok(d.wait_log(r"#8QRUL: 2 members", timeout=15) is not None,
      "reload: the added clan is refreshed")
 reload_at = log_times(d.log(), r"configuration applied")[0]
 api.reset()
-time.sleep(13)
+# #9V2Y's first refresh on its new interval, 12 s after the reload: by
+# then #2PYLQ would have been due again (every 10 s) were it still there.
+n = len(log_times(d.log(), r"#9V2Y: 3 members"))
+d.wait_log(r"#9V2Y: 3 members", timeout=20, count=n + 1)
 st = api.stats()
 t.eq(st["requests_per_tag"].get("#2PYLQ", 0), 0,
      "reload: the removed clan gets no more requests")

@@ -3,6 +3,7 @@ previous snapshots intact; the sd_notify messages on a test NOTIFY_SOCKET;
 start-up cleaning of stale temp files; history retention; the journal
 format of log lines."""
 
+import calendar
 import glob
 import json
 import os
@@ -12,7 +13,7 @@ import subprocess
 import time
 
 from functional import (CLANPOPD, Daemon, NotifySocket, Standin, Tap,
-                        check_exit, clanpopd, temp_files, workdir,
+                        check_exit, clanpopd, snapshot, temp_files, workdir,
                         write_config)
 
 t = Tap()
@@ -53,7 +54,9 @@ rl = [m for m in msgs if m.startswith("RELOADING=1")]
 t.ok(len(rl) == 1 and re.fullmatch(r"RELOADING=1\nMONOTONIC_USEC=\d+", rl[0])
      is not None, "notify: RELOADING=1 with MONOTONIC_USEC on SIGHUP")
 t.ok(msgs[-1].startswith("READY=1"), "notify: READY=1 after the reload")
-time.sleep(1.5)
+# SIGTERM while the refresh waits for the slow API.
+t.ok(api.wait_stats(lambda s: s["in_flight"] > 0) is not None,
+     "a refresh is under way")
 t0 = time.monotonic()
 d.signal(signal.SIGTERM)
 msgs = ns.drain(until="STOPPING=1", timeout=3)
@@ -78,8 +81,12 @@ t.eq(idx["clans"][0]["last_error"],
 # 2. SIGTERM with a long enough grace: the running refresh completes.
 write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"],
              schedule__stop_grace="20s", limits__max_concurrent=10)
+# An answer to the stopped daemon may still be on its way: wait for a
+# request of the new one, which the 1 s latency keeps in flight.
+requested = api.stats()["requests"]
 d = Daemon(cfg, wd)
-time.sleep(0.5)
+t.ok(api.wait_stats(lambda s: s["requests"] > requested) is not None,
+     "grace: a refresh is under way")
 d.stop("grace: SIGTERM: exit 0")
 with open(snap) as f:
     t.eq(json.load(f)["name"], "A2",
@@ -89,13 +96,18 @@ with open(snap) as f:
 api.set_scenario({"clans": {"9V2Y": {"name": "H", "members": 2}}})
 write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"],
              output__history=2)
+made = []
 for i in range(3):
     clanpopd(["--once", "-c", cfg], 0, "history: run %d: exit 0" % (i + 1))
-    time.sleep(1.05)
+    made.append(snapshot(out, "#9V2Y")["fetched_at"])
+    # Copies are named by the second: the next run starts in a later one.
+    t_next = calendar.timegm(time.strptime(made[-1], "%Y-%m-%dT%H:%M:%SZ")) + 1
+    while time.time() < t_next:
+        time.sleep(t_next - time.time())
 hist = sorted(glob.glob(os.path.join(out, "history", "9V2Y", "*.json")))
-t.eq(len(hist), 2, "history: the newest 2 of 3 kept")
-t.ok(all(re.fullmatch(r"\d{8}T\d{6}Z\.json", os.path.basename(h))
-         for h in hist), "history: files named by UTC time")
+t.eq([os.path.basename(h) for h in hist],
+     [m.replace("-", "").replace(":", "") + ".json" for m in made[1:]],
+     "history: the copies of the newest 2 of 3 runs kept, named by UTC time")
 with open(hist[-1], "rb") as f, open(snap, "rb") as g:
     t.eq(f.read(), g.read(), "history: the newest copy is the snapshot")
 
