@@ -92,9 +92,11 @@ def cards_in_metrics(metrics, tag):
                    l["clan"] == tag), key=repr)
 
 
-def cards_in_snapshot(snap):
+def metric_cards(favourite_cards):
+    """favourite_cards as cards_in_metrics() gives them: a card without a
+    name has the label card="" in metrics.prom."""
     return sorted(((c["name"] or "", str(c["id"]), c["count"]) for c in
-                   snap["favourite_cards"]), key=repr)
+                   favourite_cards), key=repr)
 
 
 def in_flight_drains(api, timeout=5):
@@ -493,16 +495,39 @@ k = snaps.get("#9VVV")
 t.eq(k and counts(k), standin.expected(scenario, "#9VVV", 0),
      "100 members: counted exactly, the members field not trusted")
 
+# What index.json and metrics.prom must say, from the scenario (the
+# stand-in's oracle for the two clans it generates), not from the
+# snapshots the daemon wrote.
+want_names = {"#9PPP": NASTY + "tail",
+              "#9QQQ": BAD_UTF8.decode("utf-8", "replace"),
+              "#9LLL": "lone \ufffd x \ufffd y z",
+              "#9GGG": None, "#9GG2": None, "#9GG8": None, "#9GG9": None,
+              "#9GGP": None, "#9RRR": "W", "#9CCC": "D", "#9UUU": "E",
+              "#9VVV": "K"}
+wizard = {"name": "Wizard", "id": 26000017, "count": 1}
+want_cards = {"#9PPP": [{"name": NASTY_CARD, "id": 27999002, "count": 1},
+                        wizard],
+              "#9QQQ": [{"name": "card " + BAD_UTF8.decode("utf-8",
+                                                           "replace"),
+                         "id": 27999001, "count": 1}],
+              "#9LLL": [], "#9GGG": [wizard], "#9GG2": [], "#9GG8": [],
+              "#9GG9": [], "#9GGP": [],
+              "#9RRR": w_want["favourite_cards"],
+              "#9CCC": [{"name": "The Log", "id": 28000011, "count": 3}],
+              "#9UUU": [],
+              "#9VVV": standin.expected(scenario, "#9VVV",
+                                        0)["favourite_cards"]}
 idx, metrics = every_output_valid(out, "JSON")
 by_tag = {c["tag"]: c for c in idx["clans"]}
 t.eq([(c["tag"], c["name"]) for c in idx["clans"]],
-     [(tag, snaps[tag]["name"] if tag in snaps else None) for tag in tags],
-     "index.json: every clan's name as in its snapshot")
+     [(tag, want_names[tag]) for tag in tags],
+     "index.json: every clan's name, in configuration order")
 t.eq(by_tag["#9PPP"]["label"], LABEL, "index.json: a nasty label round-trips")
 if metrics is not None:
     t.eq({tag: cards_in_metrics(metrics, tag) for tag in tags},
-         {tag: cards_in_snapshot(snaps[tag]) for tag in tags},
-         "metrics.prom: card labels unescape to the snapshots' names")
+         {tag: metric_cards(want_cards[tag]) for tag in tags},
+         "metrics.prom: every clan's cards, the labels unescaped to the "
+         "names the API sent")
     t.eq(promtext.value(metrics, "clanpopd_clan_players", clan="#9RRR",
                         state="failed"), float(w_want["failed"]),
          "metrics.prom: failed players of the wrong-types clan")
