@@ -1,8 +1,8 @@
 """b3_throughput - benchmark 3: throughput and CPU against curl: clanpopd
 and `curl --parallel` fetch the same 20,400 URLs from nginx on loopback
-with K connections, alternating; the CPU allowance is curl's plus one
-json-c parse (bench/parse_cost.c).  perf profiles clanpopd when a target
-is missed."""
+with K connections, alternating; clanpopd's CPU per request may not
+exceed curl's.  bench/parse_cost.c times api_parse_player for context.
+perf profiles clanpopd when a target is missed."""
 
 import json
 import os
@@ -34,8 +34,9 @@ def measure(bn):
     nreq = len(urls)
     curlrc = bn.curl_config("b3", urls)
     pc = parse_cost(bn)
-    say("   one json-c parse of a %d-byte player body: %.1f us" %
-        (pc["bytes"], pc["us_per_parse"]))
+    say("   a %d-byte player body: api_parse_player %.1f us, a full "
+        "json-c tree %.1f us" % (pc["bytes"], pc["us_per_api_parse_player"],
+                                 pc["us_per_jsonc_tree"]))
     cfgs = {k: bn.config("b3-k%d" % k, b, bn.set_a,
                          limits__max_concurrent=k,
                          limits__requests_per_second=0)
@@ -51,12 +52,12 @@ def measure(bn):
                 raise Failure("K=%d %s: snapshot fetched/failed %r" %
                               (k, t, got))
     rows = []
-    parse_ms = pc["us_per_parse"]  # us per request = ms per 1,000
+    parse_ms = pc["us_per_api_parse_player"]  # us/request = ms/1,000
     for k in B3_KS:
-        rows.append(_row(k, runs, conns, nreq, parse_ms))
+        rows.append(_row(k, runs, conns, nreq))
         c, u = rows[-1]["clanpopd"], rows[-1]["curl"]
         say("   K=%-2d clanpopd %.0f req/s %.1f ms CPU/1000 | curl %.0f "
-            "req/s %.1f ms CPU/1000 | parse %.1f ms/1000" %
+            "req/s %.1f ms CPU/1000 | api_parse_player %.1f ms/1000" %
             (k, c["rps"], c["cpu_ms_per_1000"], u["rps"],
              u["cpu_ms_per_1000"], parse_ms))
     bn.results[3] = {"rows": rows, "nreq": nreq, "parse": pc,
@@ -111,7 +112,7 @@ def _curl(curlrc, k, log, nreq):
     return res, sum(int(x) for x in lines[1::2])
 
 
-def _row(k, runs, conns, nreq, parse_ms):
+def _row(k, runs, conns, nreq):
     row = {"k": k, "curl_connections": med(conns[k])}
     for who in ("clanpopd", "curl"):
         rs = runs[(who, k)]
@@ -127,7 +128,8 @@ def _row(k, runs, conns, nreq, parse_ms):
     c, u = row["clanpopd"], row["curl"]
     row["rps_ratio"] = c["rps"] / u["rps"]
     row["cpu_ratio"] = c["cpu_ms_per_1000"] / u["cpu_ms_per_1000"]
-    row["cpu_allowed"] = u["cpu_ms_per_1000"] + parse_ms
+    # The same requests: clanpopd's CPU may not exceed curl's.
+    row["cpu_allowed"] = u["cpu_ms_per_1000"]
     return row
 
 
@@ -143,7 +145,8 @@ def _describe(bn, cfgs, urls):
         " -K $WORK/b3.curlrc   "
         "# the same %d URLs; the token is in the mode-600 config" %
         len(urls),
-        "cc -std=c11 -O2 -o parse_cost bench/parse_cost.c "
+        "cc -std=c11 -O2 -I. -Isrc -o parse_cost bench/parse_cost.c "
+        "src/api.c src/jsonscan.c src/tag.c "
         "$(pkg-config --cflags --libs json-c)",
         "parse_cost %s 20000" % bn.rel(bn.player_sample),
     ]
@@ -161,7 +164,7 @@ def _describe(bn, cfgs, urls):
 
 def parse_cost(bn):
     """bench/parse_cost on a typical player body: {"bytes", "iterations",
-    "us_per_parse"}."""
+    "us_per_api_parse_player", "us_per_jsonc_tree"}."""
     if not PARSE_COST:
         raise Failure("PARSE_COST is not set: start the benchmarks "
                       "with bench/run")
@@ -207,9 +210,10 @@ def section(bn):
         return None
     r3 = bn.results[3]
     rows = r3["rows"]
-    parse_us = r3["parse"]["us_per_parse"]
-    t_ok, v_t, c_ok, v_c = _verdicts(rows, parse_us)
-    s = _intro(r3, parse_us) + ["- " + v_t, "- " + v_c, ""] + _table(rows)
+    parse_us = r3["parse"]["us_per_api_parse_player"]
+    t_ok, v_t, c_ok, v_c = _verdicts(rows)
+    s = _intro(r3, parse_us) + ["- " + v_t, "- " + v_c, ""] + \
+        _table(rows, parse_us * (r3["nreq"] - B3_CLANS) / r3["nreq"])
     if not (t_ok and c_ok):
         s += _why_missed(r3, t_ok, c_ok)
     s += cmd_block(bn, 3)
@@ -218,7 +222,7 @@ def section(bn):
     return v_t + "; " + v_c, s
 
 
-def _verdicts(rows, parse_us):
+def _verdicts(rows):
     """(throughput met, its verdict, CPU met, its verdict)."""
     t_ok = all(r["rps_ratio"] >= 1.0 for r in rows)
     c_ok = all(r["clanpopd"]["cpu_ms_per_1000"] <= r["cpu_allowed"]
@@ -232,12 +236,10 @@ def _verdicts(rows, parse_us):
         "%.1f%% above curl" % ((tw["rps_ratio"] - 1) * 100) if t_ok else
         "%.1f%% below curl" % ((1 - tw["rps_ratio"]) * 100)))
     v_c = verdict(c_ok, "CPU: worst at K=%d, %.1f ms per 1,000 requests "
-                  "against an allowance of %.1f (curl %.1f + one parse "
-                  "%.1f): %.1f ms per 1,000 %s" % (
+                  "against curl's %.1f (%.2f x): %.1f ms per 1,000 %s" % (
                       cw["k"], cw["clanpopd"]["cpu_ms_per_1000"],
-                      cw["cpu_allowed"], cw["curl"]["cpu_ms_per_1000"],
-                      parse_us, abs(cdiff),
-                      "to spare" if c_ok else "over"))
+                      cw["curl"]["cpu_ms_per_1000"], cw["cpu_ratio"],
+                      abs(cdiff), "to spare" if c_ok else "over"))
     return t_ok, v_t, c_ok, v_c
 
 
@@ -264,22 +266,25 @@ def _intro(r3, parse_us):
         "client process, per 1,000 requests (rusage from wait4() of "
         "`/usr/bin/time -f %%M CLIENT`, which adds well under 1 ms per "
         "run to both)."
-        " Medians of %d runs each, the two clients alternating. One "
-        "json-c parse of a %d-byte player body, as api.c does it "
-        "(`bench/parse_cost.c`, %d parses, CPU clock), costs **%.1f "
-        "us**, i.e. %.1f ms per 1,000 requests." % (
+        " Medians of %d runs each, the two clients alternating. "
+        "Context: reading one %d-byte player body with "
+        "`api_parse_player` itself (src/api.c linked into "
+        "`bench/parse_cost.c`, %d calls, CPU clock) costs **%.1f us**;"
+        " a full json-c tree of the same body, what api.c built before"
+        " its scanner, costs %.1f us (once added to curl's CPU as an "
+        "allowance; see bench/HISTORY.md)." % (
             r3["nreq"], B3_CLANS, r3["nreq"] - B3_CLANS, B3_REPS,
             r3["parse"]["bytes"], r3["parse"]["iterations"], parse_us,
-            parse_us), "",
+            r3["parse"]["us_per_jsonc_tree"]), "",
         "Targets: clanpopd's throughput >= curl's, and its CPU per "
-        "request <= curl's + one parse.", ""]
+        "request <= curl's on the same requests.", ""]
 
 
-def _table(rows):
+def _table(rows, parse_ms):
     s = ["| K | throughput clanpopd / curl | CPU clanpopd / curl | CPU "
-         "clanpopd, ms/1,000 req | CPU curl, ms/1,000 req | allowance "
-         "(curl + parse) | req/s clanpopd (context) | req/s curl "
-         "(context) |",
+         "clanpopd, ms/1,000 req | CPU curl, ms/1,000 req | of which "
+         "api_parse_player (context) | req/s clanpopd (context) | req/s "
+         "curl (context) |",
          "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         c, u = r["clanpopd"], r["curl"]
@@ -289,7 +294,7 @@ def _table(rows):
                      c["cpu_ms_per_1000"], c["user_ms_per_1000"],
                      c["sys_ms_per_1000"], u["cpu_ms_per_1000"],
                      u["user_ms_per_1000"], u["sys_ms_per_1000"],
-                     r["cpu_allowed"], c["rps"], u["rps"]))
+                     parse_ms, c["rps"], u["rps"]))
     s += ["", "Context: median wall %s; peak RSS clanpopd %s, curl %s; "
           "curl opened %s connections in all." % (
               "; ".join("K=%d clanpopd %s, curl %s" % (
@@ -305,7 +310,7 @@ def _table(rows):
 
 
 def _why_missed(r3, t_ok, c_ok):
-    parse_us = r3["parse"]["us_per_parse"]
+    parse_us = r3["parse"]["us_per_api_parse_player"]
     s = ["", "### Why the target is missed", ""]
     for r in r3["rows"]:
         c, u = r["clanpopd"], r["curl"]
@@ -319,13 +324,11 @@ def _why_missed(r3, t_ok, c_ok):
                        u["cpu_ms_per_1000"], r["cpu_ratio"],
                        1e6 / c["cpu_ms_per_1000"], c["rps"],
                        1e6 / u["cpu_ms_per_1000"], u["rps"]))
-    if not t_ok:
-        s += ["", "So the throughput target needs clanpopd's CPU per "
-              "request at or below curl's, which is stricter than "
-              "the CPU target (curl's + one parse, %.1f us): %s" % (
-                  parse_us, "the CPU target is met and the "
-                  "throughput target still missed." if c_ok else
-                  "both are missed.")]
+    s += ["", "Throughput is 1 / CPU per request for both clients "
+          "here, so the two targets ask the same thing: clanpopd's CPU "
+          "per request at or below curl's. Of clanpopd's, reading the "
+          "player bodies (`api_parse_player`, %.1f us a body) is the part "
+          "curl does not do." % parse_us]
     prof = r3.get("profile")
     if prof:
         s += ["", "`perf record -F 1999` of one `clanpopd --once` "

@@ -5,7 +5,7 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 
 1. refresh time against the ideal   (stand-in API, 50 ms latency)
 2. rate limit against the ideal     (stand-in API, busiest second)
-3. throughput and CPU against curl  (nginx on loopback, + one json-c parse)
+3. throughput and CPU against curl  (nginx on loopback)
 4. peak RSS against clan count      (nginx on loopback)
 5. idle cost of the daemon          (nginx on loopback, /proc and perf)
 

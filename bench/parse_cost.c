@@ -1,4 +1,9 @@
-/* parse_cost.c - CPU cost of one json-c parse of a player body, as api.c does it. */
+/*
+ * parse_cost.c - CPU cost of reading one player body: api_parse_player
+ * itself (linked from src/api.c, what clanpopd does per player), and for
+ * comparison a full json-c tree of the body (what api.c did before its
+ * scanner).
+ */
 #define _POSIX_C_SOURCE 200809L	/* clock_gettime */
 
 #include <errno.h>
@@ -8,6 +13,8 @@
 #include <time.h>
 
 #include <json.h>
+
+#include "api.h"
 
 #define PARSE_DEPTH	64	/* nesting levels, as API_JSON_DEPTH in api.c */
 #define PARSE_WARMUP	200	/* parses before the clock starts */
@@ -61,9 +68,27 @@ slurp(const char *path, size_t *lenp)
 	return buf;
 }
 
-/* One parse the way api.c does it: a fresh tokener, parse, free all. */
+/* One player body read as clanpopd reads it. */
 static void
-parse_once(const char *body, size_t len)
+api_once(const char *body, size_t len)
+{
+	struct api_player	p;
+	char			err[256];
+
+	if (api_parse_player(body, len, &p, err, sizeof(err)) == -1) {
+		fprintf(stderr, "parse_cost: api_parse_player: %s\n", err);
+		exit(1);
+	}
+	if (!p.has_favourite) {
+		fprintf(stderr, "parse_cost: no usable currentFavouriteCard\n");
+		exit(1);
+	}
+	api_player_free(&p);
+}
+
+/* A full json-c tree: a fresh tokener, parse, look up, free all. */
+static void
+tree_once(const char *body, size_t len)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj, *fav;
@@ -85,13 +110,29 @@ parse_once(const char *body, size_t len)
 	json_object_put(obj);
 }
 
+/* CPU microseconds per call of f over n calls, after a warm-up. */
+static double
+time_it(void (*f)(const char *, size_t), const char *body, size_t len,
+    long n)
+{
+	double	t0;
+	long	i;
+
+	for (i = 0; i < PARSE_WARMUP; i++)
+		f(body, len);
+	t0 = cpu_now();
+	for (i = 0; i < n; i++)
+		f(body, len);
+	return (cpu_now() - t0) * 1e6 / n;
+}
+
 int
 main(int argc, char *argv[])
 {
 	char	*body, *end;
 	size_t	 len;
-	long	 n = 20000, i;
-	double	 t0, t1;
+	long	 n = 20000;
+	double	 api_us, tree_us;
 
 	if (argc < 2 || argc > 3)
 		usage();
@@ -102,14 +143,11 @@ main(int argc, char *argv[])
 			usage();
 	}
 	body = slurp(argv[1], &len);
-	for (i = 0; i < PARSE_WARMUP; i++)
-		parse_once(body, len);
-	t0 = cpu_now();
-	for (i = 0; i < n; i++)
-		parse_once(body, len);
-	t1 = cpu_now();
-	printf("{\"bytes\": %zu, \"iterations\": %ld, \"us_per_parse\": %.3f}\n",
-	    len, n, (t1 - t0) * 1e6 / n);
+	api_us = time_it(api_once, body, len, n);
+	tree_us = time_it(tree_once, body, len, n);
+	printf("{\"bytes\": %zu, \"iterations\": %ld, "
+	    "\"us_per_api_parse_player\": %.3f, \"us_per_jsonc_tree\": %.3f}\n",
+	    len, n, api_us, tree_us);
 	free(body);
 	return 0;
 }

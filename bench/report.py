@@ -4,8 +4,9 @@ benchmark's own module) and how to reproduce; never with the token in it.
 """
 
 import os
+import re
 
-from runner import INTERRUPTED, OUT_MD, TOP
+from runner import INTERRUPTED, ONLY, OUT_MD, TOP
 
 
 def write_markdown(bn, benchmarks):
@@ -31,16 +32,19 @@ def write_markdown(bn, benchmarks):
     for n, e in sorted(bn.errors.items()):
         if n not in own:
             sec.append(["## %d. FAILED" % n, "", "```", e, "```"])
+    carried = []
+    _carry_over([mod.NUMBER for mod in benchmarks], sec, carried)
 
     a("## Summary")
     a("")
     a("| # | benchmark | verdict |")
     a("|---:|---|---|")
     names = {mod.NUMBER: mod.TITLE for mod in benchmarks}
-    for n, v in sorted(verdicts):
-        a("| %d | %s | %s |" % (n, names[n], v))
+    rows = [(n, "| %d | %s | %s |" % (n, names[n], v)) for n, v in verdicts]
+    for n, row in sorted(rows + carried):
+        a(row)
     a("")
-    for s in sec:
+    for s in sorted(sec, key=lambda s: int(s[0][3])):
         L.extend(s)
         a("")
     a("## Reproduce")
@@ -53,7 +57,8 @@ def write_markdown(bn, benchmarks):
     a("bench/run installs what is missing (nginx-light, curl, time, "
       "pkg-config, libjson-c-dev, a C compiler) with apt-get, builds "
       "`bench/parse_cost.c`, and runs `bench/bench.py`. `BENCH_ONLY=\"1 3\"`"
-      " runs a subset.")
+      " runs a subset; the other sections are then carried over from the "
+      "previous report, marked with its date.")
     text = "\n".join(L) + "\n"
     if bn.token in text:
         raise SystemExit("bench.py: refusing to write the token into "
@@ -62,6 +67,48 @@ def write_markdown(bn, benchmarks):
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, OUT_MD)
+
+
+def _previous():
+    """From the BENCHMARKS.md on disk: (its date, {n: summary row},
+    {n: section lines}) of each numbered benchmark; empty without one."""
+    try:
+        with open(OUT_MD, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None, {}, {}
+    m = re.search(r"`make bench`\) on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC",
+                  text)
+    date = m.group(1) if m else "an earlier run"
+    m = re.search(r"^## Summary\n(.*?)(?=^## )", text, re.M | re.S)
+    rows = {int(r.group(1)): r.group(0) for r in
+            re.finditer(r"^\| (\d) \| .*\|$", m.group(1) if m else "",
+                        re.M)}
+    secs = {int(x.group(1)): x.group(0).rstrip("\n").split("\n") for x in
+            re.finditer(r"^## (\d)\. .*?(?=^## |\Z)", text, re.M | re.S)}
+    return date, rows, secs
+
+
+def _carry_over(numbers, secs, rows):
+    """Add to secs and rows (summary lines) the benchmarks this run left
+    out (BENCH_ONLY), as the report on disk has them, marked with its
+    date."""
+    date, old_rows, old = _previous()
+    for n in numbers:
+        if str(n) in ONLY or n not in old:
+            continue
+        lines = old[n]
+        note = ("_Carried over from the run of %s UTC: this run measured "
+                "only benchmark %s, so the machine table above is not "
+                "this section's._" % (date, ", ".join(sorted(ONLY))))
+        if not (len(lines) > 2 and lines[2].startswith("_Carried over ")):
+            lines = lines[:1] + ["", note] + lines[1:]
+        secs.append(lines)
+        row = old_rows.get(n)
+        if row is not None:
+            if "(run of " not in row:
+                row = row[:-2] + " (run of %s UTC) |" % date
+            rows.append((n, row))
 
 
 def _header(bn):

@@ -1,6 +1,15 @@
 """functional.py - shared plumbing for the functional tests: TAP output,
 the stand-in API (tests/standin.py) started for real on loopback, config
-files, and running the real clanpopd binary."""
+files, and running the real clanpopd binary.
+
+Every run of the daemon through clanpopd() or Daemon asserts its exit
+status as a test point.  Environment, set by .ci/run:
+  CLANPOPD_TIME_SCALE  timing tolerances and wait bounds are multiplied by
+                       it (default 1; larger for the sanitizer build and
+                       valgrind, which run the same code several times
+                       slower)
+  CLANPOPD_SANITIZED   "1": the daemon is built with ASan + UBSan, and a
+                       run whose stderr holds a sanitizer report fails"""
 
 import calendar
 import json
@@ -25,13 +34,41 @@ STANDIN = os.path.join(TOP_SRCDIR, "tests", "standin.py")
 
 sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests"))
 
+TIME_SCALE = float(os.environ.get("CLANPOPD_TIME_SCALE") or 1)
+SANITIZED = os.environ.get("CLANPOPD_SANITIZED") == "1"
+# What AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer
+# print when they find something.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:",
+                   "LeakSanitizer")
+
+
+def scaled(seconds):
+    """A timing tolerance or an upper bound on a wait, in seconds,
+    stretched by CLANPOPD_TIME_SCALE.  Lower bounds are never scaled."""
+    return seconds * TIME_SCALE
+
+
+def sanitizer_report(text):
+    """Under CLANPOPD_SANITIZED=1, the first line of text that is a
+    sanitizer's report; otherwise (or when there is none) None."""
+    if not SANITIZED:
+        return None
+    for line in text.splitlines():
+        if any(m in line for m in SANITIZER_MARKS):
+            return line
+    return None
+
 
 class Tap:
-    """Test Anything Protocol output with exact-value assertions."""
+    """Test Anything Protocol output with exact-value assertions.  The
+    last one made is Tap.current, which the run helpers below report to."""
+
+    current = None
 
     def __init__(self):
         self.n = 0
         self.failed = 0
+        Tap.current = self
 
     def ok(self, cond, name, got=None, want=None):
         self.n += 1
@@ -82,7 +119,7 @@ class Standin:
              "--token-file", server_token, "--port", "0",
              "--port-file", port_file],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 10
+        deadline = time.time() + scaled(10)
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("stand-in API did not start: %s" %
@@ -101,6 +138,19 @@ class Standin:
 
     def stats(self):
         return self._call("GET", "stats")
+
+    def wait_stats(self, cond, timeout=10):
+        """Wait until cond(stats) is true, e.g. lambda s: s["in_flight"] > 0
+        (see standin.py for the fields); returns those stats, or None on
+        timeout."""
+        deadline = time.time() + scaled(timeout)
+        while True:
+            st = self.stats()
+            if cond(st):
+                return st
+            if time.time() > deadline:
+                return None
+            time.sleep(0.02)
 
     def reset(self):
         return self._call("POST", "reset", {})
@@ -158,8 +208,28 @@ class Run:
         self.elapsed = elapsed
 
 
-def clanpopd(args, timeout=120, env=None):
-    """Run the real binary; returns a Run."""
+def check_exit(name, rc, want, stderr):
+    """Test points for one finished run of the daemon: its exit status is
+    want (an int, or a tuple of the statuses allowed; a negative status is
+    a signal, as subprocess reports it), and under CLANPOPD_SANITIZED=1 its
+    stderr holds no sanitizer report.  Shows the end of stderr on failure;
+    returns True when all passed."""
+    t = Tap.current
+    good = rc in want if isinstance(want, tuple) else rc == want
+    good = t.ok(good, name, rc, want)
+    if SANITIZED:
+        good = t.eq(sanitizer_report(stderr), None,
+                    "%s: no sanitizer report on stderr" % name) and good
+    if not good:
+        t.diag("stderr, the last 40 lines:")
+        t.diag("\n".join(stderr.splitlines()[-40:]))
+    return good
+
+
+def clanpopd(args, rc, name, timeout=120, env=None):
+    """Run the real binary to its end; returns a Run.  rc is the exit
+    status expected (see check_exit) and name the test point that says
+    so, e.g. "--once: exit 0"."""
     e = dict(os.environ)
     for k in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "NOTIFY_SOCKET",
               "JOURNAL_STREAM", "WATCHDOG_USEC"):
@@ -168,8 +238,10 @@ def clanpopd(args, timeout=120, env=None):
         e.update(env)
     t0 = time.monotonic()
     p = subprocess.run([CLANPOPD] + args, capture_output=True, text=True,
-                       timeout=timeout, env=e)
-    return Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+                       timeout=scaled(timeout), env=e)
+    r = Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+    check_exit(name, r.rc, rc, r.stderr)
+    return r
 
 
 def workdir(name):
@@ -225,6 +297,7 @@ class Daemon:
                                      stdout=subprocess.DEVNULL,
                                      stderr=self.logf, env=e)
         self.pid = self.proc.pid
+        self.checked = False
 
     def log(self):
         with open(self.log_path) as f:
@@ -233,7 +306,7 @@ class Daemon:
     def wait_log(self, pattern, timeout=30, count=1):
         """Wait until pattern (a regex) matched count lines; returns the
         matches, or None on timeout."""
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while True:
             found = re.findall(pattern, self.log(), re.M)
             if len(found) >= count:
@@ -245,17 +318,26 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, timeout=30):
+    def stop(self, name, rc=0, timeout=30):
+        """SIGTERM unless it has exited already, then wait for the exit and
+        check it (check_exit: rc is the status expected, name the test
+        point); killed after timeout seconds.  Returns the exit status
+        (None when it had to be killed).  Once checked, later calls only
+        return the status, so a cleanup path may call it again."""
+        if self.checked:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout)
+            got = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            return None
-        finally:
-            self.logf.close()
+            got = None
+        self.logf.close()
+        self.checked = True
+        check_exit(name, got, rc, self.log())
+        return got
 
 
 def log_times(log, pattern):
@@ -301,7 +383,7 @@ class NotifySocket:
     def drain(self, until=None, timeout=10):
         """Messages received since the last drain, up to the first one
         containing `until` (or all of them after timeout)."""
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while True:
             with self.lock:
                 new = self.messages[self.seen:]
@@ -312,6 +394,21 @@ class NotifySocket:
                 if until is None or time.time() > deadline:
                     self.seen += len(new)
                     return new
+            time.sleep(0.02)
+
+    def wait(self, regex, timeout=10):
+        """The first message not yet drained that matches regex whole;
+        the messages up to it count as drained.  None on timeout (then
+        nothing is drained)."""
+        deadline = time.time() + scaled(timeout)
+        while True:
+            with self.lock:
+                for i, m in enumerate(self.messages[self.seen:]):
+                    if re.fullmatch(regex, m):
+                        self.seen += i + 1
+                        return m
+            if time.time() > deadline:
+                return None
             time.sleep(0.02)
 
     def close(self):

@@ -12,8 +12,8 @@ import signal
 import subprocess
 import time
 
-from functional import (CLANPOPD, Standin, Tap, clanpopd, temp_files,
-                        workdir, write_config)
+from functional import (CLANPOPD, SANITIZED, Standin, Tap, clanpopd,
+                        sanitizer_report, temp_files, workdir, write_config)
 import promtext
 
 t = Tap()
@@ -41,11 +41,12 @@ for k in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "NOTIFY_SOCKET",
     env.pop(k, None)
 
 # How long one uninterrupted run takes: kills fall in [0, that].
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "calibration: a whole run exits 0")
+clanpopd(["--once", "-c", cfg], 0, "calibration: a whole run exits 0")
 runs = []
-for _ in range(5):
-    runs.append(clanpopd(["--once", "-c", cfg]).elapsed)
+for i in range(5):
+    r = clanpopd(["--once", "-c", cfg], 0,
+                 "calibration: timed run %d exits 0" % (i + 1))
+    runs.append(r.elapsed)
 duration = sorted(runs)[len(runs) // 2]
 t.diag("one run takes %.3f s (median of 5); kills in [0, %.3f] s"
        % (duration, 0.8 * duration))
@@ -82,18 +83,33 @@ stale_left = []
 not_started = 0
 left_temps = 0
 killed_running = 0
+bad_exits = []          # (kill, which run, exit status) not as expected
+reports = []            # (kill, which run, the sanitizer's line)
 t_start = time.monotonic()
+oncelog = os.path.join(wd, "once.log")
 logpath = os.path.join(wd, "restart.log")
+
+
+def check_run(i, which, rc, want, log):
+    if rc not in want:
+        bad_exits.append((i, which, rc))
+    with open(log) as f:
+        rep = sanitizer_report(f.read())
+    if rep is not None:
+        reports.append((i, which, rep))
+
+
 for i in range(KILLS):
     # A run of the stream, killed at a random moment.
-    p = subprocess.Popen([CLANPOPD, "--once", "-c", cfg],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=env)
+    with open(oncelog, "w") as lf:
+        p = subprocess.Popen([CLANPOPD, "--once", "-c", cfg],
+                             stdout=subprocess.DEVNULL, stderr=lf, env=env)
     time.sleep(rng.uniform(0, 0.8 * duration))
     if p.poll() is None:
         killed_running += 1
     p.send_signal(signal.SIGKILL)
-    p.wait()
+    # Killed, or done before the kill came.
+    check_run(i, "--once", p.wait(), (-signal.SIGKILL, 0), oncelog)
     bad = check_files()
     if bad:
         bad_after_kill.append((i, bad))
@@ -120,7 +136,7 @@ for i in range(KILLS):
         stale_left.append((i, sorted(left)))
     # Killed in turn, early in its first refresh: more debris to clean.
     d.send_signal(signal.SIGKILL)
-    d.wait()
+    check_run(i, "restart", d.wait(), (-signal.SIGKILL,), logpath)
     bad = check_files()
     if bad:
         bad_after_kill.append((i, bad))
@@ -131,6 +147,9 @@ t.diag("%d kills of --once runs (%d while still running), %d of them left "
        % (KILLS, killed_running, left_temps, KILLS, took))
 t.eq(bad_after_kill, [], "after each of %d kills every snapshot, history "
      "copy and report present is complete and valid" % (2 * KILLS))
+t.eq(bad_exits, [], "every run ended by the SIGKILL, or exited 0 before it")
+if SANITIZED:
+    t.eq(reports, [], "no run printed a sanitizer report")
 t.eq(not_started, 0, "every restart logged \"started\"")
 t.eq(stale_left, [], "after each restart no temporary file of the killed "
      "run is left")
@@ -142,8 +161,7 @@ t.ok(left_temps > 0, "some kills did leave temporary files to clean (%d)"
      % left_temps)
 
 # Finally a clean run: every clan's snapshot, no debris.
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "after the kills a whole run exits 0")
+clanpopd(["--once", "-c", cfg], 0, "after the kills a whole run exits 0")
 t.eq(sorted(os.listdir(os.path.join(out, "clans"))),
      sorted(tag[1:] + ".json" for tag in tags),
      "every clan has its snapshot, nothing else in clans/")

@@ -4,7 +4,10 @@ removed, and clans/ replaced by a file.  Each time the daemon logs a clear
 error, the previous snapshot stays intact and valid, index.json says what
 failed (or, when nothing can be written, the old index.json stays), and
 the next period (10 s later, not backed off) succeeds once the disk is
-fixed (a removed output directory once made again and reloaded).  Needs root to mount a small tmpfs; skips when it cannot."""
+fixed (a removed output directory once made again and reloaded).  Needs
+root to mount a small tmpfs: skips when not run as root, fails when root
+cannot mount one.  The report writes are awaited through systemd's
+STATUS=, which the daemon sends right after each one."""
 
 import errno
 import json
@@ -14,10 +17,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
-from functional import (Daemon, Standin, Tap, log_times, temp_files, workdir,
-                        write_config)
+from functional import (Daemon, NotifySocket, Standin, Tap, log_times,
+                        scaled, temp_files, workdir, write_config)
 import promtext
 
 INTERVAL = 10   # seconds, schedule.interval
@@ -28,15 +30,20 @@ def sh(*argv):
     return subprocess.run(argv, capture_output=True, text=True).returncode
 
 
+if os.geteuid() != 0:
+    print("1..0 # SKIP mounting a tmpfs needs root")
+    sys.exit(0)
 wd = workdir("disk")
 mnt = os.path.join(wd, "mnt")
 os.mkdir(mnt)
-if sh("mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", mnt) != 0:
-    print("1..0 # SKIP cannot mount tmpfs")
-    shutil.rmtree(wd, ignore_errors=True)
-    sys.exit(0)
-
 t = Tap()
+mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755",
+                          "tmpfs", mnt], capture_output=True, text=True)
+if not t.eq((mounted.returncode, mounted.stderr), (0, ""),
+            "root mounts a 1 MiB tmpfs"):
+    shutil.rmtree(wd, ignore_errors=True)
+    t.done()
+
 out = os.path.join(mnt, "out")
 clans = os.path.join(out, "clans")
 snap = os.path.join(clans, TAG[1:] + ".json")
@@ -47,6 +54,7 @@ api = Standin(wd, scenario)
 cfg = os.path.join(wd, "c.yaml")
 write_config(cfg, api.base_url, api.token_file, out, [TAG],
              schedule__interval="%ds" % INTERVAL, schedule__jitter="0%")
+ns = NotifySocket(wd)
 d = None
 
 
@@ -80,18 +88,14 @@ def index_entry():
         return json.loads(f.read().decode("utf-8"))["clans"][0]
 
 
-def wait_reports(after, timeout=5):
-    """Wait until index.json was rewritten after the wall time `after`."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if os.stat(index).st_mtime > after:
-                time.sleep(0.1)
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
+def reports_written(failing):
+    """Wait for the report write after the latest refresh (tried, whether
+    or not the disk let it through): systemd's STATUS= follows each one,
+    here with `failing` clans failing.  Every refresh's report is awaited
+    in turn, so the one found is never an earlier one."""
+    return ns.wait(r"STATUS=1 clans, 0 refreshing, last refresh %s at "
+                   r"\d\d:\d\d:\d\dZ, %d failing" % (TAG, failing),
+                   timeout=5) is not None
 
 
 successes = 0
@@ -122,31 +126,31 @@ def next_period_ok(what):
     log = d.log()
     fail = log_times(log, r"%s: refresh failed" % TAG)[-1]
     ok = [x for x in log_times(log, r"%s: 3 members" % TAG) if x > fail]
-    t.ok(len(ok) > 0 and abs(ok[0] - fail - INTERVAL) <= 1.0,
+    t.ok(len(ok) > 0 and abs(ok[0] - fail - INTERVAL) <= scaled(1.0),
          "%s: retried at the next period, %d s later, not backed off (%s)"
          % (what, INTERVAL, [round(x - fail, 1) for x in ok[:1]]))
 
 
 try:
-    d = Daemon(cfg, wd)
+    d = Daemon(cfg, wd, env={"NOTIFY_SOCKET": ns.path})
     wait_success("start")
-    t0 = time.time()
-    wait_reports(t0 - 5)
+    t.ok(reports_written(0), "start: the reports are written")
 
     # 1. The file system fills up: nothing can be written, not even
-    #    index.json, which keeps its last contents.
+    #    index.json, which keeps its last contents.  Nothing is being
+    #    written now: the next refresh is due in INTERVAL seconds.
     before = read(snap)
     t.eq(fill(), errno.ENOSPC, "ENOSPC: the tmpfs is full")
-    time.sleep(1.5)     # a report write under way finishes first
     old_index = read(index)
     line = wait_failure("ENOSPC")
     t.ok(re.search(r"cannot write \S+/clans/\.clanpopd-tmp-9V2Y\.json\.\w+ "
                    r"\(for \S+/clans/9V2Y\.json\): No space left on device; "
                    r"the previous 9V2Y\.json is kept", line) is not None,
          "ENOSPC: the error names the files and the cause")
+    t.ok(reports_written(1), "ENOSPC: the reports are tried")
     t.ok(d.wait_log(r"reports: cannot write \S+index\.json\S* \(for "
                     r"\S+/index\.json\): No space left on device",
-                    timeout=5) is not None,
+                    timeout=0) is not None,
          "ENOSPC: the failed index.json write is logged")
     t.eq(read(snap), before, "ENOSPC: the previous snapshot is intact")
     t.ok(valid_json(read(snap)), "ENOSPC: ... and valid JSON")
@@ -157,7 +161,7 @@ try:
     next_period_ok("ENOSPC")
     t.ok(read(snap) != before and valid_json(read(snap)),
          "ENOSPC freed: a new, valid snapshot")
-    t.ok(wait_reports(time.time() - 1), "ENOSPC freed: index.json rewritten")
+    t.ok(reports_written(0), "ENOSPC freed: index.json rewritten")
     e = index_entry()
     t.eq((e["last_error"], e["consecutive_failures"]), (None, 0),
          "ENOSPC freed: index.json clean again")
@@ -173,7 +177,7 @@ try:
             "file system; the previous 9V2Y.json is kept" % clans)
     t.ok(line.endswith(want), "read-only: the error names the directory "
          "and the cause")
-    t.ok(wait_reports(time.time() - 0.5), "read-only: index.json rewritten")
+    t.ok(reports_written(1), "read-only: index.json rewritten")
     e = index_entry()
     t.eq((e["last_error"], e["consecutive_failures"], e["snapshot"]),
          (want, 1, "clans/9V2Y.json"),
@@ -186,6 +190,7 @@ try:
     t.eq(read(snap), before, "read-only: the previous snapshot is intact")
     t.eq(sh("umount", clans), 0, "read-only: writable again")
     wait_success("read-only fixed")
+    t.ok(reports_written(0), "read-only fixed: the reports are written")
     next_period_ok("read-only")
     t.ok(read(snap) != before and valid_json(read(snap)),
          "read-only fixed: a new, valid snapshot")
@@ -205,7 +210,7 @@ try:
          "removed: made again and reloaded")
     wait_success("removed")
     t.ok(valid_json(read(snap)), "removed: the snapshot is written again")
-    t.ok(wait_reports(time.time() - 1), "removed: index.json written again")
+    t.ok(reports_written(0), "removed: index.json written again")
     e = index_entry()
     t.eq((e["last_error"], e["consecutive_failures"]), (None, 0),
          "removed: index.json clean")
@@ -218,8 +223,7 @@ try:
     line = wait_failure("clans/ a file")
     want = "%s is not a directory (fix output.directory)" % clans
     t.ok(line.endswith(want), "clans/ a file: the error says what to fix")
-    t.ok(wait_reports(time.time() - 0.5),
-         "clans/ a file: index.json rewritten")
+    t.ok(reports_written(1), "clans/ a file: index.json rewritten")
     t.eq(index_entry()["last_error"], want,
          "clans/ a file: index.json says what failed")
     os.unlink(clans)
@@ -229,11 +233,12 @@ try:
     t.ok(valid_json(read(snap)), "clans/ a directory again: a valid "
          "snapshot")
     t.ok(d.proc.poll() is None, "the daemon ran through every fault")
-    t.eq(d.stop(), 0, "SIGTERM: exit 0")
+    d.stop("SIGTERM: exit 0")
     t.eq(temp_files(out), [], "no temporary file left")
 finally:
     if d is not None:
-        d.stop()
+        d.stop("SIGTERM: exit 0")
+    ns.close()
     api.stop()
     sh("umount", clans)
     sh("umount", mnt)

@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 
-from functional import (CLANPOPD, TOP_SRCDIR, Daemon, Standin, Tap, clanpopd,
-                        counts, snapshot, workdir, write_config)
+from functional import (CLANPOPD, TOP_SRCDIR, Daemon, Standin, Tap,
+                        check_exit, clanpopd, counts, snapshot, workdir,
+                        write_config)
 import promtext
 
 t = Tap()
@@ -66,8 +67,8 @@ def metric(out, name, **labels):
 # 1. memberList size: 1.3 million empty members ---------------------------
 N = 1300000
 wd, out, api, cfg = setup("members", {"clans": {TAG[1:]: {"members": 3}}})
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "members: a first snapshot with 3 members")
+r = clanpopd(["--once", "-c", cfg], 0,
+             "members: a first snapshot with 3 members")
 before = snapshot(out, TAG)
 api.set_scenario({"clans": {TAG[1:]: {"members": 3,
                                       "body": {"memberList": [{}] * N}}}})
@@ -82,7 +83,7 @@ m = subprocess.run([sys.executable, "-c", MEASURE, CLANPOPD, "--once", "-c",
                     cfg], env=env_clean(), capture_output=True, text=True)
 stderr = m.stderr
 rc, maxrss = (int(x) for x in m.stdout.split())
-t.eq(rc, 75, "members: --once exits 75")
+check_exit("members: --once exits 75", rc, 75, stderr)
 t.ok(re.search(r"^\S+ error: #9V2Y: refresh failed, no snapshot written: "
                r"the API listed 1300000 members \(at most 100 are "
                r"possible\); refusing the response$", stderr, re.M)
@@ -107,8 +108,8 @@ players[tags[7]] = {"card": {"id": 4294967296, "name": "Big"}}
 scenario = {"clans": {TAG[1:]: {"name": "Names", "members_list": tags}},
             "players": players}
 wd, out, api, cfg = setup("cards", scenario, limits__max_concurrent=1)
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "cards: --once exits 0 (the clan was read)")
+r = clanpopd(["--once", "-c", cfg], 0,
+             "cards: --once exits 0 (the clan was read)")
 got = counts(snapshot(out, TAG))
 t.eq(got, {"members": 50, "fetched": 0, "failed": 50,
            "without_favourite": 0, "favourite_cards": []},
@@ -142,7 +143,7 @@ d = Daemon(cfg, wd, args=["--once"])
 found = d.wait_log(r"pausing every request for [0-9.]+ s$", timeout=20)
 t.eq(found, ["pausing every request for 900.0 s"],
      "Retry-After: 7200 pauses for 900 s, not 7200")
-t.eq(d.stop(), 75, "Retry-After: SIGTERM during the pause: exit 75")
+d.stop("Retry-After: SIGTERM during the pause: exit 75", rc=75)
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 
@@ -150,8 +151,8 @@ shutil.rmtree(wd, ignore_errors=True)
 wd, out, api, cfg = setup(
     "429s", {"rate_limit": {"per_second": 0, "retry_after": 0},
              "clans": {TAG[1:]: {"members": 1}}}, limits__max_retries=2)
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 75, "429s: --once exits 75 when the clan request gives up")
+r = clanpopd(["--once", "-c", cfg], 75,
+             "429s: --once exits 75 when the clan request gives up")
 t.eq(api.stats()["requests"], 3, "429s: 1 + max_retries (2) requests sent")
 with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
     t.eq(json.load(f)["clans"][0]["last_error"],
@@ -170,8 +171,7 @@ shutil.rmtree(wd, ignore_errors=True)
 # 4. A 403 that echoes the Authorization header ---------------------------
 wd, out, api, cfg = setup("echo", {"forbidden": "echo",
                                    "clans": {TAG[1:]: {"members": 1}}})
-r = clanpopd(["--once", "-v", "-c", cfg])
-t.eq(r.rc, 75, "echo: --once exits 75")
+r = clanpopd(["--once", "-v", "-c", cfg], 75, "echo: --once exits 75")
 files = tree(out)
 leaks = [n for n, b in files.items() if api.token.encode() in b or
          api.token[:12].encode() in b]
@@ -201,8 +201,8 @@ want_victim = tree(victim)
 
 os.makedirs(out)
 os.symlink(victim, os.path.join(out, "clans"))
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 73, "clans -> elsewhere: the start is refused (exit 73)")
+r = clanpopd(["--once", "-c", cfg], 73,
+             "clans -> elsewhere: the start is refused (exit 73)")
 t.ok(r.stderr.rstrip().endswith(
     "error: %s/clans is a symbolic link; clanpopd never follows one in its "
     "output directory: remove it" % out), "clans -> elsewhere: says why")
@@ -210,8 +210,8 @@ os.unlink(os.path.join(out, "clans"))
 
 os.makedirs(os.path.join(out, "history"), exist_ok=True)
 os.symlink(victim, os.path.join(out, "history", "9V2Y"))
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 73, "history/TAG -> elsewhere: the start is refused (exit 73)")
+r = clanpopd(["--once", "-c", cfg], 73,
+             "history/TAG -> elsewhere: the start is refused (exit 73)")
 t.ok(r.stderr.rstrip().endswith(
     "error: %s/history/9V2Y is a symbolic link; clanpopd never follows one "
     "in its output directory: remove it" % out),
@@ -219,8 +219,8 @@ t.ok(r.stderr.rstrip().endswith(
 os.unlink(os.path.join(out, "history", "9V2Y"))
 
 os.chmod(out, 0o775)
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 73, "group-writable output directory: exit 73")
+r = clanpopd(["--once", "-c", cfg], 73,
+             "group-writable output directory: exit 73")
 t.ok(r.stderr.rstrip().endswith(
     "error: %s is writable by group or others (mode 0775): they could make "
     "clanpopd write or delete files elsewhere; run chmod go-w %s"
@@ -249,7 +249,7 @@ found = d.wait_log(r"#9V2Y: history: .*$", timeout=30)
 t.eq(found, ["#9V2Y: history: %s/history/9V2Y is a symbolic link; clanpopd "
              "never follows one in its output directory: remove it" % out],
      "running: history/TAG -> elsewhere is refused, named")
-t.eq(d.stop(), 0, "running: SIGTERM: exit 0")
+d.stop("running: SIGTERM: exit 0")
 t.eq(tree(victim), want_victim,
      "nothing outside the output directory was written, changed or deleted")
 api.stop()
@@ -282,8 +282,8 @@ t.eq(built.returncode, 0, "oom: the preload shim builds (%s)"
 e = {"LD_PRELOAD": shim, "FAIL_CURL_EASY_INIT_AT": "3",
      "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
      ":verify_asan_link_order=0"}
-r = clanpopd(["--once", "-c", cfg], env=e)
-t.eq(r.rc, 0, "oom: --once exits 0 (the clan was read)")
+r = clanpopd(["--once", "-c", cfg], 0,
+             "oom: --once exits 0 (the clan was read)", env=e)
 t.ok(re.search(r"^\S+ warning: #9V2Y: player #2Y0: out of memory starting "
                r"the request \(GET %s/players/%%232Y0\)$"
                % re.escape(api.base_url), r.stderr, re.M) is not None,
@@ -295,8 +295,7 @@ shutil.rmtree(wd, ignore_errors=True)
 # 16. Every failure from unusable member tags: the first is named ---------
 wd, out, api, cfg = setup("tags", {"clans": {TAG[1:]: {
     "members_list": ["#2Y0", "bad!", None]}}})
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "bad tags: --once exits 0")
+r = clanpopd(["--once", "-c", cfg], 0, "bad tags: --once exits 0")
 with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
     t.eq(json.load(f)["clans"][0]["last_error"],
          "2 of 3 players could not be read; the first: memberList[1] has no "

@@ -29,8 +29,8 @@ api = Standin(wd, scenario)
 cfg = os.path.join(wd, "c.yaml")
 write_config(cfg, api.base_url, api.token_file, out,
              [{"tag": "#9V2Y", "name": "Mine"}, "#2PYLQ"])
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 75, "--once: exit 75 as one clan is unknown")
+r = clanpopd(["--once", "-c", cfg], 75,
+             "--once: exit 75 as one clan is unknown")
 
 with open(os.path.join(out, "index.json"), "rb") as f:
     idx = json.loads(f.read().decode("utf-8"))
@@ -88,13 +88,14 @@ t.eq({n: m["types"].get(n) for n in ("clanpopd_requests_total",
       "counter", "clanpopd_clan_members": "gauge"}, "metrics: types")
 
 # A restart reads the snapshot on disk: last_success survives.
-r = clanpopd(["-t", "-c", cfg])
+r = clanpopd(["-t", "-c", cfg], 0, "restart: -t passes")
 api.set_scenario(dict(scenario, clans={"9V2Y": {"fault": "503_json"},
                                        "2PYLQ": {"fault": "404"}}))
 write_config(cfg, api.base_url, api.token_file, out,
              [{"tag": "#9V2Y", "name": "Mine"}, "#2PYLQ"],
              limits__max_retries=0)
-r = clanpopd(["--once", "-c", cfg])
+r = clanpopd(["--once", "-c", cfg], 75,
+             "restart: exit 75 as neither clan gets a snapshot")
 with open(os.path.join(out, "index.json")) as f:
     idx2 = json.load(f)
 t.eq(idx2["clans"][0]["last_success"], a["last_success"],

@@ -3,6 +3,7 @@ previous snapshots intact; the sd_notify messages on a test NOTIFY_SOCKET;
 start-up cleaning of stale temp files; history retention; the journal
 format of log lines."""
 
+import calendar
 import glob
 import json
 import os
@@ -12,7 +13,8 @@ import subprocess
 import time
 
 from functional import (CLANPOPD, Daemon, NotifySocket, Standin, Tap,
-                        clanpopd, temp_files, workdir, write_config)
+                        check_exit, clanpopd, snapshot, temp_files, workdir,
+                        write_config)
 
 t = Tap()
 
@@ -25,8 +27,7 @@ api = Standin(wd, scenario)
 cfg = os.path.join(wd, "c.yaml")
 write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"],
              schedule__stop_grace="1s", limits__max_concurrent=2)
-r = clanpopd(["--once", "-c", cfg])
-t.eq(r.rc, 0, "a first snapshot with --once")
+clanpopd(["--once", "-c", cfg], 0, "a first snapshot with --once")
 snap = os.path.join(out, "clans", "9V2Y.json")
 with open(snap, "rb") as f:
     before = f.read()
@@ -53,16 +54,17 @@ rl = [m for m in msgs if m.startswith("RELOADING=1")]
 t.ok(len(rl) == 1 and re.fullmatch(r"RELOADING=1\nMONOTONIC_USEC=\d+", rl[0])
      is not None, "notify: RELOADING=1 with MONOTONIC_USEC on SIGHUP")
 t.ok(msgs[-1].startswith("READY=1"), "notify: READY=1 after the reload")
-time.sleep(1.5)
+# SIGTERM while the refresh waits for the slow API.
+t.ok(api.wait_stats(lambda s: s["in_flight"] > 0) is not None,
+     "a refresh is under way")
 t0 = time.monotonic()
 d.signal(signal.SIGTERM)
 msgs = ns.drain(until="STOPPING=1", timeout=3)
 t.ok("STOPPING=1" in msgs, "notify: STOPPING=1 on SIGTERM")
-rc = d.proc.wait(10)
-ns.close()
+d.proc.wait(10)
 took = time.monotonic() - t0
-d.stop()
-t.eq(rc, 0, "SIGTERM: exit 0")
+ns.close()
+d.stop("SIGTERM: exit 0")
 t.ok(took < 2.0, "SIGTERM: exit within the 1 s grace period (%.2f s)" % took)
 t.ok(d.wait_log(r"#9V2Y: refresh abandoned at stop; its previous snapshot "
                 r"is kept", timeout=0) is not None,
@@ -79,12 +81,13 @@ t.eq(idx["clans"][0]["last_error"],
 # 2. SIGTERM with a long enough grace: the running refresh completes.
 write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"],
              schedule__stop_grace="20s", limits__max_concurrent=10)
+# An answer to the stopped daemon may still be on its way: wait for a
+# request of the new one, which the 1 s latency keeps in flight.
+requested = api.stats()["requests"]
 d = Daemon(cfg, wd)
-time.sleep(0.5)
-d.signal(signal.SIGTERM)
-rc = d.proc.wait(20)
-d.stop()
-t.eq(rc, 0, "grace: exit 0")
+t.ok(api.wait_stats(lambda s: s["requests"] > requested) is not None,
+     "grace: a refresh is under way")
+d.stop("grace: SIGTERM: exit 0")
 with open(snap) as f:
     t.eq(json.load(f)["name"], "A2",
          "grace: the refresh under way finished and wrote its snapshot")
@@ -93,13 +96,18 @@ with open(snap) as f:
 api.set_scenario({"clans": {"9V2Y": {"name": "H", "members": 2}}})
 write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"],
              output__history=2)
+made = []
 for i in range(3):
-    r = clanpopd(["--once", "-c", cfg])
-    time.sleep(1.05)
+    clanpopd(["--once", "-c", cfg], 0, "history: run %d: exit 0" % (i + 1))
+    made.append(snapshot(out, "#9V2Y")["fetched_at"])
+    # Copies are named by the second: the next run starts in a later one.
+    t_next = calendar.timegm(time.strptime(made[-1], "%Y-%m-%dT%H:%M:%SZ")) + 1
+    while time.time() < t_next:
+        time.sleep(t_next - time.time())
 hist = sorted(glob.glob(os.path.join(out, "history", "9V2Y", "*.json")))
-t.eq(len(hist), 2, "history: the newest 2 of 3 kept")
-t.ok(all(re.fullmatch(r"\d{8}T\d{6}Z\.json", os.path.basename(h))
-         for h in hist), "history: files named by UTC time")
+t.eq([os.path.basename(h) for h in hist],
+     [m.replace("-", "").replace(":", "") + ".json" for m in made[1:]],
+     "history: the copies of the newest 2 of 3 runs kept, named by UTC time")
 with open(hist[-1], "rb") as f, open(snap, "rb") as g:
     t.eq(f.read(), g.read(), "history: the newest copy is the snapshot")
 
@@ -107,12 +115,14 @@ with open(hist[-1], "rb") as f, open(snap, "rb") as g:
 logpath = os.path.join(wd, "journal.log")
 with open(logpath, "w") as lf:
     st = os.fstat(lf.fileno())
-    subprocess.run(
+    p = subprocess.run(
         [CLANPOPD, "--once", "-c", cfg],
         stderr=lf, env=dict(os.environ,
                             JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino)))
 with open(logpath) as f:
-    lines = f.read().splitlines()
+    text = f.read()
+check_exit("journal: exit 0", p.returncode, 0, text)
+lines = text.splitlines()
 t.ok(len(lines) > 0 and all(re.match(r"<[0-7]>", l) for l in lines),
      "journal: every line starts with a priority")
 t.ok(any(re.fullmatch(r"<6>#9V2Y: 2 members, .*", l) for l in lines),
@@ -128,7 +138,7 @@ t.ok(d.proc.poll() is None and any(
     re.fullmatch(r"STATUS=1 clans, 0 refreshing, last refresh #9V2Y at "
                  r"\d\d:\d\d:\d\dZ, 0 failing", m) for m in msgs),
      "notify: STATUS= follows a refresh while running (%r)" % msgs[-1:])
-d.stop()
+d.stop("status: SIGTERM: exit 0")
 ns.close()
 api.stop()
 t.done()

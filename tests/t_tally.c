@@ -21,8 +21,25 @@ test_empty(void)
 	tally_free(&t);
 	tap_ok(t.cards == NULL && t.n == 0 && t.cap == 0,
 	    "tally_free leaves an empty tally");
+
+	/*
+	 * Freed twice, a tally that held named cards: the second call frees
+	 * nothing again (the sanitizer build would abort), and the tally is
+	 * as new.
+	 */
+	tap_int(tally_add(&t, 26000055, "Mega Knight"), 0,
+	    "add to a freed tally");
+	tap_int(tally_add(&t, 28000011, "The Log"), 0, "add a second card");
 	tally_free(&t);
-	tap_ok(1, "tally_free twice is harmless");
+	tally_free(&t);
+	tap_ok(t.cards == NULL && t.n == 0 && t.cap == 0,
+	    "tally_free twice leaves an empty tally");
+	tap_int(tally_add(&t, 28000011, "The Log"), 0,
+	    "add after a double free");
+	tap_int(t.n, 1, "after a double free: one card");
+	tap_str(t.cards[0].name, "The Log", "after a double free: its name");
+	tap_int(tally_total(&t), 1, "after a double free: total 1");
+	tally_free(&t);
 }
 
 static void

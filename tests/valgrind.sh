@@ -4,6 +4,7 @@
 # then a --once run over hostile JSON.  Asserts no memory error and no
 # definite or indirect leak, as TAP.  Builds nothing: CLANPOPD names the
 # binary (default: ./clanpopd in TOP_SRCDIR).  Skips without valgrind.
+# CLANPOPD_TIME_SCALE (default 1) multiplies every wait bound.
 #
 #   TOP_SRCDIR=. CLANPOPD=./clanpopd sh tests/valgrind.sh
 
@@ -35,10 +36,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# scaled SECONDS: tenths of a second to wait, with CLANPOPD_TIME_SCALE.
+scaled() {
+	awk -v s="$1" -v k="${CLANPOPD_TIME_SCALE:-1}" \
+	    'BEGIN { printf "%d\n", s * k * 10 }'
+}
+
 # wait_log FILE REGEX SECONDS [COUNT]: until COUNT lines of FILE match.
 wait_log() {
 	i=0
-	while [ "$i" -lt $(($3 * 10)) ]; do
+	limit=$(scaled "$3")
+	while [ "$i" -lt "$limit" ]; do
 		[ "$(grep -Ec "$2" "$1" 2>/dev/null)" -ge "${4:-1}" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
@@ -108,6 +116,23 @@ fi
 port=$(cat "$wd/port")
 base="http://127.0.0.1:$port"
 
+# wait_requests TAG COUNT SECONDS: until the stand-in has answered COUNT
+# requests for TAG (GET /_/stats, requests_per_tag).
+wait_requests() {
+	python3 - "$base" "$1" "$2" "$(scaled "$3")" <<'EOF'
+import json, sys, time, urllib.request
+base, tag, count, tenths = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
+    int(sys.argv[4])
+deadline = time.monotonic() + tenths / 10
+while time.monotonic() < deadline:
+    with urllib.request.urlopen(base + "/_/stats", timeout=10) as r:
+        if json.load(r)["requests_per_tag"].get(tag, 0) >= count:
+            sys.exit(0)
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
 config() {	# config INTERVAL CLAN...
 	interval=$1
 	shift
@@ -150,17 +175,20 @@ wait_log "$wd/daemon.log" "reloaded " 30 2
 ok $? "daemon: reload back"
 wait_log "$wd/daemon.log" "#8QRUL: 5 members" 60
 ok $? "daemon: the added clan refreshed"
-# #9V2Y's refresh waits 2 x 3 s on its hung player: stop during the next.
+# #9V2Y's refresh waits 2 x 3 s on its hung player: stop during the
+# third, once the stand-in has answered its clan request.
 wait_log "$wd/daemon.log" "#9V2Y: 16 members" 60 2
-sleep 5
+wait_requests "#9V2Y" 3 30
+ok $? "daemon: the third refresh of #9V2Y is under way"
 kill -TERM "$vg_pid"
 wait "$vg_pid"
 rc=$?
 vg_pid=
 [ "$rc" -eq 0 ]
 ok $? "daemon: SIGTERM: exit 0 (got $rc; 99 = valgrind found errors)"
-grep -q "refresh abandoned at stop" "$wd/daemon.log" &&
-    echo "# a refresh was abandoned at stop"
+abandoned=' #9V2Y: refresh abandoned at stop; its previous snapshot is kept$'
+is "$(grep -Ec "$abandoned" "$wd/daemon.log")" 1 \
+    "daemon: SIGTERM came during #9V2Y's refresh, which was abandoned"
 check_vg "$wd/vg-daemon.log" "daemon"
 
 # --- 2. --once over hostile JSON ------------------------------------------

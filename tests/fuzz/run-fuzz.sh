@@ -10,9 +10,12 @@
 #
 # Each harness runs on a copy of its seed corpus (tests/fuzz/corpus/NAME),
 # so the committed corpus never grows.  Prints one line per harness,
-# "fuzz_NAME: N runs in S s, K crashes", and the path of every crasher;
-# exits non-zero when anything crashed or failed to build.  Installs
-# clang and libFuzzer's runtime (Debian) when they are missing.
+# "fuzz_NAME: N runs in S s, K crashes", and for every crasher its path,
+# the input minimised by libFuzzer (up to 60 s) in base64, and the command
+# that keeps it in tests/fuzz/regress/NAME, which make check replays: CI
+# keeps no files, so the log is where the input survives.  Exits non-zero
+# when anything crashed or failed to build.  Installs clang and
+# libFuzzer's runtime (Debian) when they are missing.
 set -uo pipefail
 
 fuzzdir=$(cd "$(dirname "$0")" && pwd)
@@ -97,6 +100,25 @@ max_len() {
 	esac
 }
 
+# keep HARNESS NAME CRASHER: minimise the crasher and print it, base64,
+# as a command that adds it to the regression inputs.
+keep() {
+	local h=$1 name=$2 c=$3 min id
+
+	min=$work/minimised-$(basename "$c")
+	"$build/$name" -minimize_crash=1 -max_total_time=60 \
+	    -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=25 \
+	    -exact_artifact_path="$min" "$c" >"$work/minimise.log" 2>&1
+	# A timeout or out-of-memory input may not minimise: keep it whole.
+	[ -s "$min" ] || cp "$c" "$min"
+	id=$(sha1sum "$min" | cut -c1-12)
+	echo "  $(basename "$c") minimised to $(wc -c <"$min") bytes; to" \
+	    "replay it in every make check, run in the source tree:"
+	echo "base64 -d >tests/fuzz/regress/$h/crash-$id <<'EOF'"
+	base64 "$min"
+	echo "EOF"
+}
+
 status=0
 for h in $harnesses; do
 	name=fuzz_$h
@@ -152,6 +174,9 @@ for h in $harnesses; do
 		echo "  log: $work/fuzz.log"
 		grep -m 3 -E '^(==[0-9]+==ERROR|SUMMARY|.*invariant failed)' \
 		    "$work/fuzz.log" | sed 's/^/  /'
+		for c in $crashers; do
+			[ -f "$c" ] && keep "$h" "$name" "$c"
+		done
 	fi
 done
 exit $status

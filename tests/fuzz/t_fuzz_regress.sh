@@ -5,6 +5,13 @@
 # gcc (or $CC) and the project's libraries, with ASan and UBSan when the
 # compiler can link them; then runs it over every file in
 # tests/fuzz/regress/NAME and tests/fuzz/corpus/NAME, one test point each.
+# Only a crash (or a run over 60 s) fails a point: an input asserts nothing
+# about the module's answer.
+#
+# A regress file named *.gen is a recipe for an input too big to keep in
+# the repository (a 3.9 MB clan body): JSON, {"why": "...", "parts": [...]},
+# each part a string or a [string, count] pair repeated count times; the
+# input is the parts joined, in UTF-8, without the ".gen".
 # Environment: TOP_SRCDIR (the source tree), TOP_BUILDDIR (config.h).
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -25,6 +32,18 @@ $cc $san -o "$tmp/probe" "$tmp/probe.c" >/dev/null 2>&1 &&
     "$tmp/probe" || san=""
 [ -n "$san" ] || echo "# building without sanitizers: $cc cannot link them"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+# gen RECIPE OUT: write the input a *.gen recipe describes.
+gen() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    parts = json.load(f)["parts"]
+with open(sys.argv[2], "wb") as out:
+    for p in parts:
+        out.write((p if isinstance(p, str) else p[0] * p[1]).encode())
+EOF
+}
 
 # shellcheck disable=SC2206
 cflags_all=(-std=c11 -g -O1 -Wall -Wextra -Wshadow -Wformat=2
@@ -76,6 +95,15 @@ for h in conf api tag throttle; do
 			ok 1 "fuzz_$h $rel (not built)"
 			continue
 		fi
+		case "$f" in
+		*.gen)
+			mkdir -p "$tmp/gen"
+			in=$tmp/gen/$(basename "$f" .gen)
+			gen "$f" "$in"
+			ok $? "$rel: the recipe makes $(wc -c <"$in") bytes"
+			rel="$rel ($(basename "$in"))"
+			f=$in ;;
+		esac
 		# The subshell keeps bash's "Aborted" notice out of the log.
 		(timeout 60 "$bin" "$f" >"$tmp/run.log" 2>&1) 2>/dev/null
 		rc=$?
