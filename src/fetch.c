@@ -135,15 +135,6 @@ fail:
 	return NULL;
 }
 
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 /* Run start_admitted() from the loop soon, outside whatever is calling us. */
 static void
 start_soon(struct fetcher *f)
@@ -506,14 +497,14 @@ set_opts(struct fetcher *f, const struct fetch_opts *opts)
 	if (base == NULL || ua == NULL || token == NULL) {
 		free(base);
 		free(ua);
-		free_secret(token);
+		redact_free(token);
 		hdrs_unref(h);
 		return -1;
 	}
 	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
-	free_secret(f->token);
+	redact_free(f->token);
 	f->token = token;
 	f->hdrs = h;
 	f->base_url = base;
@@ -588,7 +579,7 @@ fetcher_free(struct fetcher *f)
 	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
-	free_secret(f->token);
+	redact_free(f->token);
 	free(f);
 }
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outdir.h"
+#include "redact.h"
 #include "sched.h"
 #include "token.h"
 
@@ -138,15 +139,6 @@ fetch_opts_of(const struct conf *conf, const char *token,
 }
 
 static void
-free_token(char *token)
-{
-	if (token != NULL) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
-}
-
-static void
 idle_cb(void *arg)
 {
 	struct daemon *d = arg;
@@ -204,7 +196,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			    "configuration", err);
 			sched_count_reload(d->sched, 0);
 			conf_free(conf);
-			free_token(token);
+			redact_free(token);
 			goto done;
 		}
 	} else
@@ -221,7 +213,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		if (od != d->od)
 			outdir_close(od);
 		conf_free(conf);
-		free_token(token);
+		redact_free(token);
 		goto done;
 	}
 	if (od != d->od) {
@@ -229,7 +221,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		d->od = od;
 	}
 	conf_free(d->conf);
-	free_token(d->token);
+	redact_free(d->token);
 	d->conf = conf;
 	d->token = token;
 	sched_count_reload(d->sched, 1);
@@ -395,7 +387,7 @@ main(int argc, char *argv[])
 		curl_global_cleanup();
 		ev_loop_destroy(d.loop);
 	}
-	free_token(d.token);
+	redact_free(d.token);
 	conf_free(d.conf);
 	return rc;
 }

@@ -131,3 +131,12 @@ redact(const char *s, const char *secret, char *out, size_t outlen)
 	free(mark);
 	return 0;
 }
+
+void
+redact_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}

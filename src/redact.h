@@ -19,4 +19,7 @@
  */
 int	redact(const char *s, const char *secret, char *out, size_t outlen);
 
+/* Overwrite the secret s with zeros, then free it (s may be NULL). */
+void	redact_free(char *s);
+
 #endif
