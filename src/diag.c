@@ -34,6 +34,9 @@ diag_add(struct diag *dg, size_t line, size_t col, char *text)
 	dg->nmsg++;
 }
 
+static void	diag_vadd(struct diag *, size_t, size_t, const char *,
+		    const char *, va_list) __attribute__((format(printf, 5, 0)));
+
 /* Add the message fmt, ap about line, col (0: the whole file) of key. */
 static void
 diag_vadd(struct diag *dg, size_t line, size_t col, const char *key,
