@@ -16,6 +16,7 @@ struct yamltree_parser {
 	size_t			  depth, cap;
 	size_t			  ndocs;
 	int			  done;
+	int			  too_deep;	/* stopped at YAMLTREE_DEPTH_MAX */
 };
 
 /* A new node at mark, linked into t->all; NULL when out of memory. */
@@ -141,6 +142,17 @@ yamltree_event(struct yamltree_parser *yp, const yaml_event_t *ev)
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
+		/*
+		 * Stop before libyaml reads on: its scanner slows down with
+		 * the square of the nesting, so a file of a million '[' would
+		 * stall the loader (and a reload) for an hour.
+		 */
+		if (yp->depth >= YAMLTREE_DEPTH_MAX) {
+			yp->t->err_line = ev->start_mark.line + 1;
+			yp->t->err_col = ev->start_mark.column + 1;
+			yp->too_deep = yp->done = 1;
+			break;
+		}
 		n = yamltree_new(yp->t, ev->type == YAML_SEQUENCE_START_EVENT ?
 		    YAMLTREE_SEQ : YAMLTREE_MAP, &ev->start_mark);
 		break;
@@ -241,6 +253,13 @@ yamltree_parse(struct yamltree *t, const char *buf, size_t len, char *err,
 		}
 		yamltree_event(&yp, &ev);
 		yaml_event_delete(&ev);
+	}
+	if (yp.too_deep) {
+		snprintf(err, errlen, "invalid YAML: lists and mappings nested "
+		    "more than %d deep (a clanpopd configuration needs 3); "
+		    "check the brackets and the indentation",
+		    YAMLTREE_DEPTH_MAX);
+		rv = -1;
 	}
 	free(yp.stack);
 	yaml_parser_delete(&p);

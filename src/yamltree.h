@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#define YAMLTREE_DEPTH_MAX	64	/* lists and mappings, one in another */
+
 enum yamltree_type {
 	YAMLTREE_SCALAR,
 	YAMLTREE_SEQ,
@@ -49,7 +51,9 @@ struct yamltree {
 /*
  * Parse the len bytes at buf (which must outlive t) into t, which the
  * caller zeroes first.  Only the first document is read; where a second
- * one starts is left in next_line and next_col.  Returns 0, or -1 with a
+ * one starts is left in next_line and next_col.  Nesting deeper than
+ * YAMLTREE_DEPTH_MAX is refused where it starts, before libyaml reads
+ * further.  Returns 0, or -1 with a
  * sentence in err ("invalid YAML: ...; save the file as UTF-8 text ...")
  * and its place in err_line and err_col; when memory ran out, nomem is
  * set and err_line is 0.  In both cases free t with yamltree_free.

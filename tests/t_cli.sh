@@ -100,6 +100,15 @@ is "$rc:$(cat "$tmp/err")" "78:$tmp/tok: the token file is not a regular file (p
     "a FIFO as the token file exits 78 at once"
 rm -f "$tmp/tok"
 
+# A configuration of a million '[' is refused at the 65th level at once;
+# libyaml alone would scan it for most of an hour (its scanner slows with
+# the square of the nesting).  timeout turns that into a failure (124).
+{ printf 'clans: '; head -c 1000000 /dev/zero | tr '\0' '['; } >"$tmp/deep.yaml"
+timeout 10 "$clanpopd" -t -c "$tmp/deep.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+is "$rc:$(cat "$tmp/err")" "78:$tmp/deep.yaml:1:71: invalid YAML: lists and mappings nested more than 64 deep (a clanpopd configuration needs 3); check the brackets and the indentation" \
+    "a million nested lists are refused at once"
+
 # A password in api.base_url is refused without being repeated.
 printf 'SECRETtok\n' > "$tmp/tok"
 chmod 600 "$tmp/tok"

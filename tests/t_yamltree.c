@@ -210,6 +210,40 @@ test_errors(void)
 	}
 }
 
+/* Nesting: 64 levels read, the 65th refused where it starts. */
+static void
+test_depth(void)
+{
+	struct yamltree	 t;
+	char		 err[256], text[400000];
+	size_t		 n;
+
+	/* "a:" and 63 '[': 64 levels, closed again. */
+	memcpy(text, "a: ", 3);
+	memset(text + 3, '[', 63);
+	memset(text + 66, ']', 63);
+	text[129] = '\0';
+	tap_int(parse(&t, text, err, sizeof(err)), 0, "64 levels are read");
+	yamltree_free(&t);
+	memset(text + 3, '[', 64);
+	memset(text + 67, ']', 64);
+	text[131] = '\0';
+	tap_int(parse(&t, text, err, sizeof(err)), -1, "65 levels fail");
+	tap_str(err, "invalid YAML: lists and mappings nested more than 64 "
+	    "deep (a clanpopd configuration needs 3); check the brackets and "
+	    "the indentation", "65 levels: text");
+	tap_int(t.err_line, 1, "65 levels: line");
+	tap_int(t.err_col, 67, "65 levels: column of the 65th");
+	yamltree_free(&t);
+	/* 399,990 '[' (libyaml alone would take minutes): the same place. */
+	n = sizeof(text) - 10;
+	memset(text + 3, '[', n - 3);
+	text[n] = '\0';
+	tap_int(parse(&t, text, err, sizeof(err)), -1, "399,987 levels fail");
+	tap_int(t.err_col, 67, "399,987 levels: refused at the 65th");
+	yamltree_free(&t);
+}
+
 static void
 test_words(void)
 {
@@ -255,6 +289,7 @@ main(void)
 	test_aliases();
 	test_documents();
 	test_errors();
+	test_depth();
 	test_words();
 	return tap_done();
 }
