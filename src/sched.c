@@ -340,7 +340,8 @@ sched_pump(struct sched *s)
 static struct sched_clan *
 sclan_new(struct sched *s, const struct conf_clan *cc)
 {
-	struct sched_clan *sc;
+	struct sched_clan	*sc;
+	struct snap_read	 rd;
 
 	if ((sc = calloc(1, sizeof(*sc))) == NULL)
 		return NULL;
@@ -356,8 +357,14 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	schedpol_init(&sc->pol);
 	tally_init(&sc->cards);
 	/* After a restart, the reports start from what is on disk. */
-	snap_read_clan(s->od, sc->tag, &sc->last_success,
-	    &sc->complete, &sc->name);
+	if (snap_read_clan(s->od, sc->tag, &rd) == 0) {
+		sc->last_success = rd.fetched_at;
+		sc->complete = rd.complete;
+		sc->name = rd.name;
+		sc->fetched = rd.fetched;
+		sc->without_favourite = rd.without_favourite;
+		sc->cards = rd.cards;
+	}
 	return sc;
 }
 
