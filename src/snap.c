@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "family.h"
 #include "outdir.h"
 #include "snap.h"
 #include "tag.h"
@@ -486,6 +487,9 @@ snap_write_reports(const struct outdir *od, const struct snap_daemon_info *d,
 		rc = -1;
 	if (outdir_write(od->fd, od->path, "metrics.prom", fill_metrics, &r,
 	    rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) == -1)
+		rc = -1;
+	if (family_write_file(od, ci, n, rc == 0 ? err : err2,
+	    rc == 0 ? errlen : sizeof(err2)) == -1)
 		rc = -1;
 	return rc;
 }

@@ -53,6 +53,12 @@ struct snap_clan_info {
 	size_t		 without_favourite;
 	const struct tally *cards;	/* NULL when not known */
 	unsigned long	 skipped;
+	/*
+	 * For cards.json: the latest snapshot's cards, also of one read back
+	 * from disk at start (fetched and without_favourite are then its
+	 * too); NULL when the clan has no snapshot.
+	 */
+	const struct tally *latest;
 };
 
 /* What they say of the daemon. */
@@ -77,8 +83,8 @@ int	snap_metrics_write(FILE *fp, const struct snap_daemon_info *,
 	    const struct snap_clan_info *, size_t n);
 
 /*
- * Write index.json and metrics.prom in od.  Returns 0, or -1 with a
- * sentence in err (both are attempted).
+ * Write index.json, metrics.prom and cards.json in od.  Returns 0, or -1
+ * with a sentence in err (all are attempted).
  */
 int	snap_write_reports(const struct outdir *od,
 	    const struct snap_daemon_info *, const struct snap_clan_info *,

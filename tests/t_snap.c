@@ -418,7 +418,8 @@ main(void)
 	tap_str(txt != NULL ? cut_generated(txt, stamp, sizeof(stamp)) : NULL,
 	    INDEX_TEXT, "index.json on disk is exact");
 	free(txt);
-	tap_str(list_entries(dir), "clans history index.json metrics.prom",
+	tap_str(list_entries(dir), "cards.json clans history index.json "
+	    "metrics.prom",
 	    "the output directory holds only what was written");
 	outdir_close(od);
 
