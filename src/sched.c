@@ -41,6 +41,7 @@ struct sched_clan {
 	int		 complete;
 	int		 has_result;	/* the figures below are from a
 					   snapshot written by this run */
+	int		 snap_known;	/* or from one read back at start */
 	double		 duration;
 	size_t		 members, fetched, failed, without_favourite;
 	struct tally	 cards;
@@ -223,6 +224,7 @@ clan_keep(struct sched_clan *sc, struct refresh_result *res)
 {
 	sc->last_success = res->fetched_at;
 	sc->has_result = 1;
+	sc->snap_known = 1;
 	sc->complete = res->failed == 0;
 	sc->duration = res->duration;
 	sc->members = res->members;
@@ -340,7 +342,8 @@ sched_pump(struct sched *s)
 static struct sched_clan *
 sclan_new(struct sched *s, const struct conf_clan *cc)
 {
-	struct sched_clan *sc;
+	struct sched_clan	*sc;
+	struct snap_read	 rd;
 
 	if ((sc = calloc(1, sizeof(*sc))) == NULL)
 		return NULL;
@@ -356,8 +359,15 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	schedpol_init(&sc->pol);
 	tally_init(&sc->cards);
 	/* After a restart, the reports start from what is on disk. */
-	snap_read_clan(s->od, sc->tag, &sc->last_success,
-	    &sc->complete, &sc->name);
+	if (snap_read_clan(s->od, sc->tag, &rd) == 0) {
+		sc->snap_known = 1;
+		sc->last_success = rd.fetched_at;
+		sc->complete = rd.complete;
+		sc->name = rd.name;
+		sc->fetched = rd.fetched;
+		sc->without_favourite = rd.without_favourite;
+		sc->cards = rd.cards;
+	}
 	return sc;
 }
 
@@ -621,6 +631,7 @@ sched_write_reports(struct sched *s)
 		ci[i].without_favourite = sc->without_favourite;
 		ci[i].cards = sc->has_result ? &sc->cards : NULL;
 		ci[i].skipped = sc->skipped;
+		ci[i].latest = sc->snap_known ? &sc->cards : NULL;
 	}
 	memset(&di, 0, sizeof(di));
 	di.version = PACKAGE_VERSION;

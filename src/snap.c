@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "family.h"
 #include "outdir.h"
 #include "snap.h"
 #include "tag.h"
@@ -486,6 +488,9 @@ snap_write_reports(const struct outdir *od, const struct snap_daemon_info *d,
 	if (outdir_write(od->fd, od->path, "metrics.prom", fill_metrics, &r,
 	    rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) == -1)
 		rc = -1;
+	if (family_write_file(od, ci, n, rc == 0 ? err : err2,
+	    rc == 0 ? errlen : sizeof(err2)) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -592,47 +597,5 @@ snap_write_history(const struct outdir *od, const struct snap_clan *sc,
 	if (rc == 0)
 		rc = prune_history(dfd, dpath, keep, err, errlen);
 	close(dfd);
-	return rc;
-}
-
-int
-snap_read_clan(const struct outdir *od, const char *tag, time_t *fetched_at,
-    int *complete, char **name)
-{
-	struct json_object	*o, *v;
-	struct tm		 tm;
-	const char		*s, *end;
-	char			 fname[TAG_MAX + 8], err[512], *buf;
-	size_t			 len;
-	int			 dfd, rc = -1;
-
-	if ((dfd = outdir_subdir(od, "clans", 0, err, sizeof(err))) == -1)
-		return -1;
-	snprintf(fname, sizeof(fname), "%s.json", tag + 1);
-	rc = outdir_read(dfd, fname, &buf, &len);
-	close(dfd);
-	if (rc == -1)
-		return -1;
-	rc = -1;
-	o = json_tokener_parse(buf);
-	free(buf);
-	if (o == NULL)
-		return -1;
-	if (json_object_object_get_ex(o, "fetched_at", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		s = json_object_get_string(v);
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (end != NULL && *end == '\0') {
-			*fetched_at = timegm(&tm);
-			*complete = json_object_object_get_ex(o, "complete",
-			    &v) && json_object_get_boolean(v);
-			*name = json_object_object_get_ex(o, "name", &v) &&
-			    json_object_is_type(v, json_type_string) ?
-			    strdup(json_object_get_string(v)) : NULL;
-			rc = 0;
-		}
-	}
-	json_object_put(o);
 	return rc;
 }

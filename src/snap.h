@@ -53,6 +53,12 @@ struct snap_clan_info {
 	size_t		 without_favourite;
 	const struct tally *cards;	/* NULL when not known */
 	unsigned long	 skipped;
+	/*
+	 * For cards.json: the latest snapshot's cards, also of one read back
+	 * from disk at start (fetched and without_favourite are then its
+	 * too); NULL when the clan has no snapshot.
+	 */
+	const struct tally *latest;
 };
 
 /* What they say of the daemon. */
@@ -77,8 +83,8 @@ int	snap_metrics_write(FILE *fp, const struct snap_daemon_info *,
 	    const struct snap_clan_info *, size_t n);
 
 /*
- * Write index.json and metrics.prom in od.  Returns 0, or -1 with a
- * sentence in err (both are attempted).
+ * Write index.json, metrics.prom and cards.json in od.  Returns 0, or -1
+ * with a sentence in err (all are attempted).
  */
 int	snap_write_reports(const struct outdir *od,
 	    const struct snap_daemon_info *, const struct snap_clan_info *,
@@ -92,13 +98,24 @@ int	snap_write_reports(const struct outdir *od,
 int	snap_write_history(const struct outdir *od,
 	    const struct snap_clan *sc, int keep, char *err, size_t errlen);
 
+/* What a snapshot on disk says, read back at a restart. */
+struct snap_read {
+	time_t		 fetched_at;
+	int		 complete;
+	char		*name;		/* NULL when none */
+	size_t		 fetched;
+	size_t		 without_favourite;
+	struct tally	 cards;		/* in the snapshot's order */
+};
+
 /*
- * Read what the snapshot of tag already on disk says, for a restart:
- * its fetched_at into *fetched_at, its complete flag into *complete and
- * its name into *name (caller frees; NULL when none).  Returns 0, or -1
- * when there is no readable snapshot (nothing is set then).
+ * Read what the snapshot of tag already on disk says into *rd, for a
+ * restart; the caller frees rd->name and tally_free()s rd->cards.
+ * Entries of favourite_cards without an integer id and a positive count
+ * are left out.  Returns 0, or -1 when there is no readable snapshot or
+ * on out of memory (nothing is left to free then).
  */
 int	snap_read_clan(const struct outdir *od, const char *tag,
-	    time_t *fetched_at, int *complete, char **name);
+	    struct snap_read *rd);
 
 #endif

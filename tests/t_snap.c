@@ -245,9 +245,9 @@ main(void)
 	char			 tmpl[] = "/tmp/t_snap.XXXXXX", *dir, path[512];
 	char			 err[1024], *txt;
 	time_t			 when = 1795300000;	/* 2026-11-21T22:26:40Z */
-	time_t			 got_t = 0;
-	int			 complete = -1, i;
-	char			*got_name = NULL, *want, stamp[32];
+	struct snap_read	 rd;
+	int			 i;
+	char			*want, stamp[32];
 	size_t			 txtlen;
 	FILE			*fp;
 	struct outdir		*od;
@@ -302,14 +302,49 @@ main(void)
 	free(txt);
 	snprintf(path, sizeof(path), "%s/clans", dir);
 	tap_int(count_entries(path), 1, "only the snapshot in clans/");
-	tap_int(snap_read_clan(od, "#9V2Y", &got_t, &complete, &got_name), 0,
+	tap_int(snap_read_clan(od, "#9V2Y", &rd), 0,
 	    "snap_read_clan reads it back");
-	tap_int(got_t, when, "fetched_at read back");
-	tap_int(complete, 0, "complete read back");
-	tap_str(got_name, r.name, "name read back");
-	free(got_name);
-	tap_int(snap_read_clan(od, "#2PYLQ", &got_t, &complete, &got_name),
-	    -1, "snap_read_clan without a snapshot");
+	tap_int(rd.fetched_at, when, "fetched_at read back");
+	tap_int(rd.complete, 0, "complete read back");
+	tap_str(rd.name, r.name, "name read back");
+	tap_int(rd.fetched, 4, "players.fetched read back");
+	tap_int(rd.without_favourite, 1, "players.without_favourite read back");
+	tap_int(rd.cards.n, 2, "two favourite cards read back");
+	if (rd.cards.n == 2) {
+		tap_str(rd.cards.cards[0].name, "Wizard", "first card's name");
+		tap_int(rd.cards.cards[0].id, 26000017, "first card's id");
+		tap_int(rd.cards.cards[0].count, 2, "first card's count");
+		tap_str(rd.cards.cards[1].name, "The Log", "second card's name");
+		tap_int(rd.cards.cards[1].id, 28000011, "second card's id");
+		tap_int(rd.cards.cards[1].count, 1, "second card's count");
+	}
+	free(rd.name);
+	tally_free(&rd.cards);
+	tap_int(snap_read_clan(od, "#2PYLQ", &rd), -1,
+	    "snap_read_clan without a snapshot");
+	/* Entries without an integer id and a positive count are left out. */
+	snprintf(path, sizeof(path), "%s/clans/2PYLQ.json", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("{\"fetched_at\": \"2026-11-21T22:26:40Z\", "
+		    "\"players\": {\"fetched\": 9, \"without_favourite\": "
+		    "\"x\"}, \"favourite_cards\": [{\"id\": 1, \"count\": 0}, "
+		    "{\"id\": \"2\", \"count\": 1}, {\"id\": 3, \"count\": 2, "
+		    "\"name\": 7}, {\"id\": 3, \"count\": 1, \"name\": \"C\"}, "
+		    "{\"id\": 4}, 5]}", fp);
+		fclose(fp);
+	}
+	tap_int(snap_read_clan(od, "#2PYLQ", &rd), 0,
+	    "snap_read_clan reads a snapshot with odd entries");
+	tap_str(rd.name, NULL, "no name read back");
+	tap_int(rd.fetched, 9, "players.fetched read back");
+	tap_int(rd.without_favourite, 0, "a bad without_favourite is 0");
+	tap_int(rd.cards.n, 1, "only the card with id 3 is read back");
+	if (rd.cards.n == 1) {
+		tap_str(rd.cards.cards[0].name, "C", "its name, the first string");
+		tap_int(rd.cards.cards[0].count, 3, "a repeated id adds up");
+	}
+	tally_free(&rd.cards);
+	unlink(path);
 
 	/* History keeps the newest N, and they are the two newest. */
 	for (i = 0; i < 4; i++) {
@@ -383,7 +418,8 @@ main(void)
 	tap_str(txt != NULL ? cut_generated(txt, stamp, sizeof(stamp)) : NULL,
 	    INDEX_TEXT, "index.json on disk is exact");
 	free(txt);
-	tap_str(list_entries(dir), "clans history index.json metrics.prom",
+	tap_str(list_entries(dir), "cards.json clans history index.json "
+	    "metrics.prom",
 	    "the output directory holds only what was written");
 	outdir_close(od);
 

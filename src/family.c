@@ -1,0 +1,188 @@
+/* family.c - cards.json: the favourite cards of all clans together. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "family.h"
+#include "outdir.h"
+#include "snap.h"
+#include "tally.h"
+
+/* One card of one clan, then, merged, of all clans. */
+struct family_card {
+	int64_t		 id;
+	const char	*name;		/* the first clan's with a name */
+	uint64_t	 players;
+	size_t		 clans;
+	size_t		 order;		/* the clan's place, then the card's */
+};
+
+/* By id, then in the order of the clans, so a merge keeps the first. */
+static int
+by_id(const void *a, const void *b)
+{
+	const struct family_card	*x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* By players descending, then name ascending (none last), then id. */
+static int
+by_players(const void *a, const void *b)
+{
+	const struct family_card	*x = a, *y = b;
+	int				 r;
+
+	if (x->players != y->players)
+		return x->players > y->players ? -1 : 1;
+	if (x->name != NULL && y->name != NULL) {
+		if ((r = strcmp(x->name, y->name)) != 0)
+			return r;
+	} else if (x->name != NULL)
+		return -1;
+	else if (y->name != NULL)
+		return 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The cards of the clans' latest snapshots, one entry per id, sorted for
+ * cards.json, into *out (caller frees) and *nout.  Returns 0, or -1 on
+ * out of memory.
+ */
+static int
+family_merge(const struct snap_clan_info *ci, size_t n,
+    struct family_card **out, size_t *nout)
+{
+	struct family_card	*fc, *m;
+	size_t			 i, k, total = 0, j = 0;
+
+	for (i = 0; i < n; i++)
+		if (ci[i].latest != NULL)
+			total += ci[i].latest->n;
+	if ((fc = calloc(total ? total : 1, sizeof(*fc))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (k = 0; ci[i].latest != NULL && k < ci[i].latest->n; k++) {
+			const struct tally_card *tc = &ci[i].latest->cards[k];
+
+			fc[j].id = tc->id;
+			fc[j].name = tc->name;
+			fc[j].players = tc->count;
+			fc[j].clans = 1;
+			fc[j].order = j;
+			j++;
+		}
+	}
+	qsort(fc, total, sizeof(*fc), by_id);
+	for (i = 0, m = NULL; i < total; i++) {
+		if (m != NULL && m->id == fc[i].id) {
+			if (m->name == NULL)
+				m->name = fc[i].name;
+			m->players += fc[i].players;
+			m->clans++;
+		} else {
+			m = m == NULL ? fc : m + 1;
+			*m = fc[i];
+		}
+	}
+	*nout = m == NULL ? 0 : (size_t)(m - fc) + 1;
+	qsort(fc, *nout, sizeof(*fc), by_players);
+	*out = fc;
+	return 0;
+}
+
+/* One card's entry of favourite_cards (NULL on out of memory). */
+static struct json_object *
+family_entry(const struct family_card *c)
+{
+	struct json_object *e;
+
+	if ((e = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_add(e, "id", json_object_new_int64(c->id));
+	json_object_object_add(e, "name", c->name != NULL ?
+	    json_object_new_string(c->name) : NULL);
+	json_object_object_add(e, "players",
+	    json_object_new_int64((int64_t)c->players));
+	json_object_object_add(e, "clans",
+	    json_object_new_int64((int64_t)c->clans));
+	return e;
+}
+
+int
+family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
+    size_t n)
+{
+	struct json_object	*o, *arr, *e;
+	struct family_card	*fc;
+	const char		*txt;
+	char			 stamp[32];
+	struct tm		 tm;
+	uint64_t		 players = 0;
+	size_t			 nfc, i;
+	int			 rc = -1;
+
+	for (i = 0; i < n; i++)
+		if (ci[i].latest != NULL &&
+		    ci[i].fetched > ci[i].without_favourite)
+			players += ci[i].fetched - ci[i].without_favourite;
+	if (family_merge(ci, n, &fc, &nfc) == -1)
+		return -1;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((o = json_object_new_object()) == NULL ||
+	    (arr = json_object_new_array()) == NULL)
+		goto done;
+	json_object_object_add(o, "generated_at",
+	    json_object_new_string(stamp));
+	json_object_object_add(o, "clans", json_object_new_int64((int64_t)n));
+	json_object_object_add(o, "players",
+	    json_object_new_int64((int64_t)players));
+	json_object_object_add(o, "favourite_cards", arr);
+	for (i = 0; i < nfc; i++) {
+		if ((e = family_entry(&fc[i])) == NULL)
+			goto done;
+		json_object_array_add(arr, e);
+	}
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (txt != NULL && fprintf(fp, "%s\n", txt) >= 0 && !ferror(fp))
+		rc = 0;
+done:
+	json_object_put(o);
+	free(fc);
+	return rc;
+}
+
+/* The arguments of family_write, for outdir_write. */
+struct family_args {
+	const struct snap_clan_info	*ci;
+	size_t				 n;
+};
+
+static int
+fill_family(FILE *fp, void *arg)
+{
+	const struct family_args *fa = arg;
+
+	return family_write(fp, time(NULL), fa->ci, fa->n);
+}
+
+int
+family_write_file(const struct outdir *od, const struct snap_clan_info *ci,
+    size_t n, char *err, size_t errlen)
+{
+	struct family_args fa = { ci, n };
+
+	return outdir_write(od->fd, od->path, "cards.json", fill_family, &fa,
+	    err, errlen);
+}

@@ -1,0 +1,32 @@
+/* family.h - cards.json: the favourite cards of all clans together. */
+#ifndef CLANPOPD_FAMILY_H
+#define CLANPOPD_FAMILY_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+struct outdir;
+struct snap_clan_info;
+
+/*
+ * Write cards.json's text to fp for the n configured clans ci, generated
+ * at now: each card of the clans' latest snapshots (ci->latest; a clan
+ * without one counts for nothing) with the players whose favourite it is,
+ * summed, and the clans that have it among their favourites; sorted by
+ * players descending, then name ascending (no name last), then id.  The
+ * players at the top are the sum of fetched - without_favourite.
+ * Returns 0, or -1 on a write error or out of memory.
+ */
+int	family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
+	    size_t n);
+
+/*
+ * Write cards.json in od atomically, generated now.  Returns 0, or -1
+ * with a sentence in err.
+ */
+int	family_write_file(const struct outdir *od,
+	    const struct snap_clan_info *ci, size_t n, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,219 @@
+/* t_family.c - unit tests for family.c: cards.json's exact text. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "family.h"
+#include "outdir.h"
+#include "snap.h"
+#include "tally.h"
+#include "tap.h"
+
+#define CARD(id, name, players, clans) \
+	"    {\n" \
+	"      \"id\": " #id ",\n" \
+	"      \"name\": " name ",\n" \
+	"      \"players\": " #players ",\n" \
+	"      \"clans\": " #clans "\n" \
+	"    }"
+
+/*
+ * The family of the fixtures: Knight in two clans, a tie of 2 players
+ * ordered by name, a tie of 1 player with a named card first and two
+ * nameless ones by id; #2PYLQ has no snapshot and counts for nothing.
+ */
+#define FAMILY_TEXT \
+	"{\n" \
+	"  \"generated_at\": \"2026-11-21T22:26:40Z\",\n" \
+	"  \"clans\": 4,\n" \
+	"  \"players\": 15,\n" \
+	"  \"favourite_cards\": [\n" \
+	CARD(26000000, "\"Knight\"", 5, 2) ",\n" \
+	CARD(26000001, "\"Archers\"", 3, 1) ",\n" \
+	CARD(28000011, "\"The Log\"", 2, 1) ",\n" \
+	CARD(26000017, "\"Wizard\"", 2, 1) ",\n" \
+	CARD(26000015, "\"Baby \\\"Dragon\\\" \\\\ ⭐\"", 1, 1) ",\n" \
+	CARD(26000098, "null", 1, 1) ",\n" \
+	CARD(26000099, "null", 1, 1) "\n" \
+	"  ]\n" \
+	"}\n"
+
+/* Count n players of the card id in t. */
+static void
+add(struct tally *t, long long id, const char *name, int n)
+{
+	while (n-- > 0)
+		if (tally_add(t, id, name) == -1)
+			abort();
+}
+
+/* The text family_write gives for ci at when (caller frees). */
+static char *
+family_text(time_t when, const struct snap_clan_info *ci, size_t n)
+{
+	FILE	*fp;
+	char	*txt = NULL;
+	size_t	 len;
+
+	if ((fp = open_memstream(&txt, &len)) == NULL)
+		return NULL;
+	tap_int(family_write(fp, when, ci, n), 0, "family_write succeeds");
+	fclose(fp);
+	return txt;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if ((buf = calloc(1, (size_t)n + 1)) != NULL &&
+	    fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* stamp is an ISO 8601 UTC time within [lo, hi]. */
+static int
+iso_between(const char *stamp, time_t lo, time_t hi)
+{
+	struct tm	 tm;
+	const char	*end;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return 0;
+	t = timegm(&tm);
+	return t >= lo && t <= hi;
+}
+
+int
+main(void)
+{
+	struct snap_clan_info	 ci[4], two[2];
+	struct tally		 a, c, d, none, named;
+	struct outdir		*od;
+	char			 tmpl[] = "/tmp/t_family.XXXXXX", *dir;
+	char			 path[512], err[1024], *txt, *p, stamp[32];
+	time_t			 when = 1795300000; /* 2026-11-21T22:26:40Z */
+	time_t			 before = time(NULL);
+
+	tally_init(&a);
+	tally_init(&c);
+	tally_init(&d);
+	add(&a, 26000000, "Knight", 3);
+	add(&a, 26000017, "Wizard", 2);
+	add(&a, 26000099, NULL, 1);
+	tally_sort(&a);
+	add(&c, 26000001, "Archers", 3);
+	add(&c, 26000000, "Knight", 2);
+	add(&c, 28000011, "The Log", 2);
+	add(&c, 26000098, NULL, 1);
+	add(&c, 26000015, "Baby \"Dragon\" \\ ⭐", 1);
+	tally_sort(&c);
+	memset(ci, 0, sizeof(ci));
+	ci[0].tag = "#9V2Y";
+	ci[0].fetched = 7;
+	ci[0].without_favourite = 1;
+	ci[0].latest = &a;
+	/* Figures without a snapshot are not counted. */
+	ci[1].tag = "#2PYLQ";
+	ci[1].fetched = 50;
+	ci[1].latest = NULL;
+	ci[2].tag = "#8QRJ";
+	ci[2].fetched = 10;
+	ci[2].without_favourite = 1;
+	ci[2].latest = &c;
+	/* A snapshot where nobody has a favourite card. */
+	ci[3].tag = "#CUV";
+	ci[3].fetched = 2;
+	ci[3].without_favourite = 2;
+	ci[3].latest = &d;
+
+	txt = family_text(when, ci, 4);
+	tap_str(txt, FAMILY_TEXT, "cards.json text is exact: sums, ties, "
+	    "null names, a clan without snapshot");
+	free(txt);
+
+	txt = family_text(when, ci, 0);
+	tap_str(txt, "{\n"
+	    "  \"generated_at\": \"2026-11-21T22:26:40Z\",\n"
+	    "  \"clans\": 0,\n"
+	    "  \"players\": 0,\n"
+	    "  \"favourite_cards\": [\n"
+	    "  ]\n"
+	    "}\n", "cards.json without clans");
+	free(txt);
+
+	/* A card's name comes from the first clan that has one. */
+	tally_init(&none);
+	tally_init(&named);
+	add(&none, 26000010, NULL, 2);
+	add(&named, 26000010, "Skeleton Army", 1);
+	memset(two, 0, sizeof(two));
+	two[0].tag = "#9V2Y";
+	two[0].fetched = 2;
+	two[0].latest = &none;
+	two[1].tag = "#2PYLQ";
+	two[1].fetched = 1;
+	two[1].latest = &named;
+	txt = family_text(when, two, 2);
+	tap_str(txt, "{\n"
+	    "  \"generated_at\": \"2026-11-21T22:26:40Z\",\n"
+	    "  \"clans\": 2,\n"
+	    "  \"players\": 3,\n"
+	    "  \"favourite_cards\": [\n"
+	    CARD(26000010, "\"Skeleton Army\"", 3, 2) "\n"
+	    "  ]\n"
+	    "}\n", "a nameless card takes another clan's name for it");
+	free(txt);
+
+	/* On disk, atomically, generated at the time of writing. */
+	if ((dir = mkdtemp(tmpl)) == NULL ||
+	    (od = outdir_open(dir, err, sizeof(err))) == NULL) {
+		printf("Bail out! cannot make the output directory\n");
+		return 1;
+	}
+	tap_int(family_write_file(od, ci, 4, err, sizeof(err)), 0,
+	    "family_write_file succeeds");
+	snprintf(path, sizeof(path), "%s/cards.json", dir);
+	txt = slurp(path);
+	/* The time of writing is compared apart, then the fixture's put. */
+	stamp[0] = '\0';
+	if (txt != NULL && (p = strstr(txt, "\"generated_at\": \"")) != NULL &&
+	    strlen(p) > 37) {
+		memcpy(stamp, p + 17, 20);
+		stamp[20] = '\0';
+		memcpy(p + 17, "2026-11-21T22:26:40Z", 20);
+	}
+	tap_ok(iso_between(stamp, before, time(NULL)),
+	    "cards.json generated_at is the time of writing");
+	tap_str(txt, FAMILY_TEXT, "cards.json on disk is exact");
+	free(txt);
+	outdir_close(od);
+
+	tally_free(&a);
+	tally_free(&c);
+	tally_free(&d);
+	tally_free(&none);
+	tally_free(&named);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		return 1;
+	return tap_done();
+}
