@@ -38,19 +38,10 @@ by_id(const void *a, const void *b)
 static int
 by_players(const void *a, const void *b)
 {
-	const struct family_card	*x = a, *y = b;
-	int				 r;
+	const struct family_card *x = a, *y = b;
 
-	if (x->players != y->players)
-		return x->players > y->players ? -1 : 1;
-	if (x->name != NULL && y->name != NULL) {
-		if ((r = strcmp(x->name, y->name)) != 0)
-			return r;
-	} else if (x->name != NULL)
-		return -1;
-	else if (y->name != NULL)
-		return 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return tally_rank(x->players, x->name, x->id, y->players, y->name,
+	    y->id);
 }
 
 /*

@@ -61,24 +61,30 @@ tally_add(struct tally *t, int64_t id, const char *name)
 	return 0;
 }
 
+int
+tally_rank(uint64_t xcount, const char *xname, int64_t xid,
+    uint64_t ycount, const char *yname, int64_t yid)
+{
+	int r;
+
+	if (xcount != ycount)
+		return xcount > ycount ? -1 : 1;
+	if (xname != NULL && yname != NULL) {
+		if ((r = strcmp(xname, yname)) != 0)
+			return r;
+	} else if (xname != NULL)
+		return -1;
+	else if (yname != NULL)
+		return 1;
+	return xid < yid ? -1 : xid > yid;
+}
+
 static int
 card_cmp(const void *a, const void *b)
 {
-	const struct tally_card	*x = a, *y = b;
-	int			 r;
+	const struct tally_card *x = a, *y = b;
 
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	if (x->name != NULL && y->name != NULL) {
-		if ((r = strcmp(x->name, y->name)) != 0)
-			return r;
-	} else if (x->name != NULL)
-		return -1;
-	else if (y->name != NULL)
-		return 1;
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return 0;
+	return tally_rank(x->count, x->name, x->id, y->count, y->name, y->id);
 }
 
 void
