@@ -11,6 +11,7 @@
 #include "snap.h"
 #include "tally.h"
 #include "tap.h"
+#include "tfile.h"
 
 #define CARD(id, name, players, clans) \
 	"    {\n" \
@@ -63,43 +64,6 @@ family_text(time_t when, const struct snap_clan_info *ci, size_t n)
 	tap_int(family_write(fp, when, ci, n), 0, "family_write succeeds");
 	fclose(fp);
 	return txt;
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	if ((buf = calloc(1, (size_t)n + 1)) != NULL &&
-	    fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	return buf;
-}
-
-/* stamp is an ISO 8601 UTC time within [lo, hi]. */
-static int
-iso_between(const char *stamp, time_t lo, time_t hi)
-{
-	struct tm	 tm;
-	const char	*end;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
-	    *end != '\0')
-		return 0;
-	t = timegm(&tm);
-	return t >= lo && t <= hi;
 }
 
 int
@@ -192,7 +156,7 @@ main(void)
 	tap_int(family_write_file(od, ci, 4, err, sizeof(err)), 0,
 	    "family_write_file succeeds");
 	snprintf(path, sizeof(path), "%s/cards.json", dir);
-	txt = slurp(path);
+	txt = tfile_slurp(path);
 	/* The time of writing is compared apart, then the fixture's put. */
 	stamp[0] = '\0';
 	if (txt != NULL && (p = strstr(txt, "\"generated_at\": \"")) != NULL &&
@@ -201,7 +165,7 @@ main(void)
 		stamp[20] = '\0';
 		memcpy(p + 17, "2026-11-21T22:26:40Z", 20);
 	}
-	tap_ok(iso_between(stamp, before, time(NULL)),
+	tap_ok(tfile_iso_between(stamp, before, time(NULL)),
 	    "cards.json generated_at is the time of writing");
 	tap_str(txt, FAMILY_TEXT, "cards.json on disk is exact");
 	free(txt);

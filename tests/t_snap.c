@@ -15,27 +15,7 @@
 #include "snap.h"
 #include "tally.h"
 #include "tap.h"
-
-static char *
-slurp(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	if ((buf = calloc(1, (size_t)n + 1)) != NULL &&
-	    fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	return buf;
-}
+#include "tfile.h"
 
 /* What snap writes for the fixtures below, byte for byte. */
 #define METRICS_TEXT \
@@ -196,22 +176,6 @@ cut_generated(char *txt, char *stamp, size_t stamplen)
 	return txt;
 }
 
-/* stamp is an ISO 8601 UTC time within [lo, hi]. */
-static int
-iso_between(const char *stamp, time_t lo, time_t hi)
-{
-	struct tm	 tm;
-	const char	*end;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
-	    *end != '\0')
-		return 0;
-	t = timegm(&tm);
-	return t >= lo && t <= hi;
-}
-
 static struct tally	cards;
 
 /* The snapshot of the fixtures: 5 members, 2 cards. */
@@ -295,7 +259,7 @@ main(void)
 	tap_int(snap_write_clan(od, &r, err, sizeof(err)), 0,
 	    "snap_write_clan succeeds");
 	snprintf(path, sizeof(path), "%s/clans/9V2Y.json", dir);
-	txt = slurp(path);
+	txt = tfile_slurp(path);
 	want = snap_clan_json(&r);
 	tap_str(txt, want, "clans/9V2Y.json holds the snapshot text");
 	free(want);
@@ -404,17 +368,17 @@ main(void)
 	/* generated_at is the time of writing: compare it apart. */
 	tap_str(txt != NULL ? cut_generated(txt, stamp, sizeof(stamp)) : NULL,
 	    INDEX_TEXT, "index.json text is exact");
-	tap_ok(iso_between(stamp, before, time(NULL)),
+	tap_ok(tfile_iso_between(stamp, before, time(NULL)),
 	    "index.json generated_at is the time of writing");
 	free(txt);
 	tap_int(snap_write_reports(od, &di, ci, 2, err, sizeof(err)), 0,
 	    "reports written");
 	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
-	txt = slurp(path);
+	txt = tfile_slurp(path);
 	tap_str(txt, METRICS_TEXT, "metrics.prom on disk is exact");
 	free(txt);
 	snprintf(path, sizeof(path), "%s/index.json", dir);
-	txt = slurp(path);
+	txt = tfile_slurp(path);
 	tap_str(txt != NULL ? cut_generated(txt, stamp, sizeof(stamp)) : NULL,
 	    INDEX_TEXT, "index.json on disk is exact");
 	free(txt);
