@@ -11,6 +11,7 @@
 set -euo pipefail
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
+. "$top_srcdir/tests/genconf.sh"
 reps=${REPS:-5}
 
 if [ ! -x "$clanpopd" ]; then
@@ -23,26 +24,6 @@ trap 'rm -rf "$work"' EXIT
 # Not an API key: -t only checks that the file holds one word.
 printf 'conf-scale-placeholder\n' >"$work/token"
 chmod 600 "$work/token"
-
-# clans N FILE [dup]: N distinct clan tags ("2" and 7 characters counted in
-# base 14), one a line; with dup, one more line repeating the first.
-clans() {
-	awk -v n="$1" -v dup="${3:-}" 'BEGIN {
-		c = "0289PYLQGRJCUV"
-		print "api:\n  token_file: token\nclans:"
-		for (i = 0; i < n; i++) {
-			t = ""
-			x = i
-			for (k = 0; k < 7; k++) {
-				t = substr(c, x % 14 + 1, 1) t
-				x = int(x / 14)
-			}
-			print "  - 2" t
-		}
-		if (dup != "")
-			print "  - 20000000"
-	}' >"$2"
-}
 
 # empties N FILE: N empty items, each the comment trap "- #9V2Y".
 empties() {
@@ -90,7 +71,7 @@ fail() {
 	exit 1
 }
 
-clans 1 "$work/c1.yaml"
+genconf_clans 1 "$work/c1.yaml" token
 wall "$work/c1.yaml"
 base=$t
 [ "$(cat "$work/out")" = "$work/c1.yaml: configuration OK (1 clan)" ] ||
@@ -104,7 +85,7 @@ echo "|---|---:|---|---:|---:|---:|---:|"
 first=
 for n in 10000 35000 70000; do
 	f=$work/c$n.yaml
-	clans "$n" "$f"
+	genconf_clans "$n" "$f" token
 	wall "$f"
 	[ "$rc:$(cat "$work/out")" = "0:$f: configuration OK ($n clans)" ] ||
 	    fail "$n clans: exit $rc: $(cat "$work/out" "$work/err")"
@@ -122,7 +103,7 @@ for n in 10000 35000 70000; do
 done
 
 f=$work/dup.yaml
-clans 70000 "$f" dup
+genconf_clans 70000 "$f" token dup
 wall "$f"
 want="$f:70004:5: clans[70000]: \"#20000000\" is listed twice (first at line 4); remove one"
 [ "$rc:$(cat "$work/err")" = "78:$want" ] ||

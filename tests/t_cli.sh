@@ -4,6 +4,7 @@
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/genconf.sh"
 clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -128,30 +129,13 @@ ok $r "the password in api.base_url is not repeated"
 # A configuration near the 1 MiB limit: 70,000 distinct tags ("2" and 7
 # characters counted in base 14), then the same with the first repeated
 # at the end.  How long -t takes is measured by bench/conf_scale.sh.
-big() {	# big FILE [dup]
-	awk -v dup="${2:-}" 'BEGIN {
-		c = "0289PYLQGRJCUV"
-		print "api:\n  token_file: tok\nclans:"
-		for (i = 0; i < 70000; i++) {
-			t = ""
-			x = i
-			for (k = 0; k < 7; k++) {
-				t = substr(c, x % 14 + 1, 1) t
-				x = int(x / 14)
-			}
-			print "  - 2" t
-		}
-		if (dup != "")
-			print "  - 20000000"
-	}' >"$1"
-}
 printf 'SECRETtok\n' > "$tmp/tok"
 chmod 600 "$tmp/tok"
-big "$tmp/big.yaml"
+genconf_clans 70000 "$tmp/big.yaml" tok
 run -t -c "$tmp/big.yaml"
 is "$rc:$out:$err" "0:$tmp/big.yaml: configuration OK (70000 clans):" \
     "-t accepts 70,000 distinct clans"
-big "$tmp/big.yaml" dup
+genconf_clans 70000 "$tmp/big.yaml" tok dup
 run -t -c "$tmp/big.yaml"
 is "$rc:$out:$err" "78::$tmp/big.yaml:70004:5: clans[70000]: \"#20000000\" is listed twice (first at line 4); remove one" \
     "-t finds the one duplicate among 70,001 clans"
