@@ -12,67 +12,13 @@
 #include "conf.h"
 #include "fetch.h"
 #include "log.h"
-#include "notify.h"
 #include "refresh.h"
 #include "rng.h"
 #include "sched.h"
+#include "schedint.h"
 #include "schedpol.h"
 #include "snap.h"
 #include "tally.h"
-
-#define SCHED_REPORT_DELAY	1.0	/* seconds between report writes */
-
-struct sched_clan {
-	struct sched	*s;
-	char		 tag[TAG_MAX];
-	char		*label;
-	double		 interval;
-	ev_timer	 timer;
-	struct refresh	*rf;		/* running, or NULL */
-	int		 ready;		/* waiting in the ready queue */
-	struct sched_clan	*rnext;
-	struct schedpol_clan pol;	/* state, back-off, failures */
-
-	/* What the reports say. */
-	char		*name;
-	time_t		 last_success;
-	time_t		 last_attempt;
-	char		*last_error;
-	int		 complete;
-	int		 has_result;	/* the figures below are from a
-					   snapshot written by this run */
-	int		 snap_known;	/* or from one read back at start */
-	double		 duration;
-	size_t		 members, fetched, failed, without_favourite;
-	struct tally	 cards;
-	unsigned long	 skipped;
-};
-
-struct sched {
-	struct ev_loop		*loop;
-	struct fetcher		*f;
-	const struct conf	*conf;
-	const struct outdir	*od;
-	int			 once;
-	sched_idle_cb		*idle;
-	void			*arg;
-	struct sched_clan		**clans;	/* in configuration order */
-	size_t			 n;
-	struct sched_clan		*rhead;		/* ready queue */
-	struct sched_clan		*rtail;
-	size_t			 active;
-	int			 stopping;
-	int			 idle_called;
-	ev_timer		 grace_timer;
-	ev_timer		 report_timer;
-	time_t			 started;
-	unsigned long		 skipped;
-	unsigned long		 reloads_ok;
-	unsigned long		 reloads_failed;
-	char			 last_tag[TAG_MAX];
-	time_t			 last_time;
-	uint64_t		 rng;
-};
 
 static void	sched_pump(struct sched *);
 
@@ -156,21 +102,6 @@ ready_remove(struct sched *s, struct sched_clan *sc)
 	}
 	sc->ready = 0;
 	sc->rnext = NULL;
-}
-
-static void
-report_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	sched_write_reports(w->data);
-}
-
-static void
-reports_soon(struct sched *s)
-{
-	if (!s->once && !ev_is_active(&s->report_timer)) {
-		ev_timer_set(&s->report_timer, SCHED_REPORT_DELAY, 0.);
-		ev_timer_start(s->loop, &s->report_timer);
-	}
 }
 
 static void
@@ -295,7 +226,7 @@ clan_done_cb(void *arg, struct refresh_result *res)
 	}
 	snprintf(s->last_tag, sizeof(s->last_tag), "%s", sc->tag);
 	s->last_time = sc->last_attempt;
-	reports_soon(s);
+	sched_reports_soon(s);
 	sched_pump(s);
 	check_idle(s);
 }
@@ -312,7 +243,7 @@ due_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warnx("%s: the previous refresh is still %s; skipping "
 		    "this one", sc->tag, sc->rf != NULL ? "running" : "waiting "
 		    "for capacity");
-		reports_soon(s);
+		sched_reports_soon(s);
 	} else
 		ready_push(s, sc);
 	arm_next(sc);
@@ -410,7 +341,7 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	s->started = time(NULL);
 	s->rng = rng_seed();
 	ev_timer_init(&s->grace_timer, NULL, 0., 0.);
-	ev_timer_init(&s->report_timer, report_cb, 0., 0.);
+	ev_timer_init(&s->report_timer, sched_report_cb, 0., 0.);
 	s->report_timer.data = s;
 	if ((s->clans = calloc(conf->nclans, sizeof(*s->clans))) == NULL) {
 		free(s);
@@ -542,7 +473,7 @@ sched_apply(struct sched *s, const struct conf *conf,
 	    "%zu with a new interval)", s->n, plan.added, plan.ngone,
 	    plan.retimed);
 	schedpol_plan_free(&plan);
-	reports_soon(s);
+	sched_reports_soon(s);
 	sched_pump(s);
 	return 0;
 }
@@ -587,99 +518,6 @@ sched_stop(struct sched *s, double grace)
 		ev_timer_start(s->loop, &s->grace_timer);
 	}
 	check_idle(s);
-}
-
-void
-sched_count_reload(struct sched *s, int ok)
-{
-	if (ok)
-		s->reloads_ok++;
-	else
-		s->reloads_failed++;
-	reports_soon(s);
-}
-
-void
-sched_write_reports(struct sched *s)
-{
-	struct snap_clan_info	*ci;
-	struct snap_daemon_info	 di;
-	char			 err[1024];
-	size_t			 i;
-
-	ev_timer_stop(s->loop, &s->report_timer);
-	if ((ci = calloc(s->n, sizeof(*ci))) == NULL) {
-		log_warnx("out of memory writing the reports");
-		return;
-	}
-	for (i = 0; i < s->n; i++) {
-		const struct sched_clan *sc = s->clans[i];
-
-		ci[i].tag = sc->tag;
-		ci[i].label = sc->label;
-		ci[i].name = sc->name;
-		ci[i].last_success = sc->last_success;
-		ci[i].last_attempt = sc->last_attempt;
-		ci[i].last_error = sc->last_error;
-		ci[i].consecutive_failures = sc->pol.failures;
-		ci[i].has_result = sc->has_result;
-		ci[i].complete = sc->complete;
-		ci[i].duration = sc->duration;
-		ci[i].members = sc->members;
-		ci[i].fetched = sc->fetched;
-		ci[i].failed = sc->failed;
-		ci[i].without_favourite = sc->without_favourite;
-		ci[i].cards = sc->has_result ? &sc->cards : NULL;
-		ci[i].skipped = sc->skipped;
-		ci[i].latest = sc->snap_known ? &sc->cards : NULL;
-	}
-	memset(&di, 0, sizeof(di));
-	di.version = PACKAGE_VERSION;
-	di.started = s->started;
-	di.fetch = fetcher_stats(s->f);
-	di.rate = fetcher_rate(s->f);
-	di.skipped = s->skipped;
-	di.reloads_ok = s->reloads_ok;
-	di.reloads_failed = s->reloads_failed;
-	if (snap_write_reports(s->od, &di, ci, s->n, err,
-	    sizeof(err)) == -1)
-		log_errx("reports: %s", err);
-	free(ci);
-	/* systemd's STATUS= follows the reports, at most once a second. */
-	if (!s->once) {
-		sched_status(s, err, sizeof(err));
-		notify_status("%s", err);
-	}
-}
-
-size_t
-sched_failed(const struct sched *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < s->n; i++)
-		if (schedpol_unwritten(&s->clans[i]->pol))
-			n++;
-	return n;
-}
-
-void
-sched_status(const struct sched *s, char *buf, size_t len)
-{
-	char		 when[16] = "never";
-	struct tm	 tm;
-	size_t		 i, failing = 0;
-
-	for (i = 0; i < s->n; i++)
-		if (schedpol_failing(&s->clans[i]->pol))
-			failing++;
-	if (s->last_time != 0) {
-		gmtime_r(&s->last_time, &tm);
-		strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
-	}
-	snprintf(buf, len, "%zu clans, %zu refreshing, last refresh %s%s%s, "
-	    "%zu failing", s->n, s->active, s->last_tag[0] ? s->last_tag : "",
-	    s->last_tag[0] ? " at " : "", when, failing);
 }
 
 void

@@ -1,0 +1,124 @@
+/* schedreport.c - what the reports and systemd's STATUS= say of the scheduler. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ev.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "notify.h"
+#include "sched.h"
+#include "schedint.h"
+#include "snap.h"
+
+void
+sched_report_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	sched_write_reports(w->data);
+}
+
+void
+sched_reports_soon(struct sched *s)
+{
+	if (!s->once && !ev_is_active(&s->report_timer)) {
+		ev_timer_set(&s->report_timer, SCHED_REPORT_DELAY, 0.);
+		ev_timer_start(s->loop, &s->report_timer);
+	}
+}
+
+void
+sched_count_reload(struct sched *s, int ok)
+{
+	if (ok)
+		s->reloads_ok++;
+	else
+		s->reloads_failed++;
+	sched_reports_soon(s);
+}
+
+void
+sched_write_reports(struct sched *s)
+{
+	struct snap_clan_info	*ci;
+	struct snap_daemon_info	 di;
+	char			 err[1024];
+	size_t			 i;
+
+	ev_timer_stop(s->loop, &s->report_timer);
+	if ((ci = calloc(s->n, sizeof(*ci))) == NULL) {
+		log_warnx("out of memory writing the reports");
+		return;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct sched_clan *sc = s->clans[i];
+
+		ci[i].tag = sc->tag;
+		ci[i].label = sc->label;
+		ci[i].name = sc->name;
+		ci[i].last_success = sc->last_success;
+		ci[i].last_attempt = sc->last_attempt;
+		ci[i].last_error = sc->last_error;
+		ci[i].consecutive_failures = sc->pol.failures;
+		ci[i].has_result = sc->has_result;
+		ci[i].complete = sc->complete;
+		ci[i].duration = sc->duration;
+		ci[i].members = sc->members;
+		ci[i].fetched = sc->fetched;
+		ci[i].failed = sc->failed;
+		ci[i].without_favourite = sc->without_favourite;
+		ci[i].cards = sc->has_result ? &sc->cards : NULL;
+		ci[i].skipped = sc->skipped;
+		ci[i].latest = sc->snap_known ? &sc->cards : NULL;
+	}
+	memset(&di, 0, sizeof(di));
+	di.version = PACKAGE_VERSION;
+	di.started = s->started;
+	di.fetch = fetcher_stats(s->f);
+	di.rate = fetcher_rate(s->f);
+	di.skipped = s->skipped;
+	di.reloads_ok = s->reloads_ok;
+	di.reloads_failed = s->reloads_failed;
+	if (snap_write_reports(s->od, &di, ci, s->n, err,
+	    sizeof(err)) == -1)
+		log_errx("reports: %s", err);
+	free(ci);
+	/* systemd's STATUS= follows the reports, at most once a second. */
+	if (!s->once) {
+		sched_status(s, err, sizeof(err));
+		notify_status("%s", err);
+	}
+}
+
+size_t
+sched_failed(const struct sched *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (schedpol_unwritten(&s->clans[i]->pol))
+			n++;
+	return n;
+}
+
+void
+sched_status(const struct sched *s, char *buf, size_t len)
+{
+	char		 when[16] = "never";
+	struct tm	 tm;
+	size_t		 i, failing = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (schedpol_failing(&s->clans[i]->pol))
+			failing++;
+	if (s->last_time != 0) {
+		gmtime_r(&s->last_time, &tm);
+		strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
+	}
+	snprintf(buf, len, "%zu clans, %zu refreshing, last refresh %s%s%s, "
+	    "%zu failing", s->n, s->active, s->last_tag[0] ? s->last_tag : "",
+	    s->last_tag[0] ? " at " : "", when, failing);
+}
