@@ -46,7 +46,11 @@ static const struct {
 	{ "10s ", -1, 0 },
 	{ "10sec", -1, 0 },
 	{ "10S", -1, 0 },
-	{ "1d", -1, 0 },
+	{ "1d", 0, 86400 },
+	{ "90d", 0, 7776000 },
+	{ "0.5d", 0, 43200 },
+	{ "1D", -1, 0 },
+	{ "1dd", -1, 0 },
 	{ "1h30m", -1, 0 },
 	{ "1e3", -1, 0 },
 	{ "0x10", -1, 0 },
@@ -216,9 +220,9 @@ static const struct bad bad[] = {
 	    "  - tag: 2PYLQ\n"
 	    "    interval: 169h\n", {
 		"bad.yaml:3:15: clans[0].interval: 5s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		"bad.yaml:5:15: clans[1].interval: 169h is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 	{ "clan name empty or a list",
 	    "clans:\n"
@@ -347,7 +351,7 @@ static const struct bad bad[] = {
 	    "  interval: 15 minutes\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: \"15 minutes\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "interval out of range",
 	    "schedule:\n"
@@ -355,7 +359,7 @@ static const struct bad bad[] = {
 	    "  stop_grace: 2h\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: 5s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		"bad.yaml:3:15: schedule.stop_grace: 2h is out of range "
 		"(0s..1h)",
 		NULL } },
@@ -364,7 +368,7 @@ static const struct bad bad[] = {
 	    "  interval: 200h\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: 200h is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 	{ "jitter percentage out of range",
 	    "schedule:\n"
@@ -381,7 +385,7 @@ static const struct bad bad[] = {
 		"bad.yaml:2:11: schedule.jitter: \"x%\" is not a percentage; "
 		"use 0%..50% (such as 10%) or a duration",
 		"bad.yaml:3:15: schedule.stop_grace: \"-1s\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "jitter nonsense",
 	    "schedule:\n"
@@ -389,7 +393,7 @@ static const struct bad bad[] = {
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:11: schedule.jitter: \"often\" is neither a "
 		"percentage nor a duration (use a percentage such as 10%, or "
-		"500ms, 10s, 15m, 1h or a number of seconds)",
+		"500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "jitter too long for the interval",
 	    "schedule:\n"
@@ -418,7 +422,7 @@ static const struct bad bad[] = {
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:12: api.timeout: 0.5s is out of range (1s..1h)",
 		"bad.yaml:3:19: api.connect_timeout: no value; give a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds) or "
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds) or "
 		"remove the key",
 		NULL } },
 	{ "connect_timeout longer than timeout",
@@ -634,7 +638,7 @@ static const struct bad bad[] = {
 		"mean \"max_concurrent\"?)",
 		"bad.yaml:6:10: limits.burst: 0 is out of range (1..10000)",
 		"bad.yaml:8:13: schedule.interval: \"15 minutes\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		"bad.yaml:10:12: output.history: \"many\" is not a number; "
 		"use a whole number in 0..10000",
 		"bad.yaml:13:5: clans[1]: empty item: an unquoted \"- "
@@ -645,7 +649,7 @@ static const struct bad bad[] = {
 		"bad.yaml:15:5: clans[3]: \"#9V2Y\" is listed twice (first at "
 		"line 12); remove one",
 		"bad.yaml:17:15: clans[4].interval: 1s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 };
 
@@ -1125,7 +1129,8 @@ test_many(void)
 	tap_int(errs.n, 3002, "3000 keys and 2 repeats: 3002 messages");
 	if (errs.n == 3002) {
 		tap_str(errs.msg[0], "many.yaml:3:3: output.k0: unknown key "
-		    "(valid keys: directory, history)",
+		    "(valid keys: directory, history, database, retention, "
+		    "trend_window)",
 		    "3000 keys and 2 repeats: the first unknown key");
 		tap_str(errs.msg[3000], "many.yaml:3003:3: output.k1499: "
 		    "duplicate key (first at line 1502); remove one",
