@@ -576,30 +576,39 @@ history_prune_batch(struct history *h, time_t cutoff, int limit, char *err,
 	return n;
 }
 
+/* Log h's fault unless that very fault was the last one logged. */
+static void
+hist_log(struct history *h)
+{
+	if (h->error[0] == '\0' || strcmp(h->logged, h->error) == 0)
+		return;
+	log_warnx("history: %s; snapshots are still written, and clanpopd "
+	    "tries the database again within a minute and at each reload",
+	    h->error);
+	snprintf(h->logged, sizeof(h->logged), "%s", h->error);
+}
+
 /* A fault: close the database, log it unless already logged, retry later. */
 static void
 hist_failed(struct history *h, double now, const char *err)
 {
 	hist_shut(h);
 	snprintf(h->error, sizeof(h->error), "%s", err);
-	if (strcmp(h->logged, err) != 0)
-		log_warnx("history: %s; snapshots are still written, and "
-		    "clanpopd tries the database again within %.0f s and at "
-		    "each reload", err, HISTORY_RETRY);
-	snprintf(h->logged, sizeof(h->logged), "%s", err);
+	hist_log(h);
 	h->retry_at = now + HISTORY_RETRY;
 }
 
 void
-history_log_open(struct history *h)
+history_log_open(struct history *h, const struct history *old)
 {
-	if (h == NULL || h->error[0] == '\0' ||
-	    strcmp(h->logged, h->error) == 0)
+	if (h == NULL)
 		return;
-	log_warnx("history: %s; snapshots are still written, and clanpopd "
-	    "tries the database again at the next refresh and at each "
-	    "reload", h->error);
-	snprintf(h->logged, sizeof(h->logged), "%s", h->error);
+	if (old != NULL)
+		snprintf(h->logged, sizeof(h->logged), "%s", old->logged);
+	if (h->error[0] != '\0')
+		hist_log(h);
+	else if (old != NULL && old->error[0] != '\0')
+		log_info("history: %s works again", h->shown);
 }
 
 /* One batch of a pruning; the watcher stops when none is left. */

@@ -89,8 +89,13 @@ int		 history_prune_batch(struct history *h, time_t cutoff,
 int		 history_write(struct history *h, struct ev_loop *loop,
 		    const struct snap_clan *sc, double retention);
 
-/* Log a fault history_open found (once, as history_write would). */
-void		 history_log_open(struct history *h);
+/*
+ * Log the fault history_open found in h, as history_write would; with
+ * old (the history h replaces at a reload, or NULL), not when old
+ * logged that very fault already, and saying so when old's is gone.
+ */
+void		 history_log_open(struct history *h,
+		    const struct history *old);
 
 /* The figures for the reports; error points into h. */
 void		 history_stats(const struct history *h,

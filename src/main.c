@@ -142,10 +142,12 @@ fetch_opts_of(const struct conf *conf, const char *token,
 
 /*
  * Open conf's history database in od (NULL when it is off), logging why
- * it cannot be used: history never stops clanpopd.
+ * it cannot be used (unless old, the one it replaces, logged that
+ * already): history never stops clanpopd.
  */
 static struct history *
-history_of(const struct conf *conf, const struct outdir *od)
+history_of(const struct conf *conf, const struct outdir *od,
+    const struct history *old)
 {
 	struct history	*h;
 	char		 err[1024];
@@ -154,7 +156,7 @@ history_of(const struct conf *conf, const struct outdir *od)
 		return NULL;
 	if ((h = history_open(od, conf->database, err, sizeof(err))) == NULL)
 		fatalx("history: %s", err);
-	history_log_open(h);
+	history_log_open(h, old);
 	return h;
 }
 
@@ -180,6 +182,32 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: stopping", w->signum);
 	ev_signal_stop(loop, &d->sighup);
 	sched_stop(d->sched, d->once ? 0 : d->conf->stop_grace);
+}
+
+/* Tell systemd clanpopd is ready, with the scheduler's status line. */
+static void
+ready(struct daemon *d)
+{
+	char buf[256];
+
+	sched_status(d->sched, buf, sizeof(buf));
+	notify_ready(buf);
+}
+
+/*
+ * A reload's history database: opened again at each reload, so that a
+ * failing one is retried and a new output.database applies.
+ */
+static void
+reload_history(struct daemon *d, const struct conf *conf,
+    const struct outdir *od)
+{
+	struct history *h;
+
+	h = history_of(conf, od, d->hist);
+	history_close(d->hist);
+	d->hist = h;
+	sched_set_history(d->sched, h);
 }
 
 static void
@@ -236,10 +264,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		redact_free(token);
 		goto done;
 	}
-	/* Opened again at each reload: a failing database is retried. */
-	history_close(d->hist);
-	d->hist = history_of(conf, od);
-	sched_set_history(d->sched, d->hist);
+	reload_history(d, conf, od);
 	if (od != d->od) {
 		outdir_close(d->od);
 		d->od = od;
@@ -251,12 +276,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	sched_count_reload(d->sched, 1);
 	log_info("reloaded %s", d->path);
 done:
-	{
-		char buf[256];
-
-		sched_status(d->sched, buf, sizeof(buf));
-		notify_ready(buf);
-	}
+	ready(d);
 }
 
 static void
@@ -269,7 +289,7 @@ static int
 run(struct daemon *d)
 {
 	struct fetch_opts	 fo;
-	char			 err[1024], buf[256];
+	char			 err[1024];
 	double			 wd;
 
 	if ((d->od = outdir_open(d->conf->out_dir, err, sizeof(err))) ==
@@ -284,7 +304,7 @@ run(struct daemon *d)
 	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->od,
 	    d->once, idle_cb, d)) == NULL)
 		fatal("scheduler");
-	d->hist = history_of(d->conf, d->od);
+	d->hist = history_of(d->conf, d->od, NULL);
 	sched_set_history(d->sched, d->hist);
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
@@ -302,8 +322,7 @@ run(struct daemon *d)
 		log_info("clanpopd %s started: %zu clans, output in %s",
 		    PACKAGE_VERSION, d->conf->nclans, d->conf->out_dir);
 		sched_write_reports(d->sched);
-		sched_status(d->sched, buf, sizeof(buf));
-		notify_ready(buf);
+		ready(d);
 	}
 
 	ev_run(d->loop, 0);
