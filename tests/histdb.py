@@ -10,6 +10,8 @@ import os
 import sqlite3
 import time
 
+from functional import scaled
+
 
 def epoch(stamp):
     return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
@@ -70,6 +72,17 @@ def query(path, sql, args=()):
         return [tuple(r) for r in db.execute(sql, args).fetchall()]
     finally:
         db.close()
+
+
+def wait_for(cond, timeout):
+    """Poll cond() until it is true (True) or timeout seconds, stretched
+    by CLANPOPD_TIME_SCALE, have passed (False)."""
+    deadline = time.time() + scaled(timeout)
+    while not cond():
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def digest(path):

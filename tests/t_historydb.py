@@ -11,8 +11,8 @@ import signal
 import subprocess
 import time
 
-from functional import (Daemon, Standin, Tap, clanpopd, scaled, snapshot,
-                        workdir, write_config)
+from functional import (Daemon, Standin, Tap, clanpopd, snapshot, workdir,
+                        write_config)
 import histdb
 
 INTERVAL = 10   # seconds
@@ -59,15 +59,6 @@ def db_by_clan(path):
     return {tag: histdb.db_entries(path, tag) for tag in TAGS}
 
 
-def wait_for(cond, timeout):
-    deadline = time.time() + scaled(timeout)
-    while not cond():
-        if time.time() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 # --- --once writes the database ------------------------------------------
 config()
 clanpopd(["--once", "-c", cfg], 0, "--once: exit 0, both clans read")
@@ -97,7 +88,7 @@ d = Daemon(cfg, wd)
 t.ok(d.wait_log(r"#8QRJ: 4 members") is not None and
      d.wait_log(r"#9V2Y: 12 members") is not None,
      "daemon: both clans refreshed")
-t.ok(wait_for(lambda: histdb.query(
+t.ok(histdb.wait_for(lambda: histdb.query(
     db_path, "SELECT count(*) FROM refreshes WHERE id = 100") == [(0,)], 5),
     "retention 90d: the 100-day-old refresh is removed")
 t.eq(histdb.query(db_path, "SELECT count(*) FROM favourites WHERE "
@@ -143,14 +134,14 @@ def pruned():
         INTERVAL
 
 
-t.ok(wait_for(pruned, 3 * INTERVAL),
+t.ok(histdb.wait_for(pruned, 3 * INTERVAL),
      "retention 15s: no row older than 15 s before the last one's pruning")
 config(output__retention="15s", output__database="db/other.sqlite")
 d.signal(signal.SIGHUP)
 t.ok(d.wait_log(r"reloaded ", count=2) is not None,
      "reload: output.database changed")
 other = os.path.join(out, "db", "other.sqlite")
-t.ok(wait_for(lambda: os.path.exists(other) and histdb.query(
+t.ok(histdb.wait_for(lambda: os.path.exists(other) and histdb.query(
     other, "SELECT count(*) FROM refreshes")[0][0] >= 2, 3 * INTERVAL),
     "reload: the next refreshes go to db/other.sqlite")
 d.stop("reload: exit 0 on SIGTERM")
