@@ -67,6 +67,10 @@ def start(what):
                 "%s: clanpopd starts" % what)
 
 
+def index_history():
+    return histdb.read_json(os.path.join(out, "index.json"))["history"]
+
+
 def history_lines():
     return re.findall(r"^\S+ (?:warning: )?history: .*$", d.log(), re.M)
 
@@ -85,6 +89,10 @@ def fault(what, msg, fix, reload=True, path=db):
     if path:
         t.eq(histdb.digest(path), bytes_before,
              "%s: the file's bytes are untouched" % what)
+    t.ok(histdb.wait_for(lambda: index_history() == {
+        "database": "db/history.sqlite", "ok": False, "error": msg}, 5),
+        "%s: index.json says the history fails, and why" % what,
+        index_history())
     t.eq(len(history_lines()), 1, "%s: nothing more is logged" % what)
     fix()
     if reload:
@@ -99,6 +107,10 @@ def fault(what, msg, fix, reload=True, path=db):
         "%s fixed: the next refresh is recorded" % what)
     t.eq(histdb.query(db, "PRAGMA integrity_check"), [("ok",)],
          "%s fixed: integrity_check says ok" % what)
+    t.ok(histdb.wait_for(lambda: index_history() == {
+        "database": "db/history.sqlite", "ok": True, "error": None}, 5),
+        "%s fixed: index.json says the history works" % what,
+        index_history())
 
 
 def stop(what):

@@ -34,8 +34,10 @@ r = clanpopd(["--once", "-c", cfg], 75,
 
 with open(os.path.join(out, "index.json"), "rb") as f:
     idx = json.loads(f.read().decode("utf-8"))
-t.eq(sorted(idx.keys()), ["clans", "generated_at", "started_at", "version"],
-     "index: top-level keys")
+t.eq(sorted(idx.keys()), ["clans", "generated_at", "history", "started_at",
+                          "version"], "index: top-level keys")
+t.eq(idx["history"], {"database": "history.sqlite", "ok": True,
+                      "error": None}, "index: the history database works")
 t.eq(idx["version"], "0.1.0", "index: version")
 a, b = idx["clans"]
 t.eq(sorted(a.keys()), sorted(["tag", "name", "label", "snapshot",
@@ -81,6 +83,9 @@ t.eq(V(m, "clanpopd_requests_total", status="2xx"), 5.0,
 t.eq(V(m, "clanpopd_requests_total", status="4xx"), 1.0,
      "metrics: 1 answer of 4xx")
 t.eq(V(m, "clanpopd_clans"), 2.0, "metrics: clans configured")
+t.eq([V(m, "clanpopd_history_writes_total", result=r)
+      for r in ("success", "failure")] + [V(m, "clanpopd_history_ok")],
+     [1.0, 0.0, 1.0], "metrics: one snapshot recorded in the history")
 t.eq({n: m["types"].get(n) for n in ("clanpopd_requests_total",
                                       "clanpopd_retries_total",
                                       "clanpopd_clan_members")},
