@@ -169,7 +169,7 @@ release(struct model *m)
 		continue;
 	m->state[i] = W_FREE;
 	m->in_flight--;
-	throttle_release(m->t);
+	throttle_release(m->t, 0);
 }
 
 static void
@@ -221,7 +221,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			release(&m);
 			break;
 		case 5:
-			throttle_throttled(m.t, m.now, byte(&m) / 8.0);
+			throttle_throttled(m.t, 0, m.now, byte(&m) / 8.0);
 			break;
 		case 6:
 			limits(&m);
