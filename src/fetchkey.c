@@ -202,6 +202,7 @@ fetchkey_refused(struct fetch_req *r, const char *reason)
 	struct throttle_key_info	 ki;
 	const struct fetch_key		*k;
 	const char			*why;
+	char				 others[48];
 	size_t				 left;
 	int				 key = r->waiter.key;
 
@@ -225,10 +226,10 @@ fetchkey_refused(struct fetch_req *r, const char *reason)
 		    "HTTP 403", why);
 		return 0;
 	}
-	log_warnx("key %u (line %u of %s): refused by the API (%s): %s; the "
-	    "other %zu key%s carr%s on", k->line, k->line, f->token_file,
-	    reason[0] ? reason : "HTTP 403", why, left, left == 1 ? "" : "s",
-	    left == 1 ? "ies" : "y");
+	snprintf(others, sizeof(others), "the other %zu keys carry on", left);
+	log_warnx("key %u (line %u of %s): refused by the API (%s): %s; %s",
+	    k->line, k->line, f->token_file, reason[0] ? reason : "HTTP 403",
+	    why, left == 1 ? "the other key carries on" : others);
 	return 1;
 }
 
