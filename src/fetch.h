@@ -89,6 +89,12 @@ void		 fetch_cancel(struct fetch_req *);
 const struct fetch_stats *fetcher_stats(const struct fetcher *);
 /* The throttle's effective rate now, requests/s (0 = unlimited). */
 double		 fetcher_rate(const struct fetcher *);
+/*
+ * Call cb(arg) whenever a key is paused by a 429 or refused by the API,
+ * so that the reports show it; cb NULL: none.
+ */
+void		 fetcher_on_key_change(struct fetcher *, void (*cb)(void *),
+		    void *arg);
 /* The number of API keys. */
 size_t		 fetcher_nkeys(const struct fetcher *);
 /* What key i (0 to fetcher_nkeys() - 1, in file order) is now, into *ks. */

@@ -46,6 +46,9 @@ struct fetcher {
 	char			*token_file;
 	struct fetch_key	*keys;		/* the throttle's keys, in order */
 	size_t			 nkeys;
+	void			(*key_cb)(void *);	/* a key paused or
+							   refused */
+	void			*key_cb_arg;
 	double			 logged_rate;
 	unsigned		 throttled_streak;	/* 429s since a success */
 	uint64_t		 rng;

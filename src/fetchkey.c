@@ -16,6 +16,8 @@
 #include "throttle.h"
 #include "token.h"
 
+static void	key_changed(struct fetcher *);
+
 void
 fetchkey_hdrs_unref(struct fetch_hdrs *h)
 {
@@ -213,6 +215,7 @@ fetchkey_refused(struct fetch_req *r, const char *reason)
 	left = throttle_refused(f->throttle, key);
 	if (f->nkeys == 1 || ki.state == THROTTLE_KEY_REFUSED)
 		return left > 0;
+	key_changed(f);
 	k = &f->keys[key];
 	why = strcmp(reason, "accessDenied.invalidIp") == 0 ?
 	    "it is not allowed from this address" :
@@ -244,6 +247,7 @@ fetchkey_throttled(struct fetch_req *r, double wait, char *buf,
 	if (key < 0)
 		return "no key (its key left the token file)";
 	f->keys[key].status_429++;
+	key_changed(f);
 	if (f->nkeys == 1)
 		return "every request";
 	snprintf(buf, buflen, "key %u", f->keys[key].line);
@@ -284,6 +288,20 @@ fetchkey_log_rate(struct fetcher *f, double now)
 		log_info("request rate now %.2f/s after a 429 (configured "
 		    "%g/s)", rate, configured);
 	f->logged_rate = rate;
+}
+
+void
+fetcher_on_key_change(struct fetcher *f, void (*cb)(void *), void *arg)
+{
+	f->key_cb = cb;
+	f->key_cb_arg = arg;
+}
+
+static void
+key_changed(struct fetcher *f)
+{
+	if (f->key_cb != NULL)
+		f->key_cb(f->key_cb_arg);
 }
 
 size_t

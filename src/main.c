@@ -257,6 +257,7 @@ run(struct daemon *d)
 	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->od,
 	    d->once, idle_cb, d)) == NULL)
 		fatal("scheduler");
+	fetcher_on_key_change(d->fetcher, sched_keys_changed, d->sched);
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
 	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);

@@ -31,6 +31,12 @@ sched_reports_soon(struct sched *s)
 }
 
 void
+sched_keys_changed(void *arg)
+{
+	sched_reports_soon(arg);
+}
+
+void
 sched_count_reload(struct sched *s, int ok)
 {
 	if (ok)

@@ -4,6 +4,7 @@ keys while each key stays inside its limit; a refused key is used once
 and the others carry on; every key refused fails as one key does; a
 reload that adds a key raises the rate and tries a refused key again."""
 
+import calendar
 import json
 import os
 import re
@@ -255,5 +256,34 @@ t.eq(index_keys(out), [{"key": n, "state": "usable", "paused_until": None}
 d.stop("reload: exit 0 on SIGTERM")
 t.eq(secrets_seen(api, d.log() + output_text(out)), [],
      "reload: no piece of any key in the log or the outputs")
+api.stop()
+
+# 5. A 429 pauses its key only ----------------------------------------------
+# Every request gets a 429 asking for 30 s: key 1's pause does not hold up
+# key 2, which then meets its own.
+wd, out, api, cfg = setup("keys-paused", {
+    "rate_limit": {"per_second": 0, "retry_after": 30},
+    "clans": {"9V2Y": {"members": 1}}}, 2, tags=TAGS[:1],
+    schedule__stop_grace="0s")
+d = Daemon(cfg, wd)
+found = d.wait_log(r"HTTP 429 \(requestThrottled\): pausing (key \d) for "
+                   r"30\.0 s$", timeout=10, count=2)
+t.eq(found, ["key 1", "key 2"], "paused: each key paused in turn, by name")
+deadline = time.time() + scaled(5)
+while True:
+    keys = index_keys(out)
+    if all(k["state"] == "paused" for k in keys) or time.time() > deadline:
+        break
+    time.sleep(0.05)
+now = time.time()
+until = [calendar.timegm(time.strptime(k["paused_until"], "%Y-%m-%dT%H:%M:%SZ"))
+         if k["paused_until"] else None for k in keys]
+t.eq([(k["key"], k["state"]) for k in keys], [(1, "paused"), (2, "paused")],
+     "paused: index.json says both keys are paused")
+t.ok(all(u is not None and now + 27 <= u <= now + 32 for u in until),
+     "paused: paused_until is about 30 s ahead (%s)"
+     % [None if u is None else round(u - now, 1) for u in until])
+t.eq(api.stats()["requests"], 2, "paused: one request on each key, no more")
+d.stop("paused: exit 0 on SIGTERM")
 api.stop()
 t.done()
