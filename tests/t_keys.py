@@ -119,6 +119,9 @@ api.stop()
 wd, out, api, cfg = setup("keys-refused",
                           scenario(9, forbidden_keys={"2": "invalidIp"}), 3,
                           tags=TAGS[:2])
+r = clanpopd(["-t", "-c", cfg], 0, "-t: exits 0 with 3 keys")
+t.eq(r.stdout, "%s: configuration OK (2 clans, 3 API keys)\n" % cfg,
+     "-t: says how many keys it read")
 r = clanpopd(["--once", "-c", cfg], 0, "refused key: --once exits 0")
 st = api.stats()
 t.eq(st["per_key"]["2"], {"requests": 1, "by_status": {"403": 1},
@@ -151,6 +154,14 @@ t.eq(index_keys(out), [{"key": 1, "state": "usable", "paused_until": None},
 t.eq([snapshot(out, tag)["players"] for tag in TAGS[:2]],
      [{"fetched": 9, "failed": 0, "without_favourite": 0}] * 2,
      "refused key: no player failed")
+
+# A key twice in the token file: refused, naming both lines, not the key.
+with open(api.token_file, "w") as f:
+    f.write("# keys\n%s\n%s\n\n%s\n" % (api.keys[0], api.keys[1], api.keys[0]))
+r = clanpopd(["-t", "-c", cfg], 78, "duplicate key: -t exits 78")
+t.eq(r.stderr, "%s: lines 2 and 5 hold the same key; remove one of them "
+     "(each key counts once)\n" % api.token_file,
+     "duplicate key: the error names both lines")
 api.stop()
 
 # 3. Every key refused: the failure of one refused key -----------------------
