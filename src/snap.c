@@ -22,6 +22,7 @@
 #include "family.h"
 #include "outdir.h"
 #include "snap.h"
+#include "snapkeys.h"
 #include "tag.h"
 #include "tally.h"
 
@@ -205,7 +206,9 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 		fprintf(fp, "  \"started_at\": \"%s\",\n", started);
 	else
 		fprintf(fp, "  \"started_at\": null,\n");
-	fprintf(fp, "  \"generated_at\": \"%s\",\n  \"clans\": [", now);
+	fprintf(fp, "  \"generated_at\": \"%s\",\n", now);
+	snapkeys_index(fp, d);
+	fprintf(fp, "  \"clans\": [");
 	for (i = 0; i < n; i++) {
 		if ((e = index_entry(&ci[i])) == NULL)
 			return -1;
@@ -441,6 +444,7 @@ snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
 			fprintf(fp, "%s %lu\n", dm->name, *(const unsigned long *)
 			    (const void *)((const char *)d->fetch + dm->stat));
 	}
+	snapkeys_metrics(fp, d);
 	for (k = 0; k < sizeof(clan_metrics) / sizeof(*cm); k++) {
 		cm = &clan_metrics[k];
 		phead(fp, cm->name, cm->type, cm->help);

@@ -34,8 +34,10 @@ r = clanpopd(["--once", "-c", cfg], 75,
 
 with open(os.path.join(out, "index.json"), "rb") as f:
     idx = json.loads(f.read().decode("utf-8"))
-t.eq(sorted(idx.keys()), ["clans", "generated_at", "started_at", "version"],
-     "index: top-level keys")
+t.eq(sorted(idx.keys()), ["clans", "generated_at", "keys", "started_at",
+                          "version"], "index: top-level keys")
+t.eq(idx["keys"], [{"key": 1, "state": "usable", "paused_until": None}],
+     "index: the one API key, usable")
 t.eq(idx["version"], "0.1.0", "index: version")
 a, b = idx["clans"]
 t.eq(sorted(a.keys()), sorted(["tag", "name", "label", "snapshot",
@@ -81,6 +83,11 @@ t.eq(V(m, "clanpopd_requests_total", status="2xx"), 5.0,
 t.eq(V(m, "clanpopd_requests_total", status="4xx"), 1.0,
      "metrics: 1 answer of 4xx")
 t.eq(V(m, "clanpopd_clans"), 2.0, "metrics: clans configured")
+t.eq([V(m, "clanpopd_key_requests_total", key="1"),
+      V(m, "clanpopd_key_throttled_total", key="1"),
+      V(m, "clanpopd_key_request_rate", key="1"),
+      V(m, "clanpopd_key_usable", key="1")], [6.0, 0.0, 0.0, 1.0],
+     "metrics: key 1 sent the 6 requests, no 429, no rate limit, usable")
 t.eq({n: m["types"].get(n) for n in ("clanpopd_requests_total",
                                       "clanpopd_retries_total",
                                       "clanpopd_clan_members")},
