@@ -244,7 +244,8 @@ def splice(v, lines):
     if m:
         text = text[:m.start()] + body + text[m.end():]
     else:
-        m = re.search(r"^## Reproduce$", text, re.M)
+        m = (re.search(r"^## %d\. " % (NUMBER + 1), text, re.M) or
+             re.search(r"^## Reproduce$", text, re.M))
         text = text[:m.start()] + body + text[m.start():]
     tmp = OUT_MD + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

@@ -15,64 +15,13 @@
 #include "curlev.h"
 #include "easy.h"
 #include "fetch.h"
+#include "fetchint.h"
 #include "httppolicy.h"
 #include "log.h"
 #include "monotime.h"
-#include "redact.h"
 #include "rng.h"
 #include "throttle.h"
 
-
-/* Headers shared by requests; kept alive while a request uses them. */
-struct fetch_hdrs {
-	struct curl_slist	*list;
-	int			 refs;
-};
-
-struct fetcher {
-	struct ev_loop		*loop;
-	struct curlev		*cv;		/* libcurl on the loop */
-	CURLM			*multi;		/* cv's multi handle */
-	ev_timer		 start_timer;	/* next throttle decision */
-	struct throttle		*throttle;
-	struct fetch_opts	 opts;		/* strings owned below */
-	char			*base_url;
-	char			*user_agent;
-	char			*token;		/* secret: only to redact it */
-	struct fetch_hdrs	*hdrs;		/* for requests starting now */
-	double			 logged_rate;
-	unsigned		 throttled_streak;	/* 429s since a success */
-	uint64_t		 rng;
-	struct fetch_stats	 stats;
-	size_t			 pending;
-	struct fetch_req	*reqs;		/* every live request */
-};
-
-enum fetch_state {
-	FETCH_QUEUED,		/* waiting in the throttle's queue */
-	FETCH_BACKOFF,		/* waiting for its retry timer */
-	FETCH_RUNNING,		/* an easy handle in the multi handle */
-};
-
-struct fetch_req {
-	struct throttle_waiter	 waiter;	/* first: see req_of() */
-	struct fetcher		*f;
-	enum fetch_state	 state;
-	char			*path;
-	char			*url;		/* of the last attempt */
-	fetch_done_cb		*done;
-	void			*arg;
-	CURL			*easy;
-	struct fetch_hdrs	*hdrs;
-	char			 errbuf[CURL_ERROR_SIZE];
-	struct easy_body	 body;
-	ev_timer		 retry_timer;
-	unsigned		 attempts;
-	unsigned		 retries;
-	unsigned		 throttled;	/* 429s in a row */
-	struct fetch_req	*next;		/* in fetcher.reqs */
-	struct fetch_req	*prev;
-};
 
 static void	start_admitted(struct fetcher *);
 
@@ -91,48 +40,6 @@ backoff(struct fetcher *f, unsigned n)
 	if (cap > FETCH_BACKOFF_CAP)
 		cap = FETCH_BACKOFF_CAP;
 	return cap * rng_uniform(&f->rng);
-}
-
-static void
-hdrs_unref(struct fetch_hdrs *h)
-{
-	if (h != NULL && --h->refs == 0) {
-		curl_slist_free_all(h->list);
-		free(h);
-	}
-}
-
-static struct fetch_hdrs *
-hdrs_new(const char *token)
-{
-	struct fetch_hdrs	*h;
-	struct curl_slist	*l = NULL, *n;
-	char			*auth;
-	size_t			 len;
-
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return NULL;
-	len = strlen(token) + sizeof("Authorization: Bearer ");
-	if ((auth = malloc(len)) == NULL) {
-		free(h);
-		return NULL;
-	}
-	snprintf(auth, len, "Authorization: Bearer %s", token);
-	n = curl_slist_append(l, auth);
-	explicit_bzero(auth, len);
-	free(auth);
-	if (n == NULL)
-		goto fail;
-	l = n;
-	if ((n = curl_slist_append(l, "Accept: application/json")) == NULL)
-		goto fail;
-	h->list = n;
-	h->refs = 1;
-	return h;
-fail:
-	curl_slist_free_all(l);
-	free(h);
-	return NULL;
 }
 
 /* Run start_admitted() from the loop soon, outside whatever is calling us. */
@@ -156,7 +63,7 @@ req_free(struct fetch_req *r)
 		curl_easy_cleanup(r->easy);
 	}
 	ev_timer_stop(f->loop, &r->retry_timer);
-	hdrs_unref(r->hdrs);
+	fetchkey_hdrs_unref(r->hdrs);
 	free(r->body.data);
 	free(r->path);
 	free(r->url);
@@ -185,9 +92,8 @@ req_start(struct fetch_req *r)
 	snprintf(url, len, "%s%s", f->base_url, r->path);
 	free(r->url);
 	r->url = url;
-	hdrs_unref(r->hdrs);
-	r->hdrs = f->hdrs;
-	r->hdrs->refs++;
+	fetchkey_hdrs_unref(r->hdrs);
+	r->hdrs = fetchkey_take(r);
 	eo.url = url;
 	eo.headers = r->hdrs->list;
 	eo.user_agent = f->user_agent;
@@ -240,8 +146,8 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * The API's reason for an error answer into out, without a trace of the
- * token: a server or proxy may echo the Authorization header back.  The
+ * The API's reason for an error answer into out, without a trace of any
+ * key: a server or proxy may echo the Authorization header back.  The
  * whole reason is redacted before it is cut to fit.
  */
 static void
@@ -260,7 +166,7 @@ server_reason(struct fetcher *f, const struct fetch_req *r, char *out,
 		return;
 	if (f->opts.reason_of != NULL &&
 	    f->opts.reason_of(r->body.data, r->body.len, full, cap) == 0 &&
-	    redact(full, f->token, out, outlen) == -1)
+	    fetchkey_redact(r, full, out, outlen) == -1)
 		out[0] = '\0';
 	free(full);
 }
@@ -297,14 +203,16 @@ count_status(struct fetcher *f, long status)
 }
 
 /*
- * A 429: pause every request and queue r again, unless it met more than
- * max_retries 429s in a row.  Returns 1 when r was queued again, 0 when it
- * is given up (res->error says so).
+ * A 429: pause r's key (with one key, every request) and queue r again,
+ * unless it met more than max_retries 429s in a row.  Returns 1 when r
+ * was queued again, 0 when it is given up (res->error says so).
  */
 static int
 req_throttled(struct fetch_req *r, struct fetch_result *res)
 {
 	struct fetcher	*f = r->f;
+	const char	*what;
+	char		 buf[32];
 	double		 wait;
 
 	/* The server asks us to wait: not a failure of this request. */
@@ -317,19 +225,20 @@ req_throttled(struct fetch_req *r, struct fetch_result *res)
 	 */
 	if ((wait = easy_retry_after(r->easy, FETCH_RETRY_AFTER_MAX)) < 0)
 		wait = 1.0 + backoff(f, f->throttled_streak);
-	throttle_throttled(f->throttle, monotime_now(), wait);
+	what = fetchkey_throttled(r, wait, buf, sizeof(buf));
 	f->stats.pauses++;
 	if (r->throttled <= (unsigned)f->opts.max_retries) {
-		log_warnx("GET %s: %s: pausing every request for %.1f s",
-		    r->url, res->error, wait);
+		log_warnx("GET %s: %s: pausing %s for %.1f s", r->url,
+		    res->error, what, wait);
 		requeue(r);
 		return 1;
 	}
 	/* The pause stands; only this request stops asking. */
 	f->stats.throttled_out++;
-	log_warnx("GET %s: %s: pausing every request for %.1f s; this request "
-	    "met %u 429s in a row and is given up (limits.max_retries is %d)",
-	    r->url, res->error, wait, r->throttled, f->opts.max_retries);
+	log_warnx("GET %s: %s: pausing %s for %.1f s; this request met %u "
+	    "429s in a row and is given up (limits.max_retries is %d)",
+	    r->url, res->error, what, wait, r->throttled,
+	    f->opts.max_retries);
 	snprintf(res->error + strlen(res->error), sizeof(res->error) -
 	    strlen(res->error), " %u times in a row; given up "
 	    "(limits.max_retries is %d)", r->throttled, f->opts.max_retries);
@@ -377,9 +286,11 @@ req_done(struct fetch_req *r, CURLcode rc)
 	if (rc != CURLE_OK)
 		status = 0;
 	res.status = status;
-	throttle_release(f->throttle);
+	throttle_release(f->throttle, r->waiter.key);
 	count_status(f, status);
 	action = http_action(status, rc != CURLE_OK && easy_permanent(rc));
+	if (status != 0 && action != HTTP_REFUSED)
+		throttle_answered(f->throttle, r->waiter.key);
 	if (action == HTTP_DONE) {
 		f->throttled_streak = 0;
 		res.ok = 1;
@@ -394,6 +305,11 @@ req_done(struct fetch_req *r, CURLcode rc)
 		if (req_throttled(r, &res))
 			return;
 		req_finish(r, &res);
+		return;
+	}
+	/* Another key may be accepted: neither a failure nor a retry. */
+	if (action == HTTP_REFUSED && fetchkey_refused(r, res.reason)) {
+		requeue(r);
 		return;
 	}
 	r->throttled = 0;
@@ -429,7 +345,7 @@ start_admitted(struct fetcher *f)
 {
 	struct throttle_waiter	*w;
 	struct fetch_req	*r;
-	double			 wait, now, rate, cur, last, conf, step;
+	double			 wait, now;
 
 	now = monotime_now();
 	ev_timer_stop(f->loop, &f->start_timer);
@@ -438,7 +354,7 @@ start_admitted(struct fetcher *f)
 		if (req_start(r) == -1) {
 			struct fetch_result res;
 
-			throttle_release(f->throttle);
+			throttle_release(f->throttle, w->key);
 			memset(&res, 0, sizeof(res));
 			snprintf(res.error, sizeof(res.error),
 			    "out of memory starting the request");
@@ -449,30 +365,7 @@ start_admitted(struct fetcher *f)
 		ev_timer_set(&f->start_timer, wait, 0.);
 		ev_timer_start(f->loop, &f->start_timer);
 	}
-	/*
-	 * Log the effective rate when it drops, when it is back where it was
-	 * configured, and in steps of a tenth of the configured rate (at
-	 * least 1/s) while it climbs: not on every pass.
-	 */
-	rate = throttle_rate(f->throttle, now);
-	cur = rate == 0 ? INFINITY : rate;
-	last = f->logged_rate == 0 ? INFINITY : f->logged_rate;
-	conf = f->opts.rate == 0 ? INFINITY : f->opts.rate;
-	step = f->opts.rate / 10 > 1 ? f->opts.rate / 10 : 1;
-	if (cur != last && (cur < last || cur >= conf || cur - last >= step)) {
-		if (rate == 0 && f->opts.rate == 0)
-			log_info("request rate back to unlimited, as configured");
-		else if (rate >= f->opts.rate && f->opts.rate > 0)
-			log_info("request rate back to the configured %g/s",
-			    f->opts.rate);
-		else if (f->opts.rate == 0)
-			log_info("request rate now %.2f/s after a 429 "
-			    "(configured: unlimited)", rate);
-		else
-			log_info("request rate now %.2f/s after a 429 "
-			    "(configured %g/s)", rate, f->opts.rate);
-		f->logged_rate = rate;
-	}
+	fetchkey_log_rate(f, now);
 }
 
 static void
@@ -486,33 +379,29 @@ start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static int
 set_opts(struct fetcher *f, const struct fetch_opts *opts)
 {
-	struct fetch_hdrs	*h;
-	char			*base, *ua, *token;
+	char	*base, *ua, *tf;
 
-	if ((h = hdrs_new(opts->token)) == NULL)
-		return -1;
 	base = strdup(opts->base_url);
 	ua = strdup(opts->user_agent);
-	token = strdup(opts->token);
-	if (base == NULL || ua == NULL || token == NULL) {
+	tf = strdup(opts->token_file);
+	if (base == NULL || ua == NULL || tf == NULL ||
+	    fetchkey_set(f, opts) == -1) {
 		free(base);
 		free(ua);
-		redact_free(token);
-		hdrs_unref(h);
+		free(tf);
 		return -1;
 	}
-	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
-	redact_free(f->token);
-	f->token = token;
-	f->hdrs = h;
+	free(f->token_file);
 	f->base_url = base;
 	f->user_agent = ua;
+	f->token_file = tf;
 	f->opts = *opts;
-	f->opts.token = NULL;
+	f->opts.keys = NULL;
 	f->opts.base_url = base;
 	f->opts.user_agent = ua;
+	f->opts.token_file = tf;
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)opts->max_concurrent);
 	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
@@ -575,11 +464,11 @@ fetcher_free(struct fetcher *f)
 		fetch_cancel(f->reqs);
 	curlev_free(f->cv);
 	ev_timer_stop(f->loop, &f->start_timer);
+	fetchkey_free(f);
 	throttle_free(f->throttle);
-	hdrs_unref(f->hdrs);
 	free(f->base_url);
 	free(f->user_agent);
-	redact_free(f->token);
+	free(f->token_file);
 	free(f);
 }
 
@@ -622,7 +511,7 @@ fetch_cancel(struct fetch_req *r)
 	case FETCH_BACKOFF:
 		break;
 	case FETCH_RUNNING:
-		throttle_release(f->throttle);
+		throttle_release(f->throttle, r->waiter.key);
 		start_soon(f);
 		break;
 	}

@@ -13,15 +13,19 @@
 #define FETCH_BACKOFF_CAP	30.0	/* seconds */
 #define FETCH_RETRY_AFTER_MAX	900.0	/* seconds: Retry-After is capped */
 
+struct token_keys;
+
 struct fetch_opts {
 	const char	*base_url;	/* "https://host/v1", no trailing '/' */
-	const char	*token;		/* secret: never logged */
+	const struct token_keys *keys;	/* secret: never logged */
+	const char	*token_file;	/* where the keys are, for the log */
 	const char	*user_agent;
 	double		 timeout;	/* seconds, whole request */
 	double		 connect_timeout;	/* seconds */
-	int		 max_concurrent;
-	double		 rate;		/* requests per second, 0 = unlimited */
-	double		 burst;
+	int		 max_concurrent;	/* in flight, all keys together */
+	double		 rate;		/* requests per second per key,
+					   0 = unlimited */
+	double		 burst;		/* per key */
 	int		 max_retries;	/* after errors; and 429s in a row */
 	/*
 	 * Copy the "reason" of an error body into reason (api_error_reason):
@@ -51,10 +55,11 @@ struct fetch_req;
 typedef void	 fetch_done_cb(void *arg, const struct fetch_result *);
 
 /*
- * A fetcher on loop with the given options (copied).  Every request it
- * makes passes one throttle built from opts.  Returns NULL with a sentence
- * in err on failure.  fetcher_free aborts whatever is still running
- * without calling callbacks.
+ * A fetcher on loop with the given options (copied, keys too).  Every
+ * request it makes passes one throttle built from opts, with a token
+ * bucket per key.  Returns NULL with a sentence in err on failure.
+ * fetcher_free aborts whatever is still running without calling
+ * callbacks.
  */
 struct fetcher	*fetcher_new(struct ev_loop *loop,
 		    const struct fetch_opts *opts, char *err, size_t errlen);
@@ -62,8 +67,10 @@ void		 fetcher_free(struct fetcher *);
 
 /*
  * Apply new options (a reload): requests that start from now on use the
- * new token, URL and timeouts; limits apply to the running throttle.
- * Returns 0, or -1 on out of memory (the old options stay).
+ * new keys, URL and timeouts; requests running finish on their key.  A
+ * key still in the token file keeps its bucket, pause and counters (and
+ * is tried again if it was refused); limits apply to the running
+ * throttle.  Returns 0, or -1 on out of memory (the old options stay).
  */
 int		 fetcher_configure(struct fetcher *,
 		    const struct fetch_opts *opts);
@@ -82,5 +89,16 @@ void		 fetch_cancel(struct fetch_req *);
 const struct fetch_stats *fetcher_stats(const struct fetcher *);
 /* The throttle's effective rate now, requests/s (0 = unlimited). */
 double		 fetcher_rate(const struct fetcher *);
+/*
+ * Call cb(arg) whenever a key is paused by a 429 or refused by the API,
+ * so that the reports show it; cb NULL: none.
+ */
+void		 fetcher_on_key_change(struct fetcher *, void (*cb)(void *),
+		    void *arg);
+/* The number of API keys. */
+size_t		 fetcher_nkeys(const struct fetcher *);
+/* What key i (0 to fetcher_nkeys() - 1, in file order) is now, into *ks. */
+void		 fetcher_key_stats(const struct fetcher *, size_t i,
+		    struct fetch_key_stats *ks);
 
 #endif

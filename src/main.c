@@ -21,7 +21,6 @@
 #include "log.h"
 #include "notify.h"
 #include "outdir.h"
-#include "redact.h"
 #include "sched.h"
 #include "token.h"
 
@@ -32,7 +31,7 @@ struct daemon {
 	struct ev_loop	*loop;
 	const char	*path;		/* the configuration file */
 	struct conf	*conf;
-	char		*token;		/* secret */
+	struct token_keys keys;		/* secret */
 	struct outdir	*od;		/* conf->out_dir, held open */
 	struct history	*hist;		/* conf->database in od, or NULL */
 	struct fetcher	*fetcher;
@@ -69,11 +68,11 @@ enum load_how {
 /*
  * Load the configuration and the token.  Errors are printed as plain
  * lines (start-up, -t) or logged (reload); warnings are printed with -t
- * and logged otherwise, once per load.  Returns the conf and sets
- * *token, or NULL.
+ * and logged otherwise, once per load.  Returns the conf and fills *keys
+ * (the API keys of its token file), or NULL.
  */
 static struct conf *
-load(const char *path, char **token, enum load_how how)
+load(const char *path, struct token_keys *keys, enum load_how how)
 {
 	struct conf_env	 env;
 	struct conf_errs errs;
@@ -104,7 +103,7 @@ load(const char *path, char **token, enum load_how how)
 	conf_errs_free(&errs);
 	if (conf == NULL)
 		return NULL;
-	if (token_read(conf->token_file, token, &loose, err,
+	if (token_read(conf->token_file, keys, &loose, err,
 	    sizeof(err)) == -1) {
 		if (how == LOAD_RELOAD)
 			log_errx("%s", err);
@@ -124,12 +123,13 @@ load(const char *path, char **token, enum load_how how)
 }
 
 static void
-fetch_opts_of(const struct conf *conf, const char *token,
+fetch_opts_of(const struct conf *conf, const struct token_keys *keys,
     struct fetch_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->base_url = conf->base_url;
-	o->token = token;
+	o->keys = keys;
+	o->token_file = conf->token_file;
 	o->user_agent = conf->user_agent;
 	o->timeout = conf->timeout;
 	o->connect_timeout = conf->connect_timeout;
@@ -217,7 +217,8 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct conf		*conf;
 	struct outdir		*od;
 	struct fetch_opts	 fo;
-	char			*token = NULL, err[1024];
+	struct token_keys	 keys;
+	char			 err[1024];
 
 	if (d->once) {
 		log_info("SIGHUP: ignored with --once");
@@ -226,7 +227,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	/* A reload runs to its end here: no second one can start meanwhile. */
 	notify_reloading();
 	log_info("SIGHUP: reloading %s", d->path);
-	if ((conf = load(d->path, &token, LOAD_RELOAD)) == NULL) {
+	if ((conf = load(d->path, &keys, LOAD_RELOAD)) == NULL) {
 		log_errx("reload failed: keeping the running configuration; "
 		    "fix the errors above and reload again");
 		sched_count_reload(d->sched, 0);
@@ -244,16 +245,16 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			    "configuration", err);
 			sched_count_reload(d->sched, 0);
 			conf_free(conf);
-			redact_free(token);
+			token_keys_free(&keys);
 			goto done;
 		}
 	} else
 		od = d->od;
-	fetch_opts_of(conf, token, &fo);
+	fetch_opts_of(conf, &keys, &fo);
 	if (fetcher_configure(d->fetcher, &fo) == -1 ||
 	    sched_apply(d->sched, conf, od) == -1) {
 		/* Both leave the old state on failure; fetch may hold new. */
-		fetch_opts_of(d->conf, d->token, &fo);
+		fetch_opts_of(d->conf, &d->keys, &fo);
 		fetcher_configure(d->fetcher, &fo);
 		log_errx("reload failed: out of memory; keeping the running "
 		    "configuration");
@@ -261,7 +262,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		if (od != d->od)
 			outdir_close(od);
 		conf_free(conf);
-		redact_free(token);
+		token_keys_free(&keys);
 		goto done;
 	}
 	reload_history(d, conf, od);
@@ -270,9 +271,9 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		d->od = od;
 	}
 	conf_free(d->conf);
-	redact_free(d->token);
+	token_keys_free(&d->keys);
 	d->conf = conf;
-	d->token = token;
+	d->keys = keys;
 	sched_count_reload(d->sched, 1);
 	log_info("reloaded %s", d->path);
 done:
@@ -297,7 +298,7 @@ run(struct daemon *d)
 		log_errx("%s", err);
 		return EX_CANTCREAT;
 	}
-	fetch_opts_of(d->conf, d->token, &fo);
+	fetch_opts_of(d->conf, &d->keys, &fo);
 	if ((d->fetcher = fetcher_new(d->loop, &fo, err, sizeof(err))) ==
 	    NULL)
 		fatalx("%s", err);
@@ -306,6 +307,7 @@ run(struct daemon *d)
 		fatal("scheduler");
 	d->hist = history_of(d->conf, d->od, NULL);
 	sched_set_history(d->sched, d->hist);
+	fetcher_on_key_change(d->fetcher, sched_keys_changed, d->sched);
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
 	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
@@ -414,12 +416,15 @@ main(int argc, char *argv[])
 	/* Directories clanpopd makes must pass its own checks next start. */
 	umask(umask(0) | S_IWGRP | S_IWOTH);
 
-	d.conf = load(d.path, &d.token, check ? LOAD_CHECK : LOAD_START);
+	d.conf = load(d.path, &d.keys, check ? LOAD_CHECK : LOAD_START);
 	if (d.conf == NULL)
 		return EX_CONFIG;
 	if (check) {
-		printf("%s: configuration OK (%zu clan%s)\n", d.path,
+		printf("%s: configuration OK (%zu clan%s", d.path,
 		    d.conf->nclans, d.conf->nclans == 1 ? "" : "s");
+		if (d.keys.n > 1)
+			printf(", %zu API keys", d.keys.n);
+		printf(")\n");
 		rc = 0;
 	} else {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -433,7 +438,7 @@ main(int argc, char *argv[])
 		curl_global_cleanup();
 		ev_loop_destroy(d.loop);
 	}
-	redact_free(d.token);
+	token_keys_free(&d.keys);
 	conf_free(d.conf);
 	return rc;
 }

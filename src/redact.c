@@ -88,7 +88,8 @@ char_len(unsigned char c)
 }
 
 int
-redact(const char *s, const char *secret, char *out, size_t outlen)
+redact(const char *s, const char *const *secrets, size_t nsecrets, char *out,
+    size_t outlen)
 {
 	size_t	 n = strlen(s), i, o = 0, clen;
 	char	*mark;
@@ -98,10 +99,11 @@ redact(const char *s, const char *secret, char *out, size_t outlen)
 	out[0] = '\0';
 	if ((mark = calloc(n + 1, 1)) == NULL)
 		return -1;
-	if (mark_secret(s, n, secret, mark) == -1) {
-		free(mark);
-		return -1;
-	}
+	for (i = 0; i < nsecrets; i++)
+		if (mark_secret(s, n, secrets[i], mark) == -1) {
+			free(mark);
+			return -1;
+		}
 	mark_bearer(s, n, mark);
 	/* A character partly marked goes whole with its mark. */
 	for (i = 0; i < n; i += clen) {

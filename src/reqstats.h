@@ -17,4 +17,14 @@ struct fetch_stats {
 					   429s in a row */
 };
 
+/* One API key, as the reports show it; kept by fetch, written by snap. */
+struct fetch_key_stats {
+	unsigned	 line;		/* its line in the token file: key N */
+	int		 refused;	/* by the API, until a reload */
+	double		 paused;	/* seconds of pause left after a 429 */
+	double		 rate;		/* effective requests/s, 0 = unlimited */
+	unsigned long	 requests;	/* sent with it */
+	unsigned long	 status_429;	/* 429s it drew */
+};
+
 #endif

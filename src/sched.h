@@ -57,6 +57,11 @@ void		 sched_count_reload(struct sched *, int ok);
  * (both also happen at most a second after each refresh).
  */
 void		 sched_write_reports(struct sched *);
+/*
+ * An API key was paused or refused: write the reports within a second
+ * (not with --once).  arg is the struct sched, for fetcher_on_key_change.
+ */
+void		 sched_keys_changed(void *arg);
 
 /* Clans whose last refresh gave no new snapshot, or that have none yet. */
 size_t		 sched_failed(const struct sched *);

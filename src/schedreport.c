@@ -33,6 +33,12 @@ sched_reports_soon(struct sched *s)
 }
 
 void
+sched_keys_changed(void *arg)
+{
+	sched_reports_soon(arg);
+}
+
+void
 sched_count_reload(struct sched *s, int ok)
 {
 	if (ok)
@@ -47,14 +53,21 @@ sched_write_reports(struct sched *s)
 {
 	struct snap_clan_info	*ci;
 	struct snap_daemon_info	 di;
+	struct fetch_key_stats	*ks;
 	char			 err[1024];
-	size_t			 i;
+	size_t			 i, nk = fetcher_nkeys(s->f);
 
 	ev_timer_stop(s->loop, &s->report_timer);
-	if ((ci = calloc(s->n, sizeof(*ci))) == NULL) {
+	ci = calloc(s->n, sizeof(*ci));
+	ks = calloc(nk, sizeof(*ks));
+	if (ci == NULL || ks == NULL) {
 		log_warnx("out of memory writing the reports");
+		free(ci);
+		free(ks);
 		return;
 	}
+	for (i = 0; i < nk; i++)
+		fetcher_key_stats(s->f, i, &ks[i]);
 	for (i = 0; i < s->n; i++) {
 		const struct sched_clan *sc = s->clans[i];
 
@@ -81,6 +94,8 @@ sched_write_reports(struct sched *s)
 	di.started = s->started;
 	di.fetch = fetcher_stats(s->f);
 	di.rate = fetcher_rate(s->f);
+	di.keys = ks;
+	di.nkeys = nk;
 	di.skipped = s->skipped;
 	di.reloads_ok = s->reloads_ok;
 	di.reloads_failed = s->reloads_failed;
@@ -89,6 +104,7 @@ sched_write_reports(struct sched *s)
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);
 	free(ci);
+	free(ks);
 	/* systemd's STATUS= follows the reports, at most once a second. */
 	if (!s->once) {
 		sched_status(s, err, sizeof(err));
@@ -110,18 +126,25 @@ sched_failed(const struct sched *s)
 void
 sched_status(const struct sched *s, char *buf, size_t len)
 {
+	struct fetch_key_stats	 ks;
 	char		 when[16] = "never";
 	struct tm	 tm;
-	size_t		 i, failing = 0;
+	size_t		 i, failing = 0, usable = 0, nk = fetcher_nkeys(s->f);
 
 	for (i = 0; i < s->n; i++)
 		if (schedpol_failing(&s->clans[i]->pol))
 			failing++;
+	for (i = 0; i < nk; i++) {
+		fetcher_key_stats(s->f, i, &ks);
+		if (!ks.refused)
+			usable++;
+	}
 	if (s->last_time != 0) {
 		gmtime_r(&s->last_time, &tm);
 		strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
 	}
 	snprintf(buf, len, "%zu clans, %zu refreshing, last refresh %s%s%s, "
-	    "%zu failing", s->n, s->active, s->last_tag[0] ? s->last_tag : "",
-	    s->last_tag[0] ? " at " : "", when, failing);
+	    "%zu failing, %zu of %zu API key%s usable", s->n, s->active,
+	    s->last_tag[0] ? s->last_tag : "", s->last_tag[0] ? " at " : "",
+	    when, failing, usable, nk, nk == 1 ? "" : "s");
 }

@@ -22,6 +22,7 @@
 #include "family.h"
 #include "outdir.h"
 #include "snap.h"
+#include "snapkeys.h"
 #include "tag.h"
 #include "tally.h"
 
@@ -231,6 +232,7 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 	else
 		fprintf(fp, "  \"started_at\": null,\n");
 	fprintf(fp, "  \"generated_at\": \"%s\",\n", now);
+	snapkeys_index(fp, d);
 	if (index_history(fp, &d->history) == -1)
 		return -1;
 	fprintf(fp, "  \"clans\": [");
@@ -489,6 +491,7 @@ snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
 			fprintf(fp, "%s %lu\n", dm->name, *(const unsigned long *)
 			    (const void *)((const char *)d->fetch + dm->stat));
 	}
+	snapkeys_metrics(fp, d);
 	for (k = 0; k < sizeof(clan_metrics) / sizeof(*cm); k++) {
 		cm = &clan_metrics[k];
 		phead(fp, cm->name, cm->type, cm->help);

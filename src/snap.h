@@ -75,6 +75,8 @@ struct snap_daemon_info {
 	time_t			 started;
 	const struct fetch_stats *fetch;
 	double			 rate;	/* effective requests/s, 0 = unlimited */
+	const struct fetch_key_stats *keys;	/* the API keys, in file order */
+	size_t			 nkeys;
 	unsigned long		 skipped;
 	unsigned long		 reloads_ok;
 	unsigned long		 reloads_failed;

@@ -1,9 +1,10 @@
-/* throttle.c - counting semaphore, token bucket and 429 back-off (pure). */
+/* throttle.c - counting semaphore, token buckets per key, 429 back-off (pure). */
 #include "config.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "throttle.h"
 
@@ -33,21 +34,22 @@
  * configured burst; rate(t) <= R always, so no window of t seconds sees
  * more than burst + R * t starts.  While the rate is unlimited the bucket
  * stays full.
+ *
+ * Each API key has all of this to itself (a struct tbucket): its tokens,
+ * its pause and its adaptive rate, so a 429 on one key slows that key
+ * only.  The semaphore and the FIFO queue are the throttle's, shared by
+ * every key: the request at the head of the queue starts on the key that
+ * can start it soonest, ties going to the next key after the last one
+ * chosen (round-robin).
  */
 #define THROTTLE_RATE_MIN	1.0	/* requests/s: a 429 never cuts below */
 #define THROTTLE_CLIMB_FRAC	0.05	/* of top, requests/s per second */
 #define THROTTLE_CLIMB_MIN	0.5	/* requests/s per second */
 #define THROTTLE_CEIL_MULT	4.0	/* no configured rate: top = 4 x base */
 
-struct throttle {
-	/* The semaphore and its FIFO queue. */
-	int			 max_concurrent;
-	int			 in_flight;
-	struct throttle_waiter	*head;
-	struct throttle_waiter	*tail;
-	size_t			 nqueued;
-
-	/* Configured limits. */
+/* One key's token bucket, pause and adaptive rate. */
+struct tbucket {
+	/* Configured limits, the same for every key. */
 	double			 rate;		/* requests/s, 0 = unlimited */
 	double			 burst;		/* tokens, >= 1 */
 
@@ -68,73 +70,90 @@ struct throttle {
 	double			 bucket;
 	unsigned long		 cur;
 	unsigned long		 prev;
+
+	int			 in_flight;
+	enum throttle_key_state	 state;
+};
+
+struct throttle {
+	/* The semaphore and its FIFO queue. */
+	int			 max_concurrent;
+	int			 in_flight;
+	struct throttle_waiter	*head;
+	struct throttle_waiter	*tail;
+	size_t			 nqueued;
+
+	struct tbucket		*keys;
+	size_t			 nkeys;		/* at least 1 */
+	size_t			 refused;	/* keys refused */
+	size_t			 rr;		/* the next key in turn */
 };
 
 static double
-climb_end(const struct throttle *t)
+climb_end(const struct tbucket *b)
 {
-	return t->climb_start + (t->top - t->base) / t->slope;
+	return b->climb_start + (b->top - b->base) / b->slope;
 }
 
 /* Tokens earned by the adaptive rate from climb_start to x <= climb_end. */
 static double
-climb_area(const struct throttle *t, double x)
+climb_area(const struct tbucket *b, double x)
 {
-	double	d = x - t->climb_start;
+	double	d = x - b->climb_start;
 
 	if (d <= 0)
-		return t->base * d;
-	return t->base * d + t->slope * d * d / 2;
+		return b->base * d;
+	return b->base * d + b->slope * d * d / 2;
 }
 
 /* Tokens earned over [from, to]; HUGE_VAL once the rate is unlimited. */
 static double
-gain(const struct throttle *t, double from, double to)
+gain(const struct tbucket *b, double from, double to)
 {
 	double	end;
 
-	if (!t->adapting)
-		return t->rate > 0 ? t->rate * (to - from) : HUGE_VAL;
-	end = climb_end(t);
-	if (t->rate == 0 && to >= end)
+	if (!b->adapting)
+		return b->rate > 0 ? b->rate * (to - from) : HUGE_VAL;
+	end = climb_end(b);
+	if (b->rate == 0 && to >= end)
 		return HUGE_VAL;
 	if (to <= end)
-		return climb_area(t, to) - climb_area(t, from);
+		return climb_area(b, to) - climb_area(b, from);
 	if (from >= end)
-		return t->rate * (to - from);
-	return climb_area(t, end) - climb_area(t, from) +
-	    t->rate * (to - end);
+		return b->rate * (to - from);
+	return climb_area(b, end) - climb_area(b, from) +
+	    b->rate * (to - end);
 }
 
 static double
-tokens_at(const struct throttle *t, double when)
+tokens_at(const struct tbucket *b, double when)
 {
-	if (when <= t->last)
-		return t->tokens;
-	return fmin(t->burst, t->tokens + gain(t, t->last, when));
+	if (when <= b->last)
+		return b->tokens;
+	return fmin(b->burst, b->tokens + gain(b, b->last, when));
 }
 
 static void
-refill(struct throttle *t, double now)
+refill(struct tbucket *b, double now)
 {
-	if (now <= t->last)
+	if (now <= b->last)
 		return;
-	t->tokens = tokens_at(t, now);
-	t->last = now;
+	b->tokens = tokens_at(b, now);
+	b->last = now;
 	/* Past the climb the rate is the configured one again. */
-	if (t->adapting && now >= climb_end(t))
-		t->adapting = 0;
+	if (b->adapting && now >= climb_end(b))
+		b->adapting = 0;
 }
 
 static double
-rate_at(const struct throttle *t, double when)
+rate_at(const struct tbucket *b, double when)
 {
 	double	d;
 
-	if (!t->adapting || when >= climb_end(t))
-		return t->rate;
-	d = when - t->climb_start;
-	return d <= 0 ? t->base : t->base + t->slope * d;
+	if (!b->adapting || when >= climb_end(b))
+		return b->rate;
+	d = when - b->climb_start;
+	return d <= 0 ? b->base : b->base + b->slope * d;
 }
 
 /*
@@ -142,33 +161,33 @@ rate_at(const struct throttle *t, double when)
  * token, holds one token, before floating point rounding.
  */
 static double
-token_time(const struct throttle *t, double now)
+token_time(const struct tbucket *b, double now)
 {
-	double	need = 1 - t->tokens, x = now, end, r0, g;
+	double	need = 1 - b->tokens, x = now, end, r0, g;
 
-	if (t->adapting) {
-		if (x < t->climb_start) {
-			g = t->base * (t->climb_start - x);
+	if (b->adapting) {
+		if (x < b->climb_start) {
+			g = b->base * (b->climb_start - x);
 			if (g >= need)
-				return x + need / t->base;
+				return x + need / b->base;
 			need -= g;
-			x = t->climb_start;
+			x = b->climb_start;
 		}
-		end = climb_end(t);
+		end = climb_end(b);
 		if (x < end) {
-			r0 = t->base + t->slope * (x - t->climb_start);
-			g = (r0 + t->top) / 2 * (end - x);
+			r0 = b->base + b->slope * (x - b->climb_start);
+			g = (r0 + b->top) / 2 * (end - x);
 			/* The root of r0 * d + slope * d^2 / 2 = need. */
 			if (g >= need)
 				return x + 2 * need /
-				    (r0 + sqrt(r0 * r0 + 2 * t->slope * need));
+				    (r0 + sqrt(r0 * r0 + 2 * b->slope * need));
 			need -= g;
 			x = end;
 		}
-		if (t->rate == 0)
+		if (b->rate == 0)
 			return x;
 	}
-	return x + need / t->rate;
+	return x + need / b->rate;
 }
 
 /*
@@ -177,17 +196,17 @@ token_time(const struct throttle *t, double now)
  * over and a whole token, so a caller never wakes a hair too early.
  */
 static double
-start_wait(const struct throttle *t, double now, int limited)
+start_wait(const struct tbucket *b, double now, int limited)
 {
 	double	target, w, step;
 
-	target = t->pause_end;
-	if (limited && t->tokens < 1)
-		target = fmax(target, token_time(t, now));
+	target = b->pause_end;
+	if (limited && b->tokens < 1)
+		target = fmax(target, token_time(b, now));
 	w = fmax(0, target - now);
 	step = nextafter(now + w, HUGE_VAL) - (now + w);
-	while (now + w < t->pause_end ||
-	    (limited && tokens_at(t, now + w) < 1)) {
+	while (now + w < b->pause_end ||
+	    (limited && tokens_at(b, now + w) < 1)) {
 		w += step;
 		step *= 2;
 	}
@@ -195,29 +214,89 @@ start_wait(const struct throttle *t, double now, int limited)
 }
 
 static void
-count_start(struct throttle *t, double now)
+count_start(struct tbucket *b, double now)
 {
-	double	b = floor(now);
+	double	sec = floor(now);
 
-	if (b == t->bucket) {
-		t->cur++;
+	if (sec == b->bucket) {
+		b->cur++;
 		return;
 	}
-	t->prev = b == t->bucket + 1 ? t->cur : 0;
-	t->cur = 1;
-	t->bucket = b;
+	b->prev = sec == b->bucket + 1 ? b->cur : 0;
+	b->cur = 1;
+	b->bucket = sec;
 }
 
 /* Starts in (now - 1, now], weighting the previous bucket by its overlap. */
 static double
-recent_starts(const struct throttle *t, double now)
+recent_starts(const struct tbucket *b, double now)
 {
-	double	b = floor(now), frac = now - b;
+	double	sec = floor(now), frac = now - sec;
 
-	if (b <= t->bucket)
-		return (double)t->cur + (double)t->prev * (1 - frac);
-	if (b == t->bucket + 1)
-		return (double)t->cur * (1 - frac);
+	if (sec <= b->bucket)
+		return (double)b->cur + (double)b->prev * (1 - frac);
+	if (sec == b->bucket + 1)
+		return (double)b->cur * (1 - frac);
+	return 0;
+}
+
+static void
+bucket_init(struct tbucket *b, double rate, double burst, double now)
+{
+	memset(b, 0, sizeof(*b));
+	b->rate = rate;
+	b->burst = burst;
+	b->tokens = burst;
+	b->last = now;
+	b->pause_end = now;
+	b->bucket = floor(now);
+	b->state = THROTTLE_KEY_NEW;
+}
+
+static void
+bucket_set_limits(struct tbucket *b, double rate, double burst, double now)
+{
+	int	unlimited;
+
+	refill(b, now);
+	unlimited = !b->adapting && b->rate == 0;
+	b->rate = rate;
+	b->burst = burst;
+	b->adapting = 0;
+	/* An unlimited bucket is full, and full means the new burst. */
+	b->tokens = unlimited ? burst : fmin(b->tokens, burst);
+}
+
+/*
+ * Whether key k may carry requests: not refused, unless every key is (then
+ * all of them are tried, and fail as one key would).
+ */
+static int
+key_usable(const struct throttle *t, size_t k)
+{
+	return t->keys[k].state != THROTTLE_KEY_REFUSED ||
+	    t->refused == t->nkeys;
+}
+
+/*
+ * Seconds from now until key k can start a request (0: now), or -1 when
+ * only a release can change that: a key never answered yet carries one
+ * request at a time while there are other keys, so that a refused key
+ * costs one request.
+ */
+static double
+key_wait(struct throttle *t, size_t k, double now)
+{
+	struct tbucket	*b = &t->keys[k];
+	int		 limited;
+
+	if (!key_usable(t, k) || (t->nkeys > 1 &&
+	    b->state == THROTTLE_KEY_NEW && b->in_flight > 0))
+		return -1;
+	refill(b, now);
+	limited = b->adapting || b->rate > 0;
+	if (now < b->pause_end || (limited && b->tokens < 1))
+		return start_wait(b, now, limited);
 	return 0;
 }
 
@@ -229,13 +308,13 @@ throttle_new(int max_concurrent, double rate, double burst, double now)
 	assert(max_concurrent >= 1 && rate >= 0 && burst >= 1);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
+	if ((t->keys = calloc(1, sizeof(*t->keys))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->nkeys = 1;
 	t->max_concurrent = max_concurrent;
-	t->rate = rate;
-	t->burst = burst;
-	t->tokens = burst;
-	t->last = now;
-	t->pause_end = now;
-	t->bucket = floor(now);
+	bucket_init(&t->keys[0], rate, burst, now);
 	return t;
 }
 
@@ -251,6 +330,7 @@ throttle_free(struct throttle *t)
 		w->next = w->prev = NULL;
 		w->queued = 0;
 	}
+	free(t->keys);
 	free(t);
 }
 
@@ -258,17 +338,39 @@ void
 throttle_set_limits(struct throttle *t, int max_concurrent, double rate,
     double burst, double now)
 {
-	int	unlimited;
+	size_t	k;
 
 	assert(max_concurrent >= 1 && rate >= 0 && burst >= 1);
-	refill(t, now);
-	unlimited = !t->adapting && t->rate == 0;
 	t->max_concurrent = max_concurrent;
-	t->rate = rate;
-	t->burst = burst;
-	t->adapting = 0;
-	/* An unlimited bucket is full, and full means the new burst. */
-	t->tokens = unlimited ? burst : fmin(t->tokens, burst);
+	for (k = 0; k < t->nkeys; k++)
+		bucket_set_limits(&t->keys[k], rate, burst, now);
+}
+
+int
+throttle_set_keys(struct throttle *t, size_t n, const int *from, double now)
+{
+	struct tbucket	*keys;
+	size_t		 k;
+
+	assert(n >= 1);
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		return -1;
+	t->refused = 0;
+	for (k = 0; k < n; k++) {
+		if (from[k] >= 0 && (size_t)from[k] < t->nkeys) {
+			keys[k] = t->keys[from[k]];
+			/* A refused key still in the file is tried again. */
+			if (keys[k].state == THROTTLE_KEY_REFUSED)
+				keys[k].state = THROTTLE_KEY_NEW;
+		} else
+			bucket_init(&keys[k], t->keys[0].rate,
+			    t->keys[0].burst, now);
+	}
+	free(t->keys);
+	t->keys = keys;
+	t->nkeys = n;
+	t->rr = 0;
+	return 0;
 }
 
 void
@@ -318,64 +420,112 @@ struct throttle_waiter *
 throttle_next(struct throttle *t, double now, double *wait)
 {
 	struct throttle_waiter	*w;
-	int			 limited;
+	struct tbucket		*b;
+	double			 kw, best_wait = -1;
+	size_t			 i, k, best = 0;
 
-	if (t->head == NULL || t->in_flight >= t->max_concurrent) {
-		*wait = -1;
+	*wait = -1;
+	if (t->head == NULL || t->in_flight >= t->max_concurrent)
+		return NULL;
+	/* From the key in turn on, so that the first of equals wins. */
+	for (i = 0; i < t->nkeys; i++) {
+		k = (t->rr + i) % t->nkeys;
+		if ((kw = key_wait(t, k, now)) < 0)
+			continue;
+		if (best_wait < 0 || kw < best_wait) {
+			best = k;
+			best_wait = kw;
+		}
+	}
+	if (best_wait != 0) {
+		*wait = best_wait;
 		return NULL;
 	}
-	refill(t, now);
-	limited = t->adapting || t->rate > 0;
-	if (now < t->pause_end || (limited && t->tokens < 1)) {
-		*wait = start_wait(t, now, limited);
-		return NULL;
-	}
-	if (limited)
-		t->tokens -= 1;
+	b = &t->keys[best];
+	if (b->adapting || b->rate > 0)
+		b->tokens -= 1;
+	b->in_flight++;
 	t->in_flight++;
-	count_start(t, now);
+	count_start(b, now);
+	t->rr = (best + 1) % t->nkeys;
 	w = t->head;
 	throttle_remove(t, w);
+	w->key = (int)best;
 	*wait = 0;
 	return w;
 }
 
 void
-throttle_release(struct throttle *t)
+throttle_release(struct throttle *t, int key)
 {
 	assert(t->in_flight > 0);
 	if (t->in_flight > 0)
 		t->in_flight--;
+	if (key >= 0 && (size_t)key < t->nkeys && t->keys[key].in_flight > 0)
+		t->keys[key].in_flight--;
 }
 
 void
-throttle_throttled(struct throttle *t, double now, double pause)
+throttle_answered(struct throttle *t, int key)
 {
-	double	r;
+	if (key >= 0 && (size_t)key < t->nkeys &&
+	    t->keys[key].state == THROTTLE_KEY_NEW)
+		t->keys[key].state = THROTTLE_KEY_OK;
+}
 
-	refill(t, now);
-	t->pause_end = fmax(t->pause_end, now + pause);
-	r = rate_at(t, now);
+size_t
+throttle_refused(struct throttle *t, int key)
+{
+	if (key >= 0 && (size_t)key < t->nkeys &&
+	    t->keys[key].state != THROTTLE_KEY_REFUSED) {
+		t->keys[key].state = THROTTLE_KEY_REFUSED;
+		t->refused++;
+	}
+	return t->nkeys - t->refused;
+}
+
+void
+throttle_throttled(struct throttle *t, int key, double now, double pause)
+{
+	struct tbucket	*b;
+	double		 r;
+
+	if (key < 0 || (size_t)key >= t->nkeys)
+		return;
+	b = &t->keys[key];
+	refill(b, now);
+	b->pause_end = fmax(b->pause_end, now + pause);
+	r = rate_at(b, now);
 	if (r == 0)
-		r = recent_starts(t, now);
-	t->base = fmax(THROTTLE_RATE_MIN, r / 2);
-	t->climb_start = t->pause_end;
-	if (t->rate > 0) {
-		if (t->base >= t->rate) {
-			t->adapting = 0;
+		r = recent_starts(b, now);
+	b->base = fmax(THROTTLE_RATE_MIN, r / 2);
+	b->climb_start = b->pause_end;
+	if (b->rate > 0) {
+		if (b->base >= b->rate) {
+			b->adapting = 0;
 			return;
 		}
-		t->top = t->rate;
+		b->top = b->rate;
 	} else
-		t->top = THROTTLE_CEIL_MULT * t->base;
-	t->slope = fmax(THROTTLE_CLIMB_MIN, THROTTLE_CLIMB_FRAC * t->top);
-	t->adapting = 1;
+		b->top = THROTTLE_CEIL_MULT * b->base;
+	b->slope = fmax(THROTTLE_CLIMB_MIN, THROTTLE_CLIMB_FRAC * b->top);
+	b->adapting = 1;
 }
 
 double
 throttle_rate(struct throttle *t, double now)
 {
-	return rate_at(t, now);
+	double	r, sum = 0;
+	size_t	k;
+
+	for (k = 0; k < t->nkeys; k++) {
+		if (!key_usable(t, k))
+			continue;
+		if ((r = rate_at(&t->keys[k], now)) == 0)
+			return 0;
+		sum += r;
+	}
+	return sum;
 }
 
 int
@@ -393,5 +543,30 @@ throttle_queued(const struct throttle *t)
 double
 throttle_paused(const struct throttle *t, double now)
 {
-	return fmax(0, t->pause_end - now);
+	double	p, least = HUGE_VAL;
+	size_t	k;
+
+	for (k = 0; k < t->nkeys; k++)
+		if (key_usable(t, k) &&
+		    (p = fmax(0, t->keys[k].pause_end - now)) < least)
+			least = p;
+	return least;
+}
+
+size_t
+throttle_keys(const struct throttle *t)
+{
+	return t->nkeys;
+}
+
+void
+throttle_key(const struct throttle *t, int key, double now,
+    struct throttle_key_info *ki)
+{
+	const struct tbucket *b = &t->keys[key];
+
+	ki->state = b->state;
+	ki->paused = fmax(0, b->pause_end - now);
+	ki->rate = rate_at(b, now);
+	ki->in_flight = b->in_flight;
 }

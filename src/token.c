@@ -1,4 +1,4 @@
-/* token.c - the API token file: read, checked, never shown. */
+/* token.c - the API token file: its keys, read, checked, never shown. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -54,55 +54,127 @@ token_slurp(int fd, const char *path, char *buf, size_t bufsize, size_t *n,
 	return 0;
 }
 
-/* The key in the n bytes at buf, trimmed, as a new string; -1 with err. */
-static int
-token_take(const char *path, const char *buf, size_t n, char **token,
-    char *err, size_t errlen)
+void
+token_keys_free(struct token_keys *keys)
 {
-	size_t s, e, i;
+	size_t i;
 
-	if (n > TOKEN_FILE_MAX) {
-		snprintf(err, errlen, "%s: the token file is larger than 4 KiB "
-		    "(it must hold only the API key)", path);
-		return -1;
+	for (i = 0; i < keys->n; i++) {
+		explicit_bzero(keys->key[i], strlen(keys->key[i]));
+		free(keys->key[i]);
 	}
-	for (s = 0; s < n && strchr(" \t\r\n\v\f", buf[s]) != NULL &&
-	    buf[s] != '\0'; s++)
-		;
-	for (e = n; e > s && strchr(" \t\r\n\v\f", buf[e - 1]) != NULL &&
-	    buf[e - 1] != '\0'; e--)
-		;
-	if (s == e) {
-		snprintf(err, errlen, "%s: the token file is empty (paste the "
-		    "key from the developer portal into it)", path);
-		return -1;
-	}
-	for (i = s; i < e; i++)
-		if ((unsigned char)buf[i] <= 0x20 ||
-		    (unsigned char)buf[i] >= 0x7f) {
-			snprintf(err, errlen, "%s: the token file holds white "
-			    "space, a control character or a non-ASCII byte "
-			    "inside the key (it must hold only the API key, "
-			    "on one line)", path);
+	free(keys->key);
+	free(keys->line);
+	keys->key = NULL;
+	keys->line = NULL;
+	keys->n = 0;
+}
+
+static int
+token_space(char c)
+{
+	return c != '\0' && strchr(" \t\r\v\f", c) != NULL;
+}
+
+/*
+ * Add the key in [s, e) of line lineno to keys, unless it repeats one
+ * before it; -1 with err.
+ */
+static int
+token_add(const char *path, const char *s, const char *e, unsigned lineno,
+    struct token_keys *keys, char *err, size_t errlen)
+{
+	const char	*p;
+	char		*k;
+	size_t		 i, len = (size_t)(e - s);
+
+	for (p = s; p < e; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			snprintf(err, errlen, "%s: line %u holds white space, a "
+			    "control character or a non-ASCII byte inside a "
+			    "key (write each key alone on its own line)", path,
+			    lineno);
 			return -1;
 		}
-	if ((*token = strndup(buf + s, e - s)) == NULL) {
+	for (i = 0; i < keys->n; i++)
+		if (strlen(keys->key[i]) == len &&
+		    memcmp(keys->key[i], s, len) == 0) {
+			snprintf(err, errlen, "%s: lines %u and %u hold the same "
+			    "key; remove one of them (each key counts once)",
+			    path, keys->line[i], lineno);
+			return -1;
+		}
+	if (keys->n == TOKEN_KEYS_MAX) {
+		snprintf(err, errlen, "%s: line %u: more than %d keys (clanpopd "
+		    "uses at most %d; remove the others)", path, lineno,
+		    TOKEN_KEYS_MAX, TOKEN_KEYS_MAX);
+		return -1;
+	}
+	if ((k = strndup(s, len)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
+	keys->key[keys->n] = k;
+	keys->line[keys->n++] = lineno;
 	return 0;
 }
 
+/* The keys in the n bytes at buf, line by line; -1 with err. */
+static int
+token_take(const char *path, const char *buf, size_t n,
+    struct token_keys *keys, char *err, size_t errlen)
+{
+	const char	*s, *e, *end = buf + n, *nl;
+	unsigned	 lineno = 0;
+	int		 comments = 0;
+
+	if (n > TOKEN_FILE_MAX) {
+		snprintf(err, errlen, "%s: the token file is larger than 64 KiB "
+		    "(it must hold only API keys, one per line)", path);
+		return -1;
+	}
+	keys->key = calloc(TOKEN_KEYS_MAX, sizeof(*keys->key));
+	keys->line = calloc(TOKEN_KEYS_MAX, sizeof(*keys->line));
+	if (keys->key == NULL || keys->line == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	for (s = buf; s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		lineno++;
+		for (e = nl; e > s && token_space(e[-1]); e--)
+			;
+		for (; s < e && token_space(*s); s++)
+			;
+		if (s < e && *s == '#')
+			comments = 1;
+		else if (s < e && token_add(path, s, e, lineno, keys, err,
+		    errlen) == -1)
+			return -1;
+	}
+	if (keys->n > 0)
+		return 0;
+	if (comments)
+		snprintf(err, errlen, "%s: the token file holds no key, only "
+		    "comments (paste the key from the developer portal into "
+		    "it, one key per line)", path);
+	else
+		snprintf(err, errlen, "%s: the token file is empty (paste the "
+		    "key from the developer portal into it)", path);
+	return -1;
+}
+
 int
-token_read(const char *path, char **token, int *loose, char *err,
+token_read(const char *path, struct token_keys *keys, int *loose, char *err,
     size_t errlen)
 {
-	char buf[TOKEN_FILE_MAX + 1];
 	struct stat st;
+	char *buf = NULL;
 	size_t n = 0;
 	int fd, rv = -1;
 
-	*token = NULL;
+	memset(keys, 0, sizeof(*keys));
 	*loose = 0;
 	/*
 	 * O_NONBLOCK so that a FIFO or a device cannot block the open (nor a
@@ -127,11 +199,20 @@ token_read(const char *path, char **token, int *loose, char *err,
 		goto done;
 	}
 	*loose = (st.st_mode & 077) != 0;
-	if (token_slurp(fd, path, buf, sizeof(buf), &n, err, errlen) == 0 &&
-	    token_take(path, buf, n, token, err, errlen) == 0)
+	if ((buf = malloc(TOKEN_FILE_MAX + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto done;
+	}
+	if (token_slurp(fd, path, buf, TOKEN_FILE_MAX + 1, &n, err,
+	    errlen) == 0 && token_take(path, buf, n, keys, err, errlen) == 0)
 		rv = 0;
+	else
+		token_keys_free(keys);
  done:
-	explicit_bzero(buf, sizeof(buf));
+	if (buf != NULL) {
+		explicit_bzero(buf, TOKEN_FILE_MAX + 1);
+		free(buf);
+	}
 	close(fd);
 	return rv;
 }

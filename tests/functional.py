@@ -99,12 +99,16 @@ class Tap:
 class Standin:
     """The stand-in API, started as a real process on a loopback port."""
 
-    def __init__(self, workdir, scenario, token=None):
+    def __init__(self, workdir, scenario, token=None, keys=1):
+        """keys: how many keys the token file holds, one per line (key N
+        on line N); self.keys lists them, self.token is the first."""
         self.workdir = workdir
         self.token = token or ("tok-" + secrets.token_hex(16))
+        self.keys = [self.token] + ["tok%d-%s" % (i + 1, secrets.token_hex(16))
+                                    for i in range(1, keys)]
         self.token_file = os.path.join(workdir, "token")
         with open(self.token_file, "w") as f:
-            f.write(self.token + "\n")
+            f.write("".join(k + "\n" for k in self.keys))
         os.chmod(self.token_file, 0o600)
         self.scenario_file = os.path.join(workdir, "scenario.json")
         with open(self.scenario_file, "w") as f:

@@ -25,12 +25,15 @@ A segment without %23 is accepted too.  A malformed tag (including a
 double-encoded "%2523...") -> 400 badRequest; an unknown clan or player ->
 404 notFound; any other path -> 404; a method other than GET -> 405.
 Order of checks for each API request: forbidden (scenario) -> 403, token ->
-403, rate limit -> 429, tag -> 400/404, then the tag's faults.  The scenario
+403, forbidden_keys -> 403, key_rate_limit -> 429, rate limit -> 429, tag ->
+400/404, then the tag's faults.  The scenario
 latency (+ a tag's slow:MS) is slept before every API response, errors too.
 Every response: Content-Type application/json; charset=utf-8 (text/html for
 the *_html faults), Cache-Control: max-age=60, Content-Length.
-Auth: "Authorization: Bearer <token>", token = the --token-file contents
-stripped of surrounding whitespace.  The token is never printed or logged.
+Auth: "Authorization: Bearer <key>", key = one of the keys of --token-file,
+read as clanpopd reads it: one key per line, each stripped of surrounding
+whitespace, blank lines and lines starting with '#' left out; key N is the
+key on line N.  No key is ever printed or logged.
 
 Scenario format (a JSON object; every key optional)
 ---------------------------------------------------
@@ -45,10 +48,18 @@ Scenario format (a JSON object; every key optional)
                               # up); null -> no header; "date" -> an HTTP-date
                               # 2 s ahead
     },
+    "key_rate_limit": {       # or null/absent: no limit per key
+      "per_second": 10,       # 429 when more than this many requests with
+                              # the same key (past authentication) arrived in
+                              # the last 1.0 s (throttled ones count too)
+      "retry_after": 1        # as in rate_limit
+    },
     "forbidden": null,        # or "accessDenied" | "invalidIp": answer every
                               # API request with that 403; or "echo": a 403
                               # whose reason, message and X-Echo header repeat
                               # the request's Authorization header
+    "forbidden_keys": {"2": "invalidIp"},  # the same 403s for key N only
+                              # (checked after the key is known)
     "clans": {                # keys: clan tags in any accepted form ("9V2Y", "#9v2y")
       "9V2Y":  {"name": "Alpha", "members": 50},
       "2PYLQ": {"name": "Beta", "members": 7,
@@ -134,6 +145,10 @@ Control endpoints (no token, never counted in stats, no latency)
                      requests = API requests that arrived (counted when the
                      request line is read); by_status / by_kind /
                      requests_per_tag are counted when the answer is written,
+                     per_key: {"N": {"requests", "by_status", "busiest_second"}}
+                     for each key seen past authentication (requests and
+                     busiest_second, the most in any (t-1.0 s, t], when its
+                     key is checked; by_status when the answer is written),
                      for every API request whatever its outcome (403 and 429
                      included; per_tag only when the path held a valid tag;
                      by_kind "other" = any other path, present once seen).
@@ -145,7 +160,7 @@ Control endpoints (no token, never counted in stats, no latency)
   POST /_/reset      zero stats and the fail_once / fail:N counters
   POST /_/scenario   body = scenario JSON; replaces it live (400 if invalid)
   GET  /_/scenario   the current scenario JSON as given
-  POST /_/token      re-read --token-file (a rotated key)
+  POST /_/token      re-read --token-file (keys rotated, added or removed)
   GET  /_/expected?clan=%23TAG&retries=R   expected() as JSON (null = none)
   GET  /_/health     {"ok": true}
 """
@@ -168,7 +183,7 @@ from standin_data import (ACHIEVEMENTS, ARENAS, BADGES, CARD_BY_ID, CARDS, CLAN_
                           FAV_TOTAL, FAVOURITES, LOCATIONS, MAX_LEVEL, PLAYER_NAMES,
                           SUPPORT_CARDS)
 from standin_http import (CT_HTML, CT_JSON, ENDLESS_MAX, HUGE_SIZE, Handler, Server, State,
-                          http_date)
+                          http_date, read_keys)
 from standin_world import (ALPHABET, FAV_FAULTS, GATE_KINDS, REASONS, STREAM_FAULTS,
                            TERMINAL, Clan, Faults, Player, Scenario, ScenarioError,
                            custom_body, custom_status, expected, generated_favourite,
@@ -186,7 +201,7 @@ __all__ = [
     "STREAM_FAULTS", "Scenario", "ScenarioError", "Server", "State", "TERMINAL",
     "clan_body", "custom_body", "custom_status", "err", "expected",
     "generated_favourite", "html_page", "http_date", "main", "member_tag",
-    "normalise_tag", "parse_faults", "player_body", "player_name",
+    "normalise_tag", "parse_faults", "player_body", "player_name", "read_keys",
 ]
 
 
@@ -205,12 +220,11 @@ def main(argv=None):
         print(f"standin: scenario {a.scenario}: {e}", file=sys.stderr)
         return 2
     try:
-        with open(a.token_file, encoding="utf-8") as fh:
-            token = fh.read().strip()
+        keys = read_keys(a.token_file)
     except OSError as e:
         print(f"standin: cannot read token file {a.token_file}: {e.strerror}", file=sys.stderr)
         return 2
-    if not token:
+    if not keys:
         print(f"standin: token file {a.token_file} is empty", file=sys.stderr)
         return 2
     prefix = a.prefix.strip().rstrip("/")
@@ -222,7 +236,7 @@ def main(argv=None):
     except OSError as e:
         print(f"standin: cannot listen on 127.0.0.1:{a.port}: {e.strerror}", file=sys.stderr)
         return 2
-    srv.state = State(sc, token, prefix, logfh)
+    srv.state = State(sc, keys, prefix, logfh)
     srv.state.token_file = a.token_file
     port = srv.server_address[1]
 

@@ -38,10 +38,24 @@ FAULT_ERRORS = {
 
 # ---------------------------------------------------------------- state
 
+def read_keys(path):
+    """The keys of a token file as clanpopd reads it: one per line, blank
+    lines and lines starting with '#' left out; {key bytes: "N"}, N its
+    line number.  Raises OSError; {} when there is none."""
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    keys = {}
+    for n, line in enumerate(lines, 1):
+        k = line.strip()
+        if k and not k.startswith("#"):
+            keys[k.encode()] = str(n)
+    return keys
+
+
 class State:
-    def __init__(self, scenario, token, prefix, logfh):
+    def __init__(self, scenario, keys, prefix, logfh):
         self.scenario = scenario
-        self.token = token.encode()
+        self.keys = keys
         self.prefix = prefix
         self.logfh = logfh
         self.loglock = threading.Lock()
@@ -59,6 +73,8 @@ class State:
             self.window = deque()
             self.per_tag = {}
             self.fault_counts = {}
+            self.key_windows = {}
+            self.per_key = {}
 
     def begin(self, now):
         """An API request arrived: returns the arrivals in (now-1, now]."""
@@ -77,7 +93,28 @@ class State:
                 self.busiest_second = n
             return n
 
-    def end(self, status, kind, tag):
+    def key_stats(self, key):
+        """The statistics of key "N" (call with the lock held)."""
+        ks = self.per_key.get(key)
+        if ks is None:
+            ks = self.per_key[key] = {"requests": 0, "by_status": {}, "busiest_second": 0}
+        return ks
+
+    def key_begin(self, key):
+        """A request with key "N" got past authentication: returns its
+        arrivals in (now-1, now] on that key, this one included."""
+        with self.lock:
+            now = time.monotonic()
+            w = self.key_windows.setdefault(key, deque())
+            w.append(now)
+            while w[0] <= now - 1.0:
+                w.popleft()
+            ks = self.key_stats(key)
+            ks["requests"] += 1
+            ks["busiest_second"] = max(ks["busiest_second"], len(w))
+            return len(w)
+
+    def end(self, status, kind, tag, key=None):
         with self.lock:
             self.in_flight -= 1
             k = str(status)
@@ -85,6 +122,9 @@ class State:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
             if tag:
                 self.per_tag[tag] = self.per_tag.get(tag, 0) + 1
+            if key is not None:
+                bs = self.key_stats(key)["by_status"]
+                bs[k] = bs.get(k, 0) + 1
 
     def count_fault(self, kind, tag):
         """How many earlier fault-checked requests this (kind, tag) had."""
@@ -102,7 +142,10 @@ class State:
                     "in_flight": self.in_flight, "peak_in_flight": self.peak_in_flight,
                     "busiest_second": self.busiest_second,
                     "requests_per_tag": dict(self.per_tag),
-                    "rate_window": sum(1 for t in self.window if t > now - 1.0)}
+                    "rate_window": sum(1 for t in self.window if t > now - 1.0),
+                    "per_key": {n: {"requests": ks["requests"], "by_status": dict(ks["by_status"]),
+                                    "busiest_second": ks["busiest_second"]}
+                                for n, ks in sorted(self.per_key.items(), key=lambda i: int(i[0]))}}
 
     def log(self, method, path, status, ms):
         if self.logfh is None:
@@ -158,6 +201,7 @@ class Handler(BaseHTTPRequestHandler):
         self._status = 400
         self._kind = "other"
         self._tag = None
+        self._key = None
         self._method = parts[0].decode("latin-1", "replace")
         self._window = None if control else st.begin(t0)
         try:
@@ -184,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             ms = (time.monotonic() - t0) * 1000
             if not control:
-                st.end(self._status, self._kind, self._tag)
+                st.end(self._status, self._kind, self._tag, self._key)
             st.log(self._method, getattr(self, "path", "?"), self._status, ms)
 
     def _drain_body(self):
@@ -328,28 +372,20 @@ class Handler(BaseHTTPRequestHandler):
     def _refusal(self, st, sc, kind, seg, tag):
         """The answer when the request is refused before its tag's faults:
         forbidden, token, rate limit, method, path, tag; else None."""
-        if sc.forbidden == "accessDenied":
-            return 403, ERR_DENIED, CT_JSON, (), False
-        if sc.forbidden == "invalidIp":
-            return 403, ERR_INVALID_IP, CT_JSON, (), False
-        if sc.forbidden == "echo":
-            # A careless proxy: the request's Authorization header, token
-            # and all, comes back in the reason, the message and a header.
-            auth = self.headers.get("Authorization", "")
-            body = err("accessDenied: got Authorization: " + auth,
-                       "Invalid authorization: " + auth)
-            return 403, body, CT_JSON, ("X-Echo: " + auth,), False
+        if sc.forbidden is not None:
+            return self._forbid(sc.forbidden)
         auth = self.headers.get("Authorization", "")
-        if not (auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].encode(), st.token)):
+        key = self._key_of(st, auth)
+        if key is None:
             return 403, ERR_DENIED, CT_JSON, (), False
+        self._key = key
+        on_key = st.key_begin(key)
+        if key in sc.forbidden_keys:
+            return self._forbid(sc.forbidden_keys[key])
+        if sc.key_rate_per_second is not None and on_key > sc.key_rate_per_second:
+            return self._throttled(sc.key_retry_after)
         if sc.rate_per_second is not None and self._window > sc.rate_per_second:
-            extra = ()
-            ra = sc.retry_after
-            if ra == "date":
-                extra = (f"Retry-After: {email.utils.formatdate(math.ceil(time.time()) + 2, usegmt=True)}",)
-            elif ra is not None:
-                extra = (f"Retry-After: {math.ceil(ra)}",)
-            return 429, ERR_THROTTLED, CT_JSON, extra, False
+            return self._throttled(sc.retry_after)
         if self.command != "GET":
             return 405, err("badRequest", f"Method {self.command} not allowed"), CT_JSON, (), False
         if kind is None:
@@ -357,6 +393,42 @@ class Handler(BaseHTTPRequestHandler):
         if tag is None:
             return 400, err("badRequest", f"Invalid tag in path: {seg[:40]}"), CT_JSON, (), False
         return None
+
+    @staticmethod
+    def _key_of(st, auth):
+        """The number ("N") of the key in a Bearer header, or None."""
+        if not auth.startswith("Bearer "):
+            return None
+        got = auth[7:].encode()
+        found = None
+        for k, n in st.keys.items():
+            if hmac.compare_digest(got, k):
+                found = n
+        return found
+
+    def _forbid(self, kind):
+        """The 403 of a forbidden scenario or key: "accessDenied",
+        "invalidIp" or "echo"."""
+        if kind == "accessDenied":
+            return 403, ERR_DENIED, CT_JSON, (), False
+        if kind == "invalidIp":
+            return 403, ERR_INVALID_IP, CT_JSON, (), False
+        # A careless proxy: the request's Authorization header, token
+        # and all, comes back in the reason, the message and a header.
+        auth = self.headers.get("Authorization", "")
+        body = err("accessDenied: got Authorization: " + auth,
+                   "Invalid authorization: " + auth)
+        return 403, body, CT_JSON, ("X-Echo: " + auth,), False
+
+    @staticmethod
+    def _throttled(ra):
+        """A 429 with Retry-After ra: seconds, "date" or None (no header)."""
+        extra = ()
+        if ra == "date":
+            extra = (f"Retry-After: {email.utils.formatdate(math.ceil(time.time()) + 2, usegmt=True)}",)
+        elif ra is not None:
+            extra = (f"Retry-After: {math.ceil(ra)}",)
+        return 429, ERR_THROTTLED, CT_JSON, extra, False
 
     def _body_answer(self, sc, kind, tag, obj, faults, mode):
         """A 200 with the object's body (generated once per scenario, or the
@@ -399,15 +471,14 @@ class Handler(BaseHTTPRequestHandler):
             st.scenario = sc
             return self._send(200, b'{"ok":true}')
         if p == "/_/token" and m == "POST":
-            # Re-read --token-file: the key was rotated.
+            # Re-read --token-file: keys were rotated, added or revoked.
             try:
-                with open(st.token_file, encoding="utf-8") as fh:
-                    tok = fh.read().strip()
+                keys = read_keys(st.token_file)
             except OSError as e:
                 return self._send(500, err("unknownException", e.strerror))
-            if not tok:
+            if not keys:
                 return self._send(400, err("badRequest", "empty token file"))
-            st.token = tok.encode()
+            st.keys = keys
             return self._send(200, b'{"ok":true}')
         if p == "/_/expected" and m == "GET":
             q = urllib.parse.parse_qs(u.query)

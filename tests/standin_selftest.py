@@ -373,6 +373,34 @@ def main():
     ok(set(s) >= {"requests", "by_status", "by_kind", "peak_in_flight", "busiest_second", "in_flight",
                   "requests_per_tag"}, "stats fields present")
 
+    # --- several keys: read as clanpopd reads them, a limit and a 403 per key
+    key2 = "second-" + TOKEN[::-1]
+    with open(os.path.join(tmp, "token"), "w") as fh:
+        fh.write("# two keys\n" + TOKEN + "\n\n" + key2 + "\n")
+    rc, st, h, b = cu.run("/_/token", token=None, method="POST")
+    ok(st == 200, "POST /_/token reads two keys", b)
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(
+        SCENARIO, key_rate_limit={"per_second": 2, "retry_after": 3},
+        forbidden_keys={"4": "invalidIp"})))
+    cu.run("/_/reset", token=None, method="POST")
+    res = [cu.run("/v1/clans/%239V2Y") for _ in range(3)]
+    ok([r[1] for r in res] == [200, 200, 429] and res[2][2].get("retry-after") == "3",
+       "key_rate_limit 2/s on key 2 (line 2): 200 200 429, Retry-After 3",
+       [(r[1], r[2].get("retry-after")) for r in res])
+    st, j = cu.json("/v1/clans/%239V2Y", token=key2)
+    ok(st == 403 and j["reason"] == "accessDenied.invalidIp",
+       "forbidden_keys {4: invalidIp}: key 4 gets 403 invalidIp", j)
+    st, s = cu.json("/_/stats", token=None)
+    ok(s["per_key"] == {"2": {"requests": 3, "by_status": {"200": 2, "429": 1}, "busiest_second": 3},
+                        "4": {"requests": 1, "by_status": {"403": 1}, "busiest_second": 1}},
+       "per_key figures by line", s["per_key"])
+    with open(os.path.join(tmp, "token"), "w") as fh:
+        fh.write(TOKEN + "\n")
+    cu.run("/_/token", token=None, method="POST")
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(SCENARIO))
+    st, j = cu.json("/v1/clans/%239V2Y", token=key2)
+    ok(st == 403 and j["reason"] == "accessDenied", "a key removed from the file gets 403", j)
+
     # --- keep-alive: many requests on one connection
     c = http.client.HTTPConnection("127.0.0.1", port)
     good = 0

@@ -196,20 +196,15 @@ class Scenario:
         self.latency_ms = raw.get("latency_ms", 0) or 0
         if not isinstance(self.latency_ms, (int, float)) or self.latency_ms < 0:
             raise ScenarioError("latency_ms must be a number >= 0")
-        rl = raw.get("rate_limit")
-        self.rate_per_second = None
-        self.retry_after = None
-        if rl is not None:
-            if not isinstance(rl, dict) or not isinstance(rl.get("per_second"), int) or rl["per_second"] < 0:
-                raise ScenarioError("rate_limit needs an integer per_second >= 0")
-            self.rate_per_second = rl["per_second"]
-            self.retry_after = rl.get("retry_after", 1)
-            if not (self.retry_after is None or self.retry_after == "date"
-                    or (isinstance(self.retry_after, (int, float)) and self.retry_after >= 0)):
-                raise ScenarioError('rate_limit.retry_after: seconds, null or "date"')
+        self.rate_per_second, self.retry_after = rate_limit(raw, "rate_limit")
+        self.key_rate_per_second, self.key_retry_after = rate_limit(raw, "key_rate_limit")
         self.forbidden = raw.get("forbidden")
         if self.forbidden not in (None, "accessDenied", "invalidIp", "echo"):
             raise ScenarioError('forbidden: null, "accessDenied", "invalidIp" or "echo"')
+        self.forbidden_keys = raw.get("forbidden_keys") or {}
+        if not isinstance(self.forbidden_keys, dict) or any(
+                v not in ("accessDenied", "invalidIp", "echo") for v in self.forbidden_keys.values()):
+            raise ScenarioError('forbidden_keys: {"N": "accessDenied" | "invalidIp" | "echo"}')
 
     def _add_clan(self, key, spec):
         """One "clans" entry: the clan, and its members as known players."""
@@ -308,6 +303,20 @@ class Scenario:
             return p.card
         cid, name, rarity, elixir, evo = CARD_BY_ID[generated_favourite(tag)]
         return (cid, name, rarity, elixir, evo, None)
+
+
+def rate_limit(raw, name):
+    """(per_second, retry_after) of the scenario's rate limit called name,
+    or (None, None) when it has none."""
+    rl = raw.get(name)
+    if rl is None:
+        return None, None
+    if not isinstance(rl, dict) or not isinstance(rl.get("per_second"), int) or rl["per_second"] < 0:
+        raise ScenarioError(f"{name} needs an integer per_second >= 0")
+    ra = rl.get("retry_after", 1)
+    if not (ra is None or ra == "date" or (isinstance(ra, (int, float)) and ra >= 0)):
+        raise ScenarioError(f'{name}.retry_after: seconds, null or "date"')
+    return rl["per_second"], ra
 
 
 # ---------------------------------------------------------------- expected

@@ -1382,7 +1382,8 @@ unreadable_token(void)
 		int	readable_rv;
 		char	err[512];
 	} got;
-	char *token, err2[512];
+	struct token_keys tk;
+	char err2[512];
 	pid_t pid;
 	int fd[2], loose, status;
 	ssize_t n;
@@ -1400,9 +1401,9 @@ unreadable_token(void)
 		    setuid(65534) == -1))
 			_exit(2);
 		got.uid = (int)geteuid();
-		got.rv = token_read("tok", &token, &loose, got.err,
+		got.rv = token_read("tok", &tk, &loose, got.err,
 		    sizeof(got.err));
-		got.readable_rv = token_read("tok2", &token, &loose,
+		got.readable_rv = token_read("tok2", &tk, &loose,
 		    err2, sizeof(err2));
 		if (write(fd[1], &got, sizeof(got)) != (ssize_t)sizeof(got))
 			_exit(3);
@@ -1428,73 +1429,123 @@ unreadable_token(void)
 	    "unreadable token: message");
 }
 
+/* The keys of tk joined as "line:key line:key ...", for one comparison. */
+static const char *
+keys_text(const struct token_keys *tk)
+{
+	static char	buf[512];
+	size_t		i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < tk->n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%u:%s",
+		    i ? " " : "", tk->line[i], tk->key[i]);
+	return buf;
+}
+
 static void
 test_token(void)
 {
-	char err[512], big[5000];
-	char *token;
+	struct token_keys tk;
+	char err[512], *big;
+	size_t i;
 	int loose, rv;
 
 	write_file("tok", " \t SECRETabc.DEF-123_x \r\n\n", 25, 0600);
 	strcpy(err, "unset");
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, 0, "token: read");
-	tap_str(token, "SECRETabc.DEF-123_x", "token: trimmed");
+	tap_str(keys_text(&tk), "1:SECRETabc.DEF-123_x", "token: trimmed");
 	tap_int(loose, 0, "token: 0600 is not loose");
 	tap_str(err, "unset", "token: err untouched");
-	free(token);
+	token_keys_free(&tk);
+	tap_int(tk.n, 0, "token: freed keys are empty");
 
 	chmod("tok", 0640);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, 0, "token 0640: read");
 	tap_int(loose, 1, "token 0640: loose");
-	free(token);
+	token_keys_free(&tk);
 	chmod("tok", 0602);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(loose, 1, "token 0602: loose");
-	free(token);
+	token_keys_free(&tk);
+
+	write_file("tok", "# portal keys\nKEYone\n\n  # old: none\n"
+	    "\tKEYtwo  \r\nKEYthree", 55, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, 0, "three keys: read");
+	tap_str(keys_text(&tk), "2:KEYone 5:KEYtwo 6:KEYthree",
+	    "three keys: each with its line, comments and blanks left out");
+	token_keys_free(&tk);
+
+	write_file("tok", "KEYone\nKEYtwo\n\nKEYone\n", 22, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, -1, "duplicate key: fails");
+	tap_int(tk.n, 0, "duplicate key: no keys");
+	tap_str(err, "tok: lines 1 and 4 hold the same key; remove one of them "
+	    "(each key counts once)", "duplicate key: both lines named");
+
+	write_file("tok", "# only a comment\n\n", 18, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, -1, "comments only: fails");
+	tap_str(err, "tok: the token file holds no key, only comments (paste "
+	    "the key from the developer portal into it, one key per line)",
+	    "comments only: message");
 
 	write_file("tok", " \n\t\n", 4, 0600);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, -1, "empty token: fails");
-	tap_str(token, NULL, "empty token: no token");
+	tap_int(tk.n, 0, "empty token: no token");
 	tap_str(err, "tok: the token file is empty (paste the key from the "
 	    "developer portal into it)", "empty token: message");
 
-	write_file("tok", "SECRETabc SECRETdef\n", 20, 0600);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	write_file("tok", "KEYok\nSECRETabc SECRETdef\n", 26, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, -1, "two words: fails");
-	tap_str(err, "tok: the token file holds white space, a control "
-	    "character or a non-ASCII byte inside the key (it must hold only "
-	    "the API key, on one line)", "two words: message");
+	tap_str(err, "tok: line 2 holds white space, a control character or "
+	    "a non-ASCII byte inside a key (write each key alone on its own "
+	    "line)", "two words: message");
 	tap_ok(strstr(err, "SECRET") == NULL, "two words: no secret in err");
 
 	write_file("tok", "SECRET\0abc", 10, 0600);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, -1, "NUL byte: fails");
 	tap_ok(strstr(err, "SECRET") == NULL, "NUL byte: no secret in err");
 
-	memset(big, 'A', sizeof(big));
+	if ((big = malloc(TOKEN_FILE_MAX + 1)) == NULL)
+		exit(99);
+	memset(big, 'A', TOKEN_FILE_MAX + 1);
 	memcpy(big, "SECRET", 6);
-	write_file("tok", big, sizeof(big), 0600);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
-	tap_int(rv, -1, "5000 bytes: fails");
-	tap_str(err, "tok: the token file is larger than 4 KiB (it must "
-	    "hold only the API key)", "5000 bytes: message");
-	write_file("tok", big, 4096, 0600);
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
-	tap_int(rv, 0, "4096 bytes: read");
-	tap_int(token ? strlen(token) : 0, 4096, "4096 bytes: whole");
-	free(token);
+	write_file("tok", big, TOKEN_FILE_MAX + 1, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, -1, "64 KiB + 1 bytes: fails");
+	tap_str(err, "tok: the token file is larger than 64 KiB (it must "
+	    "hold only API keys, one per line)", "64 KiB + 1 bytes: message");
+	write_file("tok", big, TOKEN_FILE_MAX, 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, 0, "64 KiB: read");
+	tap_int(tk.n == 1 ? strlen(tk.key[0]) : 0, TOKEN_FILE_MAX,
+	    "64 KiB: one key, whole");
+	token_keys_free(&tk);
+	/* 101 keys of 6 bytes and a newline each. */
+	for (i = 0; i < TOKEN_KEYS_MAX + 1; i++)
+		snprintf(big + 7 * i, 8, "K%05zu\n", i);
+	write_file("tok", big, 7 * (TOKEN_KEYS_MAX + 1), 0600);
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
+	tap_int(rv, -1, "101 keys: fails");
+	tap_str(err, "tok: line 101: more than 100 keys (clanpopd uses at "
+	    "most 100; remove the others)", "101 keys: message");
+	free(big);
 
 	unlink("tok");
-	rv = token_read("tok", &token, &loose, err, sizeof(err));
+	rv = token_read("tok", &tk, &loose, err, sizeof(err));
 	tap_int(rv, -1, "missing token: fails");
 	tap_str(err, "tok: cannot read the API token: No such file or "
 	    "directory (create it holding the key from the developer portal, "
 	    "or point api.token_file at it)", "missing token: message");
 
-	rv = token_read(".", &token, &loose, err, sizeof(err));
+	rv = token_read(".", &tk, &loose, err, sizeof(err));
 	tap_int(rv, -1, "directory token: fails");
 	tap_str(err, ".: the token file is not a regular file (point "
 	    "api.token_file at the file holding the key)",
@@ -1510,7 +1561,7 @@ test_token(void)
 	}
 	fflush(stdout);
 	alarm(10);
-	rv = token_read("fifo", &token, &loose, err, sizeof(err));
+	rv = token_read("fifo", &tk, &loose, err, sizeof(err));
 	alarm(0);
 	tap_int(rv, -1, "FIFO token: fails");
 	tap_str(err, "fifo: the token file is not a regular file (point "

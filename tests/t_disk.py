@@ -94,7 +94,8 @@ def reports_written(failing):
     here with `failing` clans failing.  Every refresh's report is awaited
     in turn, so the one found is never an earlier one."""
     return ns.wait(r"STATUS=1 clans, 0 refreshing, last refresh %s at "
-                   r"\d\d:\d\d:\d\dZ, %d failing" % (TAG, failing),
+                   r"\d\d:\d\d:\d\dZ, %d failing, 1 of 1 API key usable"
+                   % (TAG, failing),
                    timeout=5) is not None
 
 

@@ -23,10 +23,10 @@ t = Tap()
 TAG = "#9V2Y"
 
 
-def setup(name, scenario, tags=(TAG,), **kw):
+def setup(name, scenario, tags=(TAG,), keys=1, **kw):
     wd = workdir(name)
     out = os.path.join(wd, "out")
-    api = Standin(wd, scenario)
+    api = Standin(wd, scenario, keys=keys)
     cfg = os.path.join(wd, "c.yaml")
     write_config(cfg, api.base_url, api.token_file, out, list(tags), **kw)
     return wd, out, api, cfg
@@ -184,6 +184,47 @@ with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
          "the API refused the token: check that the token file holds a "
          "valid, unrevoked key (GET %s/clans/%%239V2Y)" % api.base_url,
          "echo: last_error keeps the reason, with the key redacted")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 4b. Several keys, echoed: none of them leaks ------------------------------
+def key_pieces(api, text):
+    """The keys (by line) of which some 12 bytes appear in text."""
+    return [n + 1 for n, k in enumerate(api.keys)
+            if any(k[i:i + 12] in text for i in range(len(k) - 11))]
+
+
+# Key 2 alone is echoed: the others carry the clan.
+wd, out, api, cfg = setup("echo-key", {"forbidden_keys": {"2": "echo"},
+                                       "clans": {TAG[1:]: {"members": 1}}},
+                          keys=3)
+r = clanpopd(["--once", "-v", "-c", cfg], 0, "echo key 2: --once exits 0")
+t.eq(key_pieces(api, r.stderr + "".join(
+    b.decode("utf-8", "replace") for b in tree(out).values())), [],
+     "echo key 2: no piece of any key in the log or the outputs")
+t.eq(re.findall(r"warning: (key 2 .*)$", r.stderr, re.M),
+     ["key 2 (line 2 of %s): refused by the API (accessDenied: got "
+      "Authorization: Bearer [redacted]): it is not a valid key (wrong, "
+      "revoked or expired); the other 2 keys carry on" % api.token_file],
+     "echo key 2: the log names the key by its line, its echo redacted")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# Every key echoed: each one is sent once and comes back; none leaks.
+wd, out, api, cfg = setup("echo-keys", {"forbidden": "echo",
+                                        "clans": {TAG[1:]: {"members": 1}}},
+                          keys=3)
+r = clanpopd(["--once", "-v", "-c", cfg], 75, "echo 3 keys: --once exits 75")
+t.eq(api.stats()["requests"], 3, "echo 3 keys: one request with each key")
+t.eq(key_pieces(api, r.stderr + "".join(
+    b.decode("utf-8", "replace") for b in tree(out).values())), [],
+     "echo 3 keys: no piece of any key in the log or the outputs")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "HTTP 403 (accessDenied: got Authorization: Bearer [redacted]): "
+         "the API refused the token: check that the token file holds a "
+         "valid, unrevoked key (GET %s/clans/%%239V2Y)" % api.base_url,
+         "echo 3 keys: last_error as with one key")
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 

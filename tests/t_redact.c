@@ -15,7 +15,7 @@ red(const char *s, const char *secret, size_t outlen)
 {
 	static char out[4096];
 
-	if (redact(s, secret, out, outlen) == -1)
+	if (redact(s, &secret, 1, out, outlen) == -1)
 		return "(out of memory)";
 	return out;
 }
@@ -74,6 +74,22 @@ main(void)
 	tap_str(red("abcdé", TOKEN, 6), "abcd",
 	    "a character that does not fit is left out whole");
 	tap_str(red("abc", TOKEN, 1), "", "a buffer of one byte");
+
+	/* Several keys: a trace of any of them goes, whichever it is. */
+	{
+		const char	*keys[3] = { "KEYone-0123456789", TOKEN,
+				    "KEYthree-abcdefgh" };
+		char		 out[256];
+
+		tap_int(redact("1 KEYone-0123456789 2 " TOKEN " 3 cdefgh "
+		    "three-abcdefgh end", keys, 3, out, sizeof(out)), 0,
+		    "three keys: redacted");
+		tap_str(out, "1 [redacted] 2 [redacted] 3 cdefgh [redacted] end",
+		    "three keys: every key's trace, and 6 bytes are not one");
+		tap_int(redact("Bearer x", keys, 0, out, sizeof(out)), 0,
+		    "no keys: redacted");
+		tap_str(out, "Bearer [redacted]", "no keys: the Bearer rule");
+	}
 
 	/* A trace that reaches the cut is still a trace. */
 	memset(big, 'x', sizeof(big));

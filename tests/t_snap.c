@@ -59,6 +59,22 @@
 	"# HELP clanpopd_history_ok 1 when the history database is in use, 0 when it fails or is off.\n" \
 	"# TYPE clanpopd_history_ok gauge\n" \
 	"clanpopd_history_ok 0\n" \
+	"# HELP clanpopd_key_requests_total Requests sent with the API key on line N of the token file.\n" \
+	"# TYPE clanpopd_key_requests_total counter\n" \
+	"clanpopd_key_requests_total{key=\"1\"} 55\n" \
+	"clanpopd_key_requests_total{key=\"3\"} 1\n" \
+	"# HELP clanpopd_key_throttled_total 429 answers to requests sent with the key.\n" \
+	"# TYPE clanpopd_key_throttled_total counter\n" \
+	"clanpopd_key_throttled_total{key=\"1\"} 2\n" \
+	"clanpopd_key_throttled_total{key=\"3\"} 0\n" \
+	"# HELP clanpopd_key_request_rate Effective request rate limit of the key in requests per second (0: none).\n" \
+	"# TYPE clanpopd_key_request_rate gauge\n" \
+	"clanpopd_key_request_rate{key=\"1\"} 2.5\n" \
+	"clanpopd_key_request_rate{key=\"3\"} 2.5\n" \
+	"# HELP clanpopd_key_usable 1 while the key may carry requests, 0 once the API refused it (until a reload).\n" \
+	"# TYPE clanpopd_key_usable gauge\n" \
+	"clanpopd_key_usable{key=\"1\"} 1\n" \
+	"clanpopd_key_usable{key=\"3\"} 0\n" \
 	"# HELP clanpopd_clan_last_success_timestamp_seconds Unix time of the clan's last snapshot (0: none yet).\n" \
 	"# TYPE clanpopd_clan_last_success_timestamp_seconds gauge\n" \
 	"clanpopd_clan_last_success_timestamp_seconds{clan=\"#9V2Y\"} 1795300000\n" \
@@ -88,6 +104,10 @@
 	"  \"version\": \"0.1.0\",\n" \
 	"  \"started_at\": \"2026-11-21T22:26:40Z\",\n" \
 	"  \"generated_at\": \"GENERATED\",\n" \
+	"  \"keys\": [\n" \
+	"    { \"key\": 1, \"state\": \"usable\", \"paused_until\": null },\n" \
+	"    { \"key\": 3, \"state\": \"refused\", \"paused_until\": null }\n" \
+	"  ],\n" \
 	"  \"history\": { \"database\": \"db/h.sqlite\", \"ok\": false, " \
 	"\"error\": \"db/h.sqlite: the \\\"disk\\\" is full\" },\n" \
 	"  \"clans\": [\n" \
@@ -242,6 +262,7 @@ main(void)
 	struct snap_clan_info	 ci[2];
 	struct snap_daemon_info	 di;
 	struct fetch_stats	 fs;
+	struct fetch_key_stats	 keys[2];
 	char			 tmpl[] = "/tmp/t_snap.XXXXXX", *dir, path[512];
 	char			 err[1024], *txt;
 	time_t			 when = 1795300000;	/* 2026-11-21T22:26:40Z */
@@ -370,6 +391,18 @@ main(void)
 	di.started = when;
 	di.fetch = &fs;
 	di.rate = 5;
+	/* Key 1 slowed by a 429 whose pause is over; key 3 refused. */
+	memset(keys, 0, sizeof(keys));
+	keys[0].line = 1;
+	keys[0].rate = 2.5;
+	keys[0].requests = 55;
+	keys[0].status_429 = 2;
+	keys[1].line = 3;
+	keys[1].refused = 1;
+	keys[1].rate = 2.5;
+	keys[1].requests = 1;
+	di.keys = keys;
+	di.nkeys = 2;
 	di.reloads_ok = 1;
 	di.history.database = "db/h.sqlite";
 	di.history.error = "db/h.sqlite: the \"disk\" is full";

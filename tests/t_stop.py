@@ -136,7 +136,8 @@ t.ok(d.wait_log(r"#9V2Y: 2 members", timeout=10) is not None,
 msgs = ns.drain(until="last refresh #9V2Y at", timeout=3)
 t.ok(d.proc.poll() is None and any(
     re.fullmatch(r"STATUS=1 clans, 0 refreshing, last refresh #9V2Y at "
-                 r"\d\d:\d\d:\d\dZ, 0 failing", m) for m in msgs),
+                 r"\d\d:\d\d:\d\dZ, 0 failing, 1 of 1 API key usable", m)
+        for m in msgs),
      "notify: STATUS= follows a refresh while running (%r)" % msgs[-1:])
 d.stop("status: SIGTERM: exit 0")
 ns.close()

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "throttle.h"
 #include "tap.h"
@@ -42,7 +43,7 @@ drain(struct throttle *t, double now, double *wait)
 static void
 test_semaphore(void)
 {
-	struct throttle_waiter	 w[8] = { { NULL, NULL, 0 } };
+	struct throttle_waiter	 w[8] = { { NULL, NULL, 0, 0 } };
 	struct throttle		*t;
 	double			 wait;
 	int			 i;
@@ -63,26 +64,26 @@ test_semaphore(void)
 	tap_int(throttle_in_flight(t), 3, "semaphore: 3 in flight");
 	tap_int(throttle_queued(t), 2, "semaphore: 2 still queued");
 
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == &w[3],
 	    "semaphore: release starts the next in FIFO order");
 	tap_ok(throttle_next(t, 0, &wait) == NULL && wait == -1,
 	    "semaphore: full again");
 
 	throttle_enqueue(t, &w[5], 1);
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == &w[5],
 	    "semaphore: a front-queued waiter goes first");
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == &w[4],
 	    "semaphore: then the back of the queue");
 	tap_ok(throttle_next(t, 0, &wait) == NULL && wait == -1,
 	    "semaphore: queue empty, all permits taken");
 
 	/* Cancellation: out of the middle, the head and the tail. */
-	throttle_release(t);
-	throttle_release(t);
-	throttle_release(t);
+	throttle_release(t, 0);
+	throttle_release(t, 0);
+	throttle_release(t, 0);
 	tap_int(throttle_in_flight(t), 0, "semaphore: all released");
 	enqueue_all(t, w, 5);
 	throttle_remove(t, &w[2]);
@@ -110,13 +111,13 @@ test_semaphore(void)
 	throttle_set_limits(t, 1, 0, 1, 0);
 	tap_int(throttle_in_flight(t), 3, "lower max: 3 still in flight");
 	enqueue_all(t, w, 2);
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == NULL && wait == -1,
 	    "lower max: 2 in flight over max 1, nothing starts");
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == NULL && wait == -1,
 	    "lower max: 1 in flight at max 1, nothing starts");
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_ok(throttle_next(t, 0, &wait) == &w[0] &&
 	    throttle_next(t, 0, &wait) == NULL && wait == -1,
 	    "lower max: 0 in flight, exactly one starts");
@@ -127,7 +128,7 @@ test_semaphore(void)
 static void
 test_bucket(void)
 {
-	struct throttle_waiter	 w[2000] = { { NULL, NULL, 0 } };
+	struct throttle_waiter	 w[2000] = { { NULL, NULL, 0, 0 } };
 	struct throttle		*t;
 	double			 now, wait;
 	int			 i, ok, n;
@@ -254,9 +255,9 @@ simulate(double rate, double burst, int k, double p429, uint64_t seed)
 	while (nstart < SIM_N && steps++ < 10 * SIM_N) {
 		for (i = 0; i < nrun; ) {
 			if (done[i] <= now) {
-				throttle_release(t);
+				throttle_release(t, 0);
 				if (p429 > 0 && lcg() < p429)
-					throttle_throttled(t, now, lcg());
+					throttle_throttled(t, 0, now, lcg());
 				done[i] = done[--nrun];
 			} else
 				i++;
@@ -307,7 +308,7 @@ simulate(double rate, double burst, int k, double p429, uint64_t seed)
 static void
 test_429(void)
 {
-	struct throttle_waiter	 w[100] = { { NULL, NULL, 0 } };
+	struct throttle_waiter	 w[100] = { { NULL, NULL, 0, 0 } };
 	struct throttle		*t;
 	double			 wait, x, r;
 	int			 ok, i;
@@ -315,7 +316,7 @@ test_429(void)
 	/* The pause is honoured to the instant. */
 	t = throttle_new(100, 10, 10, 0);
 	enqueue_all(t, w, 30);
-	throttle_throttled(t, 0, 2);
+	throttle_throttled(t, 0, 0, 2);
 	tap_near(throttle_paused(t, 0), 2, "429: paused 2 at 0");
 	tap_near(throttle_paused(t, 1.5), 0.5, "429: paused 0.5 at 1.5");
 	tap_near(throttle_paused(t, 3), 0, "429: paused 0 at 3");
@@ -329,30 +330,30 @@ test_429(void)
 	tap_int(drain(t, 2 + wait, &wait), 1, "429: one start at that time");
 
 	/* A longer pause in force is kept, a longer new one extends it. */
-	throttle_throttled(t, 3, 5);
-	throttle_throttled(t, 4, 1);
+	throttle_throttled(t, 0, 3, 5);
+	throttle_throttled(t, 0, 4, 1);
 	tap_near(throttle_paused(t, 4), 4, "429: a longer pause is kept");
-	throttle_throttled(t, 5, 10);
+	throttle_throttled(t, 0, 5, 10);
 	tap_near(throttle_paused(t, 5), 10, "429: a longer new pause wins");
 	throttle_free(t);
 
 	/* Successive 429s halve, never below 1/s. */
 	t = throttle_new(10, 10, 10, 0);
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	tap_near(throttle_rate(t, 0), 5, "429: 10 -> 5");
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	tap_near(throttle_rate(t, 0), 2.5, "429: 5 -> 2.5");
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	tap_near(throttle_rate(t, 0), 1.25, "429: 2.5 -> 1.25");
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	tap_near(throttle_rate(t, 0), 1, "429: 1.25 -> 1");
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	tap_near(throttle_rate(t, 0), 1, "429: 1 -> 1");
 	throttle_free(t);
 
 	/* The climb: +max(0.5, 5% of 10) = 0.5/s per s from the pause end. */
 	t = throttle_new(10, 10, 10, 0);
-	throttle_throttled(t, 0, 2);
+	throttle_throttled(t, 0, 0, 2);
 	tap_near(throttle_rate(t, 1), 5, "climb 10/s: 5 during the pause");
 	tap_near(throttle_rate(t, 2), 5, "climb 10/s: 5 at the pause end");
 	tap_near(throttle_rate(t, 4), 6, "climb 10/s: 6 two s later");
@@ -365,14 +366,14 @@ test_429(void)
 			ok = 0;
 	tap_ok(ok, "climb 10/s: never above 10");
 	/* A 429 mid-climb cuts from the rate at its time. */
-	throttle_throttled(t, 4, 1);
+	throttle_throttled(t, 0, 4, 1);
 	tap_near(throttle_rate(t, 4), 3, "climb 10/s: 429 at 6/s -> 3");
 	tap_near(throttle_rate(t, 7), 4, "climb 10/s: 4 two s after the pause");
 	tap_near(throttle_rate(t, 19), 10, "climb 10/s: 10 at 19");
 	throttle_free(t);
 
 	t = throttle_new(10, 200, 200, 0);
-	throttle_throttled(t, 0, 1);
+	throttle_throttled(t, 0, 0, 1);
 	tap_near(throttle_rate(t, 3), 120, "climb 200/s: 10/s per s, 120 at 3");
 	tap_near(throttle_rate(t, 11), 200, "climb 200/s: 200 at 11");
 	tap_near(throttle_rate(t, 50), 200, "climb 200/s: 200 at 50");
@@ -380,7 +381,7 @@ test_429(void)
 
 	/* Below 1/s a 429 only pauses. */
 	t = throttle_new(10, 0.5, 1, 0);
-	throttle_throttled(t, 0, 3);
+	throttle_throttled(t, 0, 0, 3);
 	tap_near(throttle_rate(t, 0), 0.5, "0.5/s: a 429 keeps 0.5");
 	tap_near(throttle_paused(t, 0), 3, "0.5/s: but pauses 3");
 	throttle_free(t);
@@ -389,7 +390,7 @@ test_429(void)
 	t = throttle_new(10, 10, 1, 0);
 	enqueue_all(t, w, 3);
 	tap_int(drain(t, 0, &wait), 1, "span: one at 0");
-	throttle_throttled(t, 0, 0.1);
+	throttle_throttled(t, 0, 0, 0.1);
 	(void)drain(t, 0, &wait);
 	tap_near(wait, 0.1 + 2 * (sqrt(25.5) - 5),
 	    "span: 0.5 token in the pause, 0.5 in the climb");
@@ -398,7 +399,7 @@ test_429(void)
 
 	/* A wait spanning the climb's end: 1/s + 0.5/s per s up to 2/s. */
 	t = throttle_new(10, 2, 1, 0);
-	throttle_throttled(t, 0, 0);
+	throttle_throttled(t, 0, 0, 0);
 	enqueue_all(t, w, 3);
 	tap_int(drain(t, 1.9, &wait), 1, "climb end: one at 1.9");
 	tap_near(wait, 0.50125, "climb end: 0.1975 climbing, 0.8025 at 2/s");
@@ -412,14 +413,14 @@ test_429(void)
 	tap_int(drain(t, 99.2, &wait), 20, "unlimited: 20 at 99.2");
 	tap_ok(wait == -1, "unlimited: queue empty, wait -1");
 	for (i = 0; i < 20; i++)
-		throttle_release(t);
+		throttle_release(t, 0);
 	enqueue_all(t, w, 10);
 	tap_int(drain(t, 100.25, &wait), 10, "unlimited: 10 at 100.25");
 	for (i = 0; i < 10; i++)
-		throttle_release(t);
+		throttle_release(t, 0);
 	enqueue_all(t, w + 10, 40);
 	tap_near(throttle_rate(t, 100.25), 0, "unlimited: rate 0");
-	throttle_throttled(t, 100.25, 1);
+	throttle_throttled(t, 0, 100.25, 1);
 	/* 10 + 20 * 0.75 = 25 starts in the last second. */
 	tap_near(throttle_rate(t, 100.25), 12.5, "unlimited: 429 -> 12.5");
 	tap_near(throttle_rate(t, 103.25), 17.5,
@@ -436,14 +437,14 @@ test_429(void)
 
 	/* No configured rate and no recent starts: 1/s climbing to 4/s. */
 	t = throttle_new(100, 0, 1, 0);
-	throttle_throttled(t, 10, 0);
+	throttle_throttled(t, 0, 10, 0);
 	tap_near(throttle_rate(t, 10), 1, "unlimited idle: 429 -> 1");
 	tap_near(throttle_rate(t, 12), 2, "unlimited idle: 2 at 12");
 	tap_near(throttle_rate(t, 15.5), 3.75, "unlimited idle: 3.75 at 15.5");
 	tap_near(throttle_rate(t, 16), 0, "unlimited idle: unlimited at 16");
 	/* A second 429 mid-climb halves the current rate. */
 	r = throttle_rate(t, 14);
-	throttle_throttled(t, 14, 0);
+	throttle_throttled(t, 0, 14, 0);
 	tap_near(throttle_rate(t, 14), r / 2, "unlimited idle: 3 -> 1.5");
 	tap_near(throttle_rate(t, 16), 2.5,
 	    "unlimited idle: +0.5/s per s towards 6");
@@ -454,14 +455,14 @@ test_429(void)
 static void
 test_set_limits(void)
 {
-	struct throttle_waiter	 w[20] = { { NULL, NULL, 0 } };
+	struct throttle_waiter	 w[20] = { { NULL, NULL, 0, 0 } };
 	struct throttle		*t;
 	double			 wait;
 
 	t = throttle_new(2, 10, 10, 0);
 	enqueue_all(t, w, 8);
 	tap_int(drain(t, 0, &wait), 2, "reload: 2 of max 2 at 0");
-	throttle_throttled(t, 0, 3);
+	throttle_throttled(t, 0, 0, 3);
 	throttle_set_limits(t, 4, 20, 2, 1);
 	tap_near(throttle_paused(t, 1), 2, "reload: the pause is kept");
 	tap_int(throttle_queued(t), 6, "reload: the queue is kept");
@@ -472,7 +473,7 @@ test_set_limits(void)
 	tap_int(drain(t, 3, &wait), 2,
 	    "reload: at the pause end the new burst 2 (and max 4)");
 	tap_ok(wait == -1, "reload: max 4 reached, wait -1");
-	throttle_release(t);
+	throttle_release(t, 0);
 	tap_int(drain(t, 3, &wait), 0, "reload: no token left");
 	tap_near(wait, 0.05, "reload: wait 1/20");
 	throttle_free(t);
@@ -490,6 +491,193 @@ test_set_limits(void)
 	throttle_free(t);
 }
 
+/* One start of a multi-key run: when, on which key, which waiter. */
+struct start {
+	double	at;
+	int	key;
+	size_t	waiter;
+};
+
+/*
+ * Run n waiters through t, waking exactly when throttle_next asks, until
+ * all started or until is passed; record the starts in st.  Every key
+ * has answered before (no one-at-a-time trial).  Returns the starts.
+ */
+static size_t
+run_keys(struct throttle *t, struct throttle_waiter *w, size_t n,
+    double until, struct start *st)
+{
+	struct throttle_waiter	*got;
+	double			 now = 0, wait;
+	size_t			 ns = 0;
+
+	enqueue_all(t, w, n);
+	while (ns < n && now <= until) {
+		while ((got = throttle_next(t, now, &wait)) != NULL) {
+			st[ns].at = now;
+			st[ns].key = got->key;
+			st[ns].waiter = (size_t)(got - w);
+			ns++;
+		}
+		if (wait < 0)
+			break;
+		now += wait;
+	}
+	return ns;
+}
+
+/* The most starts on key in any window [x, x + len) over st[0..ns). */
+static size_t
+busiest(const struct start *st, size_t ns, int key, double len)
+{
+	size_t	i, j, c, most = 0;
+
+	for (i = 0; i < ns; i++) {
+		if (st[i].key != key)
+			continue;
+		for (c = 0, j = i; j < ns && st[j].at < st[i].at + len; j++)
+			if (st[j].key == key)
+				c++;
+		if (c > most)
+			most = c;
+	}
+	return most;
+}
+
+static void
+test_keys(void)
+{
+	static struct throttle_waiter	 w[1000];
+	static struct start		 st[1000];
+	struct throttle			*t;
+	int				 from[3] = { -1, -1, -1 }, k, ok;
+	size_t				 ns, i, per[3] = { 0, 0, 0 };
+
+	t = throttle_new(1000, 10, 5, 0);
+	tap_int(throttle_set_keys(t, 3, from, 0), 0, "keys: three keys");
+	tap_int(throttle_keys(t), 3, "keys: throttle_keys says 3");
+	for (k = 0; k < 3; k++)
+		throttle_answered(t, k);
+	ns = run_keys(t, w, 1000, 10 + 1e-9, st);
+	/* Each key: its burst of 5 at 0, then 10/s for 10 s. */
+	tap_int(ns, 3 * (5 + 100), "keys 3 x 10/s burst 5: 315 starts by 10 s");
+	for (i = 0; i < ns; i++)
+		per[st[i].key]++;
+	tap_ok(per[0] == 105 && per[1] == 105 && per[2] == 105,
+	    "keys: 105 starts on each key (%zu %zu %zu)", per[0], per[1],
+	    per[2]);
+	ok = 1;
+	for (k = 0; k < 3; k++)
+		if (busiest(st, ns, k, 1) > 5 + 10 ||
+		    busiest(st, ns, k, 3) > 5 + 30 ||
+		    busiest(st, ns, k, 0.25) > 5 + 2)
+			ok = 0;
+	tap_ok(ok, "keys: no window of any key over burst + rate x length "
+	    "(busiest second of key 1: %zu)", busiest(st, ns, 0, 1));
+	ok = 1;
+	for (i = 0; i < ns; i++)
+		if (st[i].waiter != i)
+			ok = 0;
+	tap_ok(ok, "keys: the waiters start in FIFO order");
+	ok = 1;
+	for (i = 0; i < 15; i++)
+		if (st[i].at != 0 || st[i].key != (int)(i % 3))
+			ok = 0;
+	tap_ok(ok, "keys: the bursts at 0 go round-robin: 0 1 2 0 1 2 ...");
+	ok = 1;
+	for (i = 0; i + 3 <= ns; i += 3)
+		if (st[i].key == st[i + 1].key || st[i].key == st[i + 2].key ||
+		    st[i + 1].key == st[i + 2].key)
+			ok = 0;
+	tap_ok(ok, "keys: every 3 starts in a row use the 3 keys");
+	tap_near(throttle_rate(t, 10), 30, "keys: the rate is the sum, 30/s");
+	throttle_free(t);
+}
+
+/* 429s, refusals and reloads of single keys among several. */
+static void
+test_keys_apart(void)
+{
+	struct throttle_waiter		 w[40] = { { NULL, NULL, 0, 0 } };
+	struct throttle_waiter		*got;
+	struct throttle_key_info	 ki;
+	struct throttle			*t;
+	int				 from[3] = { -1, -1, -1 }, keys[3];
+	int				 from2[3] = { 2, -1, 0 }, n, ok;
+	double				 wait, now;
+	size_t				 i;
+
+	t = throttle_new(100, 10, 2, 0);
+	throttle_set_keys(t, 3, from, 0);
+	enqueue_all(t, w, 40);
+	/* Keys not yet answered carry one request each. */
+	for (i = 0; i < 3; i++)
+		keys[i] = (got = throttle_next(t, 0, &wait)) ? got->key : -9;
+	tap_ok(keys[0] == 0 && keys[1] == 1 && keys[2] == 2,
+	    "new keys: one request on each (%d %d %d)", keys[0], keys[1],
+	    keys[2]);
+	tap_ok(throttle_next(t, 0, &wait) == NULL && wait == -1,
+	    "new keys: then nothing until an answer");
+	throttle_answered(t, 0);
+	throttle_release(t, 0);
+	tap_ok((got = throttle_next(t, 0, &wait)) != NULL && got->key == 0,
+	    "new keys: an answered key carries on");
+
+	/* Key 1 refused: the others carry on, it is never chosen again. */
+	tap_int(throttle_refused(t, 1), 2, "refused: 2 keys left");
+	tap_int(throttle_refused(t, 1), 2, "refused: counted once");
+	throttle_release(t, 1);
+	throttle_answered(t, 2);
+	throttle_release(t, 2);
+	tap_ok((got = throttle_next(t, 0, &wait)) != NULL && got->key == 2,
+	    "refused: the next start skips key 1 for key 2");
+	tap_ok(throttle_next(t, 0, &wait) == NULL && fabs(wait - 0.1) <= NEAR,
+	    "refused: keys 0 and 2 out of tokens, wait 0.1 (%g)", wait);
+	tap_near(throttle_rate(t, 0), 20, "refused: the rate of 2 keys, 20/s");
+	throttle_key(t, 1, 0, &ki);
+	tap_int(ki.state, THROTTLE_KEY_REFUSED, "refused: its state");
+
+	/* A 429 on key 0 pauses key 0 only and halves its rate. */
+	throttle_throttled(t, 0, 0.1, 3);
+	tap_near(throttle_paused(t, 0.1), 0, "429 on one key: key 2 unpaused");
+	throttle_key(t, 0, 0.1, &ki);
+	tap_near(ki.paused, 3, "429 on one key: key 0 paused 3 s");
+	tap_near(ki.rate, 5, "429 on one key: key 0 at 5/s");
+	tap_near(throttle_rate(t, 0.1), 15, "429 on one key: 5 + 10 = 15/s");
+	n = 0;
+	ok = 1;
+	for (now = 0.1; now < 2.95; now += wait)
+		while ((got = throttle_next(t, now, &wait)) != NULL) {
+			n++;
+			ok = ok && got->key == 2;
+		}
+	tap_ok(ok && n == 29, "429 on one key: key 2 carries every start "
+	    "meanwhile, one per 0.1 s (%d)", n);
+
+	/* Every key refused: all are used again, as a single key is. */
+	throttle_refused(t, 0);
+	tap_int(throttle_refused(t, 2), 0, "all refused: no key left");
+	tap_ok((got = throttle_next(t, 5, &wait)) != NULL,
+	    "all refused: requests still start");
+	tap_near(throttle_rate(t, 5), 5 + 0.5 * 1.9 + 10 + 10,
+	    "all refused: the rate counts every key");
+
+	/* A reload: key 0 takes old key 2, key 2 old key 0, key 1 is new. */
+	tap_int(throttle_set_keys(t, 3, from2, 5), 0, "reload: keys remapped");
+	throttle_key(t, 2, 5, &ki);
+	tap_int(ki.state, THROTTLE_KEY_NEW,
+	    "reload: a refused key still in the file is tried again");
+	tap_near(ki.rate, 5.95, "reload: it keeps its climbing rate");
+	throttle_key(t, 1, 5, &ki);
+	tap_ok(ki.state == THROTTLE_KEY_NEW && ki.paused == 0 && ki.rate == 10,
+	    "reload: a new key starts fresh");
+	n = throttle_in_flight(t);
+	throttle_release(t, -1);
+	tap_int(throttle_in_flight(t), n - 1,
+	    "reload: a request of a dropped key gives its permit back");
+	throttle_free(t);
+}
+
 int
 main(void)
 {
@@ -497,6 +685,8 @@ main(void)
 	test_bucket();
 	test_429();
 	test_set_limits();
+	test_keys();
+	test_keys_apart();
 	simulate(10, 10, 4, 0, 1);
 	simulate(50, 1, 8, 0, 2);
 	simulate(200, 200, 64, 0, 3);

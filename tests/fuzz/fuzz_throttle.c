@@ -1,10 +1,11 @@
 /*
  * fuzz_throttle.c - libFuzzer harness for throttle.c: the input is a
  * sequence of operations (enqueue at the front or back, remove, start
- * what may start at an advancing time, release, 429, new limits) run
- * against a throttle and a model of it.  Checked: FIFO order, the counts,
- * no start beyond max_concurrent, the window bound (no window of t
- * seconds sees more than burst + rate * t starts at the configured
+ * what may start at an advancing time, release, 429 on a key, new limits,
+ * a key refused, a new set of keys) run against a throttle of 1 to 4 keys
+ * and a model of it.  Checked: FIFO order, the counts, no start beyond
+ * max_concurrent, the window bound of each key (no window of t seconds
+ * sees more than burst + rate * t starts on one key at the configured
  * rate), and that waking after the wait throttle_next asked for starts
  * the head waiter.
  */
@@ -18,7 +19,8 @@
 #include "fuzz.h"
 
 #define NWAITERS	32
-#define NSTARTS		1024	/* starts kept for the window check */
+#define NKEYS		4	/* at most */
+#define NSTARTS		1024	/* starts kept per key for the window check */
 #define SLACK		1e-6	/* requests: floating point rounding */
 
 enum wstate {
@@ -40,9 +42,10 @@ struct model {
 	double			 burst;
 	double			 now;
 
-	/* Start times since the limits last changed, when rate > 0. */
-	double			 starts[NSTARTS];
-	size_t			 nstarts;
+	/* Start times per key since the limits or keys changed, rate > 0. */
+	int			 nkeys;
+	double			 starts[NKEYS][NSTARTS];
+	size_t			 nstarts[NKEYS];
 
 	const uint8_t		*in;
 	size_t			 len, off;
@@ -63,7 +66,37 @@ limits(struct model *m)
 	m->max_concurrent = 1 + (int)(a % 8);
 	m->rate = b * 0.1;
 	m->burst = 1 + c * 0.25;
-	m->nstarts = 0;
+	memset(m->nstarts, 0, sizeof(m->nstarts));
+}
+
+/*
+ * A new set of 1..NKEYS keys, each taking over an old one or new; the
+ * requests in flight follow their key as fetch makes them.  Every key is
+ * marked answered, so none is held to one request at a time.
+ */
+static void
+new_keys(struct model *m)
+{
+	int	from[NKEYS], to[NKEYS], n = 1 + (int)(byte(m) % NKEYS), k, i;
+
+	for (k = 0; k < NKEYS; k++)
+		to[k] = -1;
+	for (k = 0; k < n; k++) {
+		from[k] = (int)(byte(m) % (unsigned)(m->nkeys + 1)) - 1;
+		if (from[k] >= 0 && to[from[k]] == -1)
+			to[from[k]] = k;
+		else
+			from[k] = -1;
+	}
+	if (throttle_set_keys(m->t, (size_t)n, from, m->now) == -1)
+		return;
+	for (i = 0; i < NWAITERS; i++)
+		if (m->state[i] == W_FLIGHT && m->w[i].key >= 0)
+			m->w[i].key = to[m->w[i].key];
+	m->nkeys = n;
+	for (k = 0; k < n; k++)
+		throttle_answered(m->t, k);
+	memset(m->nstarts, 0, sizeof(m->nstarts));
 }
 
 static int
@@ -114,7 +147,8 @@ remove_waiter(struct model *m, int i)
 static void
 started(struct model *m, struct throttle_waiter *w)
 {
-	size_t k, n;
+	size_t k, n, *ns;
+	double *st;
 	int i;
 
 	FUZZ_CHECK(m->nqueued > 0);
@@ -127,14 +161,17 @@ started(struct model *m, struct throttle_waiter *w)
 	m->in_flight++;
 	FUZZ_CHECK(throttle_in_flight(m->t) == m->in_flight);
 	FUZZ_CHECK(m->in_flight <= m->max_concurrent);
+	FUZZ_CHECK(w->key >= 0 && w->key < m->nkeys);
 
-	if (m->rate == 0 || m->nstarts == NSTARTS)
+	ns = &m->nstarts[w->key];
+	st = m->starts[w->key];
+	if (m->rate == 0 || *ns == NSTARTS)
 		return;
-	m->starts[m->nstarts++] = m->now;
-	for (k = 0; k < m->nstarts; k++) {
-		n = m->nstarts - k;
+	st[(*ns)++] = m->now;
+	for (k = 0; k < *ns; k++) {
+		n = *ns - k;
 		FUZZ_CHECK((double)n <= m->burst +
-		    m->rate * (m->now - m->starts[k]) + SLACK);
+		    m->rate * (m->now - st[k]) + SLACK);
 	}
 }
 
@@ -169,7 +206,7 @@ release(struct model *m)
 		continue;
 	m->state[i] = W_FREE;
 	m->in_flight--;
-	throttle_release(m->t);
+	throttle_release(m->t, m->w[i].key);
 }
 
 static void
@@ -181,7 +218,7 @@ check_state(struct model *m)
 	FUZZ_CHECK(throttle_queued(m->t) == m->nqueued);
 	FUZZ_CHECK(isfinite(r) && r >= 0);
 	if (m->rate > 0)
-		FUZZ_CHECK(r <= m->rate);
+		FUZZ_CHECK(r <= m->rate * m->nkeys);
 	FUZZ_CHECK(throttle_paused(m->t, m->now) >= 0);
 }
 
@@ -201,10 +238,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((m.t = throttle_new(m.max_concurrent, m.rate, m.burst,
 	    m.now)) == NULL)
 		return 0;
+	m.nkeys = 1;
+	throttle_answered(m.t, 0);
 
 	while (m.off < m.len) {
 		op = byte(&m);
-		switch (op % 8) {
+		switch (op % 10) {
 		case 0:
 		case 1:
 			enqueue(&m, op % 8);
@@ -221,7 +260,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			release(&m);
 			break;
 		case 5:
-			throttle_throttled(m.t, m.now, byte(&m) / 8.0);
+			p = byte(&m);
+			throttle_throttled(m.t, (int)(p % (unsigned)m.nkeys),
+			    m.now, byte(&m) / 8.0);
 			break;
 		case 6:
 			limits(&m);
@@ -238,6 +279,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(w != NULL);
 			started(&m, w);
 			drain(&m);
+			break;
+		case 8:
+			throttle_refused(m.t, (int)(byte(&m) %
+			    (unsigned)m.nkeys));
+			break;
+		case 9:
+			new_keys(&m);
 			break;
 		}
 		check_state(&m);

@@ -1,0 +1,90 @@
+/* snapkeys.c - what index.json and metrics.prom say of the API keys. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "reqstats.h"
+#include "snap.h"
+#include "snapkeys.h"
+
+/* A key's state word in index.json. */
+static const char *
+key_state(const struct fetch_key_stats *k)
+{
+	if (k->refused)
+		return "refused";
+	return k->paused > 0 ? "paused" : "usable";
+}
+
+void
+snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
+{
+	const struct fetch_key_stats	*k;
+	char				 until[32];
+	time_t				 t;
+	struct tm			 tm;
+	size_t				 i;
+
+	fprintf(fp, "  \"keys\": [");
+	for (i = 0; i < d->nkeys; i++) {
+		k = &d->keys[i];
+		if (!k->refused && k->paused > 0) {
+			t = time(NULL) + (time_t)ceil(k->paused);
+			gmtime_r(&t, &tm);
+			strftime(until, sizeof(until), "\"%Y-%m-%dT%H:%M:%SZ\"",
+			    &tm);
+		} else
+			snprintf(until, sizeof(until), "null");
+		fprintf(fp, "%s\n    { \"key\": %u, \"state\": \"%s\", "
+		    "\"paused_until\": %s }", i == 0 ? "" : ",", k->line,
+		    key_state(k), until);
+	}
+	fprintf(fp, "%s],\n", d->nkeys > 0 ? "\n  " : "");
+}
+
+/* What a per-key metric shows of a key. */
+enum key_value { KV_REQUESTS, KV_THROTTLED, KV_RATE, KV_USABLE };
+
+/* The per-key metrics of metrics.prom, in this order. */
+static const struct key_metric {
+	const char	*name, *type, *help;
+	enum key_value	 value;
+} key_metrics[] = {
+	{ "clanpopd_key_requests_total", "counter", "Requests sent with the "
+	  "API key on line N of the token file.", KV_REQUESTS },
+	{ "clanpopd_key_throttled_total", "counter", "429 answers to "
+	  "requests sent with the key.", KV_THROTTLED },
+	{ "clanpopd_key_request_rate", "gauge", "Effective request rate "
+	  "limit of the key in requests per second (0: none).", KV_RATE },
+	{ "clanpopd_key_usable", "gauge", "1 while the key may carry "
+	  "requests, 0 once the API refused it (until a reload).",
+	  KV_USABLE },
+};
+
+void
+snapkeys_metrics(FILE *fp, const struct snap_daemon_info *d)
+{
+	const struct key_metric		*km;
+	const struct fetch_key_stats	*k;
+	size_t				 i, j;
+
+	for (j = 0; j < sizeof(key_metrics) / sizeof(*km); j++) {
+		km = &key_metrics[j];
+		fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", km->name, km->help,
+		    km->name, km->type);
+		for (i = 0; i < d->nkeys; i++) {
+			k = &d->keys[i];
+			fprintf(fp, "%s{key=\"%u\"} ", km->name, k->line);
+			if (km->value == KV_REQUESTS)
+				fprintf(fp, "%lu\n", k->requests);
+			else if (km->value == KV_THROTTLED)
+				fprintf(fp, "%lu\n", k->status_429);
+			else if (km->value == KV_RATE)
+				fprintf(fp, "%g\n", k->rate);
+			else
+				fprintf(fp, "%d\n", !k->refused);
+		}
+	}
+}
