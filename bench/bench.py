@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench.py - clanpopd's five benchmarks against their targets; rewrites
+"""bench.py - clanpopd's seven benchmarks against their targets; rewrites
 BENCHMARKS.md.  Started by bench/run, which installs the tools and builds
 bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 
@@ -8,6 +8,7 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 3. throughput and CPU against curl  (nginx on loopback)
 4. peak RSS against clan count      (nginx on loopback)
 5. idle cost of the daemon          (nginx on loopback, /proc and perf)
+6. history database insert cost     (its own probe, 90 days on disk)
 7. clans per interval with 1, 3 and 10 API keys (stand-in API, a limit
    per key)
 
@@ -34,6 +35,7 @@ import b2_ratelimit  # noqa: E402
 import b3_throughput  # noqa: E402
 import b4_memory  # noqa: E402
 import b5_idle  # noqa: E402
+import b6_history  # noqa: E402
 import b7_keys  # noqa: E402
 import report  # noqa: E402
 from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
@@ -41,7 +43,7 @@ from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
                     workdir, write_private)
 
 BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle,
-              b7_keys)
+              b6_history, b7_keys)
 
 
 class Bench:

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "conf.h"
 #include "fetch.h"
+#include "history.h"
 #include "log.h"
 #include "notify.h"
 #include "outdir.h"
@@ -32,6 +33,7 @@ struct daemon {
 	struct conf	*conf;
 	struct token_keys keys;		/* secret */
 	struct outdir	*od;		/* conf->out_dir, held open */
+	struct history	*hist;		/* conf->database in od, or NULL */
 	struct fetcher	*fetcher;
 	struct sched	*sched;
 	int		 once;
@@ -138,6 +140,26 @@ fetch_opts_of(const struct conf *conf, const struct token_keys *keys,
 	o->reason_of = api_error_reason;
 }
 
+/*
+ * Open conf's history database in od (NULL when it is off), logging why
+ * it cannot be used (unless old, the one it replaces, logged that
+ * already): history never stops clanpopd.
+ */
+static struct history *
+history_of(const struct conf *conf, const struct outdir *od,
+    const struct history *old)
+{
+	struct history	*h;
+	char		 err[1024];
+
+	if (conf->database[0] == '\0')
+		return NULL;
+	if ((h = history_open(od, conf->database, err, sizeof(err))) == NULL)
+		fatalx("history: %s", err);
+	history_log_open(h, old);
+	return h;
+}
+
 static void
 idle_cb(void *arg)
 {
@@ -160,6 +182,32 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: stopping", w->signum);
 	ev_signal_stop(loop, &d->sighup);
 	sched_stop(d->sched, d->once ? 0 : d->conf->stop_grace);
+}
+
+/* Tell systemd clanpopd is ready, with the scheduler's status line. */
+static void
+ready(struct daemon *d)
+{
+	char buf[256];
+
+	sched_status(d->sched, buf, sizeof(buf));
+	notify_ready(buf);
+}
+
+/*
+ * A reload's history database: opened again at each reload, so that a
+ * failing one is retried and a new output.database applies.
+ */
+static void
+reload_history(struct daemon *d, const struct conf *conf,
+    const struct outdir *od)
+{
+	struct history *h;
+
+	h = history_of(conf, od, d->hist);
+	history_close(d->hist);
+	d->hist = h;
+	sched_set_history(d->sched, h);
 }
 
 static void
@@ -217,6 +265,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		token_keys_free(&keys);
 		goto done;
 	}
+	reload_history(d, conf, od);
 	if (od != d->od) {
 		outdir_close(d->od);
 		d->od = od;
@@ -228,8 +277,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	sched_count_reload(d->sched, 1);
 	log_info("reloaded %s", d->path);
 done:
-	sched_status(d->sched, err, sizeof(err));
-	notify_ready(err);
+	ready(d);
 }
 
 static void
@@ -242,7 +290,7 @@ static int
 run(struct daemon *d)
 {
 	struct fetch_opts	 fo;
-	char			 err[1024], buf[256];
+	char			 err[1024];
 	double			 wd;
 
 	if ((d->od = outdir_open(d->conf->out_dir, err, sizeof(err))) ==
@@ -257,6 +305,8 @@ run(struct daemon *d)
 	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->od,
 	    d->once, idle_cb, d)) == NULL)
 		fatal("scheduler");
+	d->hist = history_of(d->conf, d->od, NULL);
+	sched_set_history(d->sched, d->hist);
 	fetcher_on_key_change(d->fetcher, sched_keys_changed, d->sched);
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
@@ -274,8 +324,7 @@ run(struct daemon *d)
 		log_info("clanpopd %s started: %zu clans, output in %s",
 		    PACKAGE_VERSION, d->conf->nclans, d->conf->out_dir);
 		sched_write_reports(d->sched);
-		sched_status(d->sched, buf, sizeof(buf));
-		notify_ready(buf);
+		ready(d);
 	}
 
 	ev_run(d->loop, 0);
@@ -383,6 +432,7 @@ main(int argc, char *argv[])
 		d.loop = EV_DEFAULT;
 		rc = run(&d);
 		sched_free(d.sched);
+		history_close(d.hist);
 		fetcher_free(d.fetcher);
 		outdir_close(d.od);
 		curl_global_cleanup();

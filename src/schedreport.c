@@ -8,7 +8,9 @@
 
 #include <ev.h>
 
+#include "conf.h"
 #include "fetch.h"
+#include "history.h"
 #include "log.h"
 #include "notify.h"
 #include "sched.h"
@@ -97,6 +99,7 @@ sched_write_reports(struct sched *s)
 	di.skipped = s->skipped;
 	di.reloads_ok = s->reloads_ok;
 	di.reloads_failed = s->reloads_failed;
+	history_report(s->hist, s->conf->database, &di.history);
 	if (snap_write_reports(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);

@@ -189,6 +189,31 @@ index_entry(const struct snap_clan_info *ci)
  * index.json, written clan by clan so that memory does not grow with the
  * number of clans.
  */
+/* index.json's "history" member: null when there is no database. */
+static int
+index_history(FILE *fp, const struct snap_history *h)
+{
+	struct json_object	*o;
+	const char		*txt;
+
+	if (h->database == NULL) {
+		fprintf(fp, "  \"history\": null,\n");
+		return 0;
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "database", jstr(h->database));
+	json_object_object_add(o, "ok", json_object_new_boolean(h->error ==
+	    NULL));
+	json_object_object_add(o, "error", jstr(h->error));
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (txt != NULL)
+		fprintf(fp, "  \"history\": %s,\n", txt);
+	json_object_put(o);
+	return txt != NULL ? 0 : -1;
+}
+
 int
 snap_index_write(FILE *fp, const struct snap_daemon_info *d,
     const struct snap_clan_info *ci, size_t n)
@@ -208,6 +233,8 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 		fprintf(fp, "  \"started_at\": null,\n");
 	fprintf(fp, "  \"generated_at\": \"%s\",\n", now);
 	snapkeys_index(fp, d);
+	if (index_history(fp, &d->history) == -1)
+		return -1;
 	fprintf(fp, "  \"clans\": [");
 	for (i = 0; i < n; i++) {
 		if ((e = index_entry(&ci[i])) == NULL)
@@ -316,6 +343,22 @@ m_reloads(FILE *fp, const char *m, const struct snap_daemon_info *d,
 }
 
 static void
+m_history(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s{result=\"success\"} %lu\n%s{result=\"failure\"} "
+	    "%lu\n", m, d->history.writes_ok, m, d->history.writes_failed);
+}
+
+static void
+m_history_ok(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s %d\n", m, d->history.database != NULL &&
+	    d->history.error == NULL);
+}
+
+static void
 m_last_success(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	pclan(fp, m, ci->tag);
@@ -404,6 +447,10 @@ static const struct daemon_metric {
 	  "because the previous one was still running.", m_skipped, 0 },
 	{ "clanpopd_reloads_total", "counter",
 	  "Configuration reloads, by result.", m_reloads, 0 },
+	{ "clanpopd_history_writes_total", "counter", "Snapshots recorded in "
+	  "the history database, by result.", m_history, 0 },
+	{ "clanpopd_history_ok", "gauge", "1 when the history database is "
+	  "in use, 0 when it fails or is off.", m_history_ok, 0 },
 };
 
 static const struct clan_metric {

@@ -61,6 +61,14 @@ struct snap_clan_info {
 	const struct tally *latest;
 };
 
+/* What they say of the history database. */
+struct snap_history {
+	const char	*database;	/* output.database; NULL: off */
+	const char	*error;		/* the current fault, NULL when none */
+	unsigned long	 writes_ok;	/* refreshes recorded */
+	unsigned long	 writes_failed;	/* snapshots not recorded */
+};
+
 /* What they say of the daemon. */
 struct snap_daemon_info {
 	const char		*version;
@@ -72,6 +80,7 @@ struct snap_daemon_info {
 	unsigned long		 skipped;
 	unsigned long		 reloads_ok;
 	unsigned long		 reloads_failed;
+	struct snap_history	 history;
 };
 
 /*

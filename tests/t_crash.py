@@ -1,7 +1,8 @@
 """t_crash.py - crash safety: SIGKILL at random moments during a dense
 stream of snapshot writes (clanpopd --once over many small clans, with
 history), 200 times.  After every kill each snapshot, history copy and
-report present is complete, valid JSON (or Prometheus text); after every
+report present is complete, valid JSON (or Prometheus text), and the
+history database passes integrity_check; after every
 restart ("started" logged) the temporary files the kill left are gone."""
 
 import json
@@ -14,6 +15,7 @@ import time
 
 from functional import (CLANPOPD, SANITIZED, Standin, Tap, clanpopd,
                         sanitizer_report, temp_files, workdir, write_config)
+import histdb
 import promtext
 
 t = Tap()
@@ -53,14 +55,21 @@ t.diag("one run takes %.3f s (median of 5); kills in [0, %.3f] s"
 
 
 def check_files():
-    """Every complete file the daemon writes parses; returns the names of
-    those that do not."""
+    """Every complete file the daemon writes parses, and the history
+    database passes SQLite's integrity_check; returns the names of those
+    that do not."""
     bad = []
     for root, _d, files in os.walk(out):
         for f in files:
-            if f.startswith(".clanpopd-tmp-"):
+            if f.startswith(".clanpopd-tmp-") or \
+                    f.startswith("history.sqlite-"):
                 continue
             p = os.path.join(root, f)
+            if f == "history.sqlite":
+                check = histdb.query(p, "PRAGMA integrity_check")
+                if check != [("ok",)]:
+                    bad.append("history.sqlite: %s" % check)
+                continue
             try:
                 with open(p, "rb") as fh:
                     data = fh.read().decode("utf-8")

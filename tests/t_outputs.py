@@ -34,8 +34,10 @@ r = clanpopd(["--once", "-c", cfg], 75,
 
 with open(os.path.join(out, "index.json"), "rb") as f:
     idx = json.loads(f.read().decode("utf-8"))
-t.eq(sorted(idx.keys()), ["clans", "generated_at", "keys", "started_at",
-                          "version"], "index: top-level keys")
+t.eq(sorted(idx.keys()), ["clans", "generated_at", "history", "keys",
+                          "started_at", "version"], "index: top-level keys")
+t.eq(idx["history"], {"database": "history.sqlite", "ok": True,
+                      "error": None}, "index: the history database works")
 t.eq(idx["keys"], [{"key": 1, "state": "usable", "paused_until": None}],
      "index: the one API key, usable")
 t.eq(idx["version"], "0.1.0", "index: version")
@@ -83,6 +85,9 @@ t.eq(V(m, "clanpopd_requests_total", status="2xx"), 5.0,
 t.eq(V(m, "clanpopd_requests_total", status="4xx"), 1.0,
      "metrics: 1 answer of 4xx")
 t.eq(V(m, "clanpopd_clans"), 2.0, "metrics: clans configured")
+t.eq([V(m, "clanpopd_history_writes_total", result=r)
+      for r in ("success", "failure")] + [V(m, "clanpopd_history_ok")],
+     [1.0, 0.0, 1.0], "metrics: one snapshot recorded in the history")
 t.eq([V(m, "clanpopd_key_requests_total", key="1"),
       V(m, "clanpopd_key_throttled_total", key="1"),
       V(m, "clanpopd_key_request_rate", key="1"),

@@ -52,6 +52,13 @@
 	"# TYPE clanpopd_reloads_total counter\n" \
 	"clanpopd_reloads_total{result=\"success\"} 1\n" \
 	"clanpopd_reloads_total{result=\"failure\"} 0\n" \
+	"# HELP clanpopd_history_writes_total Snapshots recorded in the history database, by result.\n" \
+	"# TYPE clanpopd_history_writes_total counter\n" \
+	"clanpopd_history_writes_total{result=\"success\"} 7\n" \
+	"clanpopd_history_writes_total{result=\"failure\"} 1\n" \
+	"# HELP clanpopd_history_ok 1 when the history database is in use, 0 when it fails or is off.\n" \
+	"# TYPE clanpopd_history_ok gauge\n" \
+	"clanpopd_history_ok 0\n" \
 	"# HELP clanpopd_key_requests_total Requests sent with the API key on line N of the token file.\n" \
 	"# TYPE clanpopd_key_requests_total counter\n" \
 	"clanpopd_key_requests_total{key=\"1\"} 55\n" \
@@ -101,6 +108,8 @@
 	"    { \"key\": 1, \"state\": \"usable\", \"paused_until\": null },\n" \
 	"    { \"key\": 3, \"state\": \"refused\", \"paused_until\": null }\n" \
 	"  ],\n" \
+	"  \"history\": { \"database\": \"db/h.sqlite\", \"ok\": false, " \
+	"\"error\": \"db/h.sqlite: the \\\"disk\\\" is full\" },\n" \
 	"  \"clans\": [\n" \
 	"    {\n" \
 	"      \"tag\": \"#9V2Y\",\n" \
@@ -194,6 +203,33 @@ cut_generated(char *txt, char *stamp, size_t stamplen)
 	memmove(p + 9, q, strlen(q) + 1);
 	memcpy(p, "GENERATED", 9);
 	return txt;
+}
+
+/* Without a history database: "history": null, history_ok 0. */
+static void
+test_history_off(const struct snap_daemon_info *on,
+    const struct snap_clan_info *ci)
+{
+	struct snap_daemon_info	 di = *on;
+	char			*txt = NULL, stamp[32], want[8192];
+	const char		*p, *q;
+	size_t			 len;
+	FILE			*fp;
+
+	memset(&di.history, 0, sizeof(di.history));
+	p = strstr(INDEX_TEXT, "  \"history\": {");
+	q = p != NULL ? strstr(p, "},\n") : NULL;
+	if (q == NULL)
+		exit(99);
+	snprintf(want, sizeof(want), "%.*s  \"history\": null,\n%s",
+	    (int)(p - INDEX_TEXT), INDEX_TEXT, q + 3);
+	fp = open_memstream(&txt, &len);
+	tap_int(snap_index_write(fp, &di, ci, 2), 0, "history off: index "
+	    "written");
+	fclose(fp);
+	tap_str(txt != NULL ? cut_generated(txt, stamp, sizeof(stamp)) : NULL,
+	    want, "history off: index.json says \"history\": null");
+	free(txt);
 }
 
 static struct tally	cards;
@@ -368,6 +404,10 @@ main(void)
 	di.keys = keys;
 	di.nkeys = 2;
 	di.reloads_ok = 1;
+	di.history.database = "db/h.sqlite";
+	di.history.error = "db/h.sqlite: the \"disk\" is full";
+	di.history.writes_ok = 7;
+	di.history.writes_failed = 1;
 	ci[0].tag = "#9V2Y";
 	ci[0].label = "Friends";
 	ci[0].name = r.name;
@@ -404,6 +444,7 @@ main(void)
 	tap_ok(tfile_iso_between(stamp, before, time(NULL)),
 	    "index.json generated_at is the time of writing");
 	free(txt);
+	test_history_off(&di, ci);
 	tap_int(snap_write_reports(od, &di, ci, 2, err, sizeof(err)), 0,
 	    "reports written");
 	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
