@@ -268,8 +268,9 @@ trends_refresh_done(struct trends_scan *sc, size_t ri)
 
 	qsort(sc->rows, sc->nrows, sizeof(*sc->rows), row_rank);
 	for (i = 0; i < sc->nrows && i < TRENDS_TOP; i++) {
-		k = bsearch(&sc->rows[i].id, sc->known, sc->nknown,
-		    sizeof(*k), known_cmp);
+		if ((k = bsearch(&sc->rows[i].id, sc->known, sc->nknown,
+		    sizeof(*k), known_cmp)) == NULL)
+			continue;
 		k->last = ri + 1;
 		k->rank = i;
 		if (ri == sc->n - 1)
@@ -390,7 +391,7 @@ trends_choose(struct trends_scan *sc, struct trends *t)
 	for (i = 0; i < sc->ntop; i++) {
 		k = bsearch(&sc->top[i], sc->known, sc->nknown, sizeof(*k),
 		    known_cmp);
-		if (trends_add(t, sc, k) == -1)
+		if (k != NULL && trends_add(t, sc, k) == -1)
 			goto fail;
 	}
 	for (i = 0; i < sc->nknown; i++)
@@ -463,6 +464,11 @@ trends_build(sqlite3 *db, const char *tag, time_t now, double window,
 
 	memset(&sc, 0, sizeof(sc));
 	sc.db = db;
+	if (db == NULL) {
+		snprintf(err, errlen, "the history database is not open, so "
+		    "the trends of %s cannot be read", tag);
+		return NULL;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->tag = strdup(tag)) == NULL) {
 		free(t);

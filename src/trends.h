@@ -44,7 +44,7 @@ struct trends {
  * TRENDS_TOP in the window, the most recently there first (ties: in
  * their order at that refresh), up to TRENDS_CARDS_MAX.  Names come from
  * the cards table.  Returns the trends (free with trends_free), or NULL
- * with a sentence in err.
+ * with a sentence in err (also when db is NULL).
  */
 struct trends	*trends_build(sqlite3 *db, const char *tag, time_t now,
 		    double window, char *err, size_t errlen);

@@ -199,7 +199,7 @@ test_exact(void)
 				    "Witch", "Barbarians", "Golem", "Skeletons",
 				    "Valkyrie" };
 	sqlite3			*db = db_new(":memory:");
-	char			*txt;
+	char			*txt, err[512];
 	size_t			 i;
 
 	for (i = 0; i < 12; i++)
@@ -232,6 +232,10 @@ test_exact(void)
 	    "}\n", "a clan without refreshes in the window: no cards");
 	free(txt);
 	sqlite3_close(db);
+	tap_ok(trends_build(NULL, "#9V2Y", NOW, HOUR, err, sizeof(err)) ==
+	    NULL, "no database: no trends");
+	tap_str(err, "the history database is not open, so the trends of "
+	    "#9V2Y cannot be read", "and the reason");
 }
 
 /* Only the latest 20 cards: the top 10, then the most recent former ones. */
