@@ -258,17 +258,27 @@ row_rank(const void *a, const void *b)
 
 /*
  * The rows of refresh ri are all read: mark its top TRENDS_TOP, and keep
- * them in sc->top when it is the latest.
+ * them in sc->top when it is the latest.  The top is picked by insertion,
+ * as a sort of every row would cost more than all the rest on a long
+ * window.
  */
 static void
 trends_refresh_done(struct trends_scan *sc, size_t ri)
 {
+	struct trends_row	 top[TRENDS_TOP];
 	struct trends_known	*k;
-	size_t			 i;
+	size_t			 i, j, n = 0;
 
-	qsort(sc->rows, sc->nrows, sizeof(*sc->rows), row_rank);
-	for (i = 0; i < sc->nrows && i < TRENDS_TOP; i++) {
-		if ((k = bsearch(&sc->rows[i].id, sc->known, sc->nknown,
+	for (i = 0; i < sc->nrows; i++) {
+		if (n == TRENDS_TOP && row_rank(&sc->rows[i], &top[n - 1]) >= 0)
+			continue;
+		j = n < TRENDS_TOP ? n++ : n - 1;
+		for (; j > 0 && row_rank(&sc->rows[i], &top[j - 1]) < 0; j--)
+			top[j] = top[j - 1];
+		top[j] = sc->rows[i];
+	}
+	for (i = 0; i < n; i++) {
+		if ((k = bsearch(&top[i].id, sc->known, sc->nknown,
 		    sizeof(*k), known_cmp)) == NULL)
 			continue;
 		k->last = ri + 1;
