@@ -3,7 +3,6 @@ trends", taken from README.md itself, run with the sqlite3 program on a
 database clanpopd wrote over three refreshes, each answer checked against
 one computed from the snapshots those refreshes wrote."""
 
-import calendar
 import os
 import re
 import subprocess
@@ -13,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functional import (TOP_SRCDIR, Standin, Tap, clanpopd, snapshot,
                         workdir, write_config)
 import standin
+import trendspy
 
 t = Tap()
 
@@ -51,15 +51,11 @@ def run_sql(db, query):
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
-def unix(stamp):
-    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
-
-
 def share(snaps):
     """Query 1 from #9V2Y's snapshots: day|knight|players|percent."""
     days = {}
     for s in snaps:
-        day = time.strftime("%Y-%m-%d", time.gmtime(unix(s["fetched_at"])))
+        day = time.strftime("%Y-%m-%d", time.gmtime(trendspy.unix(s["fetched_at"])))
         d = days.setdefault(day, [0, 0])
         d[0] += sum(c["count"] for c in s["favourite_cards"]
                     if c["id"] == KNIGHT["id"])
