@@ -54,16 +54,16 @@ struct trends_row {
 struct trends_scan {
 	sqlite3			*db;
 	sqlite3_stmt		*card_st;
-	int64_t			*ids;		/* the refreshes, oldest first */
+	int64_t			*ids;		/* refreshes, oldest first */
 	time_t			*times;
 	size_t			 n;
-	size_t			*sample;	/* refresh index of each point */
+	size_t			*sample;	/* each point's refresh */
 	size_t			 m;
 	struct trends_known	*known;		/* sorted by id */
 	size_t			 nknown, capknown;
 	struct trends_row	*rows;		/* the refresh being read */
 	size_t			 nrows, caprows;
-	struct trends_row	*srows;		/* the sampled refreshes' rows */
+	struct trends_row	*srows;		/* the points' rows */
 	size_t			 nsrows, capsrows;
 	int64_t			 top[TRENDS_TOP]; /* of the latest refresh */
 	size_t			 ntop;

@@ -186,13 +186,15 @@ test_exact(void)
 	static const struct fav	 r1[] = { { 26000080, 9 }, { 26000000, 2 },
 				    { 0, 0 } };
 	static const struct fav	 r2[] = { { 26000007, 6 }, { 26000021, 5 },
-				    { 26000000, 4 }, { 26000001, 1 }, { 0, 0 } };
+				    { 26000000, 4 }, { 26000001, 1 },
+				    { 0, 0 } };
 	static const struct fav	 r3[] = { { 26000000, 5 }, { 26000001, 4 },
 				    { 26000002, 4 }, { 26000003, 3 },
 				    { 26000004, 3 }, { 26000005, 2 },
 				    { 26000006, 2 }, { 26000007, 1 },
 				    { 26000008, 1 }, { 26000009, 1 },
-				    { 26000010, 1 }, { 26000011, 1 }, { 0, 0 } };
+				    { 26000010, 1 }, { 26000011, 1 },
+				    { 0, 0 } };
 	static const struct fav	 later[] = { { 26000091, 40 }, { 0, 0 } };
 	static const char	*names[] = { "Knight", "Archers", "Goblins",
 				    "Giant", "P.E.K.K.A", "Minions", "Balloon",
@@ -262,7 +264,8 @@ test_cap(void)
 		f[0].players = 50;
 		f[1].id = i == 14 ? 27000100 : 0;
 		f[1].players = 40;
-		refresh(db, "#9V2Y", "Alpha", NOW - 1000 + 10 * (long long)i, f);
+		refresh(db, "#9V2Y", "Alpha", NOW - 1000 + 10 * (long long)i,
+		    f);
 	}
 	for (i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "Top %02zu", i);
@@ -481,7 +484,8 @@ big_db(sqlite3 *db)
 		for (c = 0; c < 60; c++) {
 			if (n[c] == 0)
 				continue;
-			sqlite3_bind_int64(fs, 1, sqlite3_last_insert_rowid(db));
+			sqlite3_bind_int64(fs, 1,
+			    sqlite3_last_insert_rowid(db));
 			sqlite3_bind_int64(fs, 2, 26000000 + c);
 			sqlite3_bind_int(fs, 3, n[c]);
 			sqlite3_step(fs);
@@ -557,7 +561,8 @@ time_build(sqlite3 *db, double window, struct trends **last)
 	for (i = 0; i < 5; i++) {
 		trends_free(*last);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		*last = trends_build(db, "#9V2Y", NOW, window, err, sizeof(err));
+		*last = trends_build(db, "#9V2Y", NOW, window, err,
+		    sizeof(err));
 		ms = elapsed_ms(&t0);
 		if (*last == NULL)
 			printf("# trends_build: %s\n", err);
