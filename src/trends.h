@@ -25,7 +25,7 @@ struct trends_card {
 /* A clan's trends over one window, as trends/TAG.json holds them. */
 struct trends {
 	char			*tag;		/* with '#' */
-	char			*name;		/* at the latest refresh, or NULL */
+	char			*name;		/* latest, or NULL */
 	time_t			 from, to;	/* the window */
 	size_t			 refreshes;	/* in the window */
 	time_t			*times;		/* the sampled refreshes */
