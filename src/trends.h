@@ -36,8 +36,8 @@ struct trends {
 
 /*
  * Read the trends of the clan tag ("#9V2Y") from the history database db
- * (read only, in one savepoint) over the window [now - window, now] (the
- * whole history when window <= 0, from then 1970-01-01): the refreshes
+ * (read only, in one savepoint) over the window [now - window, now]
+ * (from 1970-01-01 when window <= 0 or reaches further): the refreshes
  * in it, sampled to at most TRENDS_POINTS_MAX by time (always the first
  * and the latest), and the cards: the TRENDS_TOP of the latest refresh in
  * tally_rank's order, then the cards that were in a refresh's top
