@@ -3,7 +3,8 @@ favourites: after each refresh its last points are the snapshot, every
 series is what the history database says (recomputed by tests/trendspy.py)
 and what the stand-in's drift predicts, the file is replaced each time and
 no temporary file is left; then, with 300 older refreshes in the database,
-the running daemon samples 200 points and keeps a former top card."""
+the running daemon samples 200 points and keeps a former top card.  A
+clan removed from the configuration keeps its trend file."""
 
 import json
 import os
@@ -92,6 +93,15 @@ for k in range(RUNS):
 pred = predicted("#9V2Y", RUNS)
 t.ok(any(len(set(s)) > 1 for s in pred.values()),
      "the drift moved #9V2Y's favourites over %d refreshes" % RUNS)
+
+# A clan no longer configured keeps its trend file, as its snapshot.
+before = read_trends(out, "#2PYLQ")
+write_config(cfg, api.base_url, api.token_file, out, ["#9V2Y"])
+clanpopd(["--once", "-c", cfg], 0, "without #2PYLQ: --once exits 0")
+t.eq(read_trends(out, "#2PYLQ"), before,
+     "without #2PYLQ: its trend file stays as it was")
+t.eq(read_trends(out, "#9V2Y")[0]["refreshes"], RUNS + 1,
+     "without #2PYLQ: #9V2Y's trends go on")
 
 
 def older_refreshes(path, now):
