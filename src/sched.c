@@ -20,6 +20,7 @@
 #include "schedpol.h"
 #include "snap.h"
 #include "tally.h"
+#include "trends.h"
 
 static void	sched_pump(struct sched *);
 
@@ -147,8 +148,11 @@ clan_write(struct sched *s, struct refresh_result *res)
 	if (s->conf->history > 0 && snap_write_history(s->od, &snap,
 	    s->conf->history, err, sizeof(err)) == -1)
 		log_warnx("%s: history: %s", res->tag, err);
-	if (s->hist != NULL)
-		history_write(s->hist, s->loop, &snap, s->conf->retention);
+	if (s->hist != NULL && history_write(s->hist, s->loop, &snap,
+	    s->conf->retention) == 0 && trends_write(s->od,
+	    history_db(s->hist), res->tag, res->fetched_at,
+	    s->conf->trend_window, err, sizeof(err)) == -1)
+		log_warnx("%s: trends: %s", res->tag, err);
 	return SCHEDPOL_WRITTEN;
 }
 
