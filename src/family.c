@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "family.h"
+#include "isotime.h"
 #include "outdir.h"
 #include "snap.h"
 #include "tally.h"
@@ -116,8 +117,7 @@ family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
 	struct json_object	*o, *arr, *e;
 	struct family_card	*fc;
 	const char		*txt;
-	char			 stamp[32];
-	struct tm		 tm;
+	char			 stamp[ISOTIME_LEN];
 	uint64_t		 players = 0;
 	size_t			 nfc, i;
 	int			 rc = -1;
@@ -128,8 +128,7 @@ family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
 			players += ci[i].fetched - ci[i].without_favourite;
 	if (family_merge(ci, n, &fc, &nfc) == -1)
 		return -1;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	isotime_utc(now, stamp);
 	if ((o = json_object_new_object()) == NULL ||
 	    (arr = json_object_new_array()) == NULL)
 		goto done;

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "family.h"
+#include "isotime.h"
 #include "outdir.h"
 #include "snap.h"
 #include "snapkeys.h"
@@ -70,13 +71,11 @@ char *
 snap_clan_json(const struct snap_clan *sc)
 {
 	struct json_object	*o, *players, *cards, *ci;
-	char			 stamp[32], *out = NULL;
+	char			 stamp[ISOTIME_LEN], *out = NULL;
 	const char		*txt;
-	struct tm		 tm;
 	size_t			 i;
 
-	gmtime_r(&sc->fetched_at, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	isotime_utc(sc->fetched_at, stamp);
 	o = json_object_new_object();
 	players = json_object_new_object();
 	cards = json_object_new_array();
@@ -140,23 +139,14 @@ snap_write_clan(const struct outdir *od, const struct snap_clan *sc,
 	return rc;
 }
 
-static void
-iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static struct json_object *
 jtime(time_t t)
 {
-	char buf[32];
+	char buf[ISOTIME_LEN];
 
 	if (t == 0)
 		return NULL;
-	iso_time(t, buf, sizeof(buf));
+	isotime_utc(t, buf);
 	return json_object_new_string(buf);
 }
 
@@ -220,12 +210,12 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 {
 	struct json_object	*e;
 	const char		*txt, *nl;
-	char			 started[32] = "", now[32];
+	char			 started[ISOTIME_LEN] = "", now[ISOTIME_LEN];
 	size_t			 i;
 
 	if (d->started != 0)
-		iso_time(d->started, started, sizeof(started));
-	iso_time(time(NULL), now, sizeof(now));
+		isotime_utc(d->started, started);
+	isotime_utc(time(NULL), now);
 	fprintf(fp, "{\n  \"version\": \"%s\",\n", d->version);
 	if (d->started != 0)
 		fprintf(fp, "  \"started_at\": \"%s\",\n", started);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "isotime.h"
 #include "reqstats.h"
 #include "snap.h"
 #include "snapkeys.h"
@@ -22,9 +23,9 @@ void
 snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
 {
 	const struct fetch_key_stats	*k;
-	char				 until[32];
+	char				 until[ISOTIME_LEN + 2];
 	time_t				 t;
-	struct tm			 tm;
+	char				 stamp[ISOTIME_LEN];
 	size_t				 i;
 
 	fprintf(fp, "  \"keys\": [");
@@ -32,9 +33,8 @@ snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
 		k = &d->keys[i];
 		if (!k->refused && k->paused > 0) {
 			t = time(NULL) + (time_t)ceil(k->paused);
-			gmtime_r(&t, &tm);
-			strftime(until, sizeof(until), "\"%Y-%m-%dT%H:%M:%SZ\"",
-			    &tm);
+			isotime_utc(t, stamp);
+			snprintf(until, sizeof(until), "\"%s\"", stamp);
 		} else
 			snprintf(until, sizeof(until), "null");
 		fprintf(fp, "%s\n    { \"key\": %u, \"state\": \"%s\", "

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "isotime.h"
 #include "outdir.h"
 #include "tally.h"
 #include "trends.h"
@@ -542,19 +543,10 @@ trends_str(FILE *fp, const char *s)
 	return rc;
 }
 
-static void
-trends_iso(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* One card of "cards", on one line. */
 static int
 trends_print_card(FILE *fp, const struct trends *t,
-    const struct trends_card *c, char (*stamps)[32])
+    const struct trends_card *c, char (*stamps)[ISOTIME_LEN])
 {
 	size_t i;
 
@@ -572,7 +564,7 @@ trends_print_card(FILE *fp, const struct trends *t,
 int
 trends_print(FILE *fp, const struct trends *t)
 {
-	char	 from[32], to[32], (*stamps)[32];
+	char	 from[ISOTIME_LEN], to[ISOTIME_LEN], (*stamps)[ISOTIME_LEN];
 	size_t	 i;
 	int	 rc = 0;
 
@@ -580,9 +572,9 @@ trends_print(FILE *fp, const struct trends *t)
 	    sizeof(*stamps))) == NULL)
 		return -1;
 	for (i = 0; i < t->npoints; i++)
-		trends_iso(t->times[i], stamps[i], sizeof(*stamps));
-	trends_iso(t->from, from, sizeof(from));
-	trends_iso(t->to, to, sizeof(to));
+		isotime_utc(t->times[i], stamps[i]);
+	isotime_utc(t->from, from);
+	isotime_utc(t->to, to);
 	fputs("{\n  \"tag\": ", fp);
 	if (trends_str(fp, t->tag) == -1)
 		rc = -1;
