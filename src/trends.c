@@ -204,6 +204,16 @@ known_cmp(const void *key, const void *elem)
 	return *id < k->id ? -1 : *id > k->id;
 }
 
+/* The card id among those seen, or NULL (never a NULL base to bsearch). */
+static struct trends_known *
+known_find(const struct trends_scan *sc, int64_t id)
+{
+	if (sc->nknown == 0)
+		return NULL;
+	return bsearch(&id, sc->known, sc->nknown, sizeof(*sc->known),
+	    known_cmp);
+}
+
 /*
  * The card id with its name from the cards table, added on first sight.
  * Returns NULL with a sentence in err.
@@ -216,8 +226,7 @@ trends_card(struct trends_scan *sc, int64_t id, char *err, size_t errlen)
 	size_t			 at = 0;
 	int			 rc;
 
-	if ((k = bsearch(&id, sc->known, sc->nknown, sizeof(*k),
-	    known_cmp)) != NULL)
+	if ((k = known_find(sc, id)) != NULL)
 		return k;
 	while (at < sc->nknown && sc->known[at].id < id)
 		at++;
@@ -279,8 +288,7 @@ trends_refresh_done(struct trends_scan *sc, size_t ri)
 		top[j] = sc->rows[i];
 	}
 	for (i = 0; i < n; i++) {
-		if ((k = bsearch(&top[i].id, sc->known, sc->nknown,
-		    sizeof(*k), known_cmp)) == NULL)
+		if ((k = known_find(sc, top[i].id)) == NULL)
 			continue;
 		k->last = ri + 1;
 		k->rank = i;
@@ -400,8 +408,7 @@ trends_choose(struct trends_scan *sc, struct trends *t)
 	    sizeof(*former))) == NULL)
 		return -1;
 	for (i = 0; i < sc->ntop; i++) {
-		k = bsearch(&sc->top[i], sc->known, sc->nknown, sizeof(*k),
-		    known_cmp);
+		k = known_find(sc, sc->top[i]);
 		if (k != NULL && trends_add(t, sc, k) == -1)
 			goto fail;
 	}
