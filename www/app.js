@@ -19,6 +19,9 @@ const REFRESH_MS = 60000;
 const TAG_RE = /^[0289PYLQGRJCUV]{3,14}$/;
 const POOL = 6;		/* requests in flight while reading snapshots */
 const TOP_CARDS = 10;	/* the family's cards on the overview */
+/* Clans per page of the overview: each row reads its clan's snapshot, so
+   a page of 1,000 clans would be 1,000 requests every minute. */
+const PAGE = 100;
 
 /* Why a file is needed, said when it cannot be read. */
 const ADVICE = {
@@ -295,14 +298,28 @@ function clanLink(c) {
 	return a;
 }
 
-async function overview() {
+/* "Clans 101-200 of 1000" with links to the pages before and after. */
+function pager(p, pages, n) {
+	const link = (to, text, rel) => to >= 1 && to <= pages ?
+	    el('a', {href: '#/page/' + to, rel: rel}, text) : null;
+	return el('nav', {class: 'pager', 'aria-label': 'Pages of clans'},
+	    link(p - 1, '\u2190 Previous', 'prev'), el('span', null, 'Clans ' +
+	    ((p - 1) * PAGE + 1) + '\u2013' + Math.min(n, p * PAGE) + ' of ' +
+	    n + ', page ' + p + ' of ' + pages), link(p + 1, 'Next \u2192',
+	    'next'));
+}
+
+async function overview(page) {
 	const [idx, cards] = await Promise.all([getIndex(),
 	    getCards().catch((e) => e)]);
 	const now = Date.now();
-	const snaps = await pooled(idx.clans, (c) => c.snapshot ?
+	const pages = Math.max(1, Math.ceil(idx.clans.length / PAGE));
+	const p = Math.min(Math.max(1, page), pages);
+	const shown = idx.clans.slice((p - 1) * PAGE, p * PAGE);
+	const snaps = await pooled(shown, (c) => c.snapshot ?
 	    getJSON('data/clans/' + bare(c.tag) + '.json', 'clan') : null);
 	const bad = snaps.filter((s) => !s.ok);
-	const rows = idx.clans.map((c, i) => {
+	const rows = shown.map((c, i) => {
 		const s = snaps[i].ok ? snaps[i].value : null;
 		const p = s && s.players ? s.players : {};
 		const f = freshness(c, now);
@@ -334,6 +351,8 @@ async function overview() {
 			{h: 'Last error', cls: 'err'}
 		], rows, 'clans')
 	];
+	if (pages > 1)
+		parts.splice(2, 0, pager(p, pages, idx.clans.length));
 	if (bad.length > 0)
 		parts.push(msg(bad.length + ' of the clans\' snapshots could ' +
 		    'not be read; their figures show as —. The first: ' +
@@ -477,7 +496,9 @@ function route(hash) {
 	const h = hash.replace(/^#/, '') || '/';
 	let m;
 	if (h === '/')
-		return {nav: 'nav-overview', run: overview};
+		return {nav: 'nav-overview', run: () => overview(1)};
+	if ((m = /^\/page\/([0-9]{1,6})$/.exec(h)) !== null)
+		return {nav: 'nav-overview', run: () => overview(+m[1])};
 	if (h === '/cards')
 		return {nav: 'nav-cards', run: cardsView};
 	if ((m = /^\/clan\/([^/]*)$/.exec(h)) !== null)
@@ -485,7 +506,8 @@ function route(hash) {
 	return {nav: null, run: async () => ({title: 'No such view', nodes: [
 		el('h1', {tabindex: '-1'}, 'No such view'),
 		msg('There is no view "' + hash + '". The views are #/ (the ' +
-		    'clans), #/clan/TAG (one clan) and #/cards (all cards).'),
+		    'clans, and #/page/N for more than ' + PAGE + '), #/clan/TAG ' +
+		    '(one clan) and #/cards (all cards).'),
 		el('p', null, el('a', {href: '#/'}, 'Go to the clans'))
 	], draw: []})};
 }
@@ -560,6 +582,8 @@ async function show(again) {
 	main.setAttribute('aria-busy', 'false');
 	main.dataset.view = hash;
 	document.documentElement.dataset.loaded = String(seq);
+	/* For bench/b8_page.py: when the view was complete. */
+	performance.mark('clanpopd-view');
 }
 
 /* o, c and r as in the footer; not while typing or with a modifier. */
