@@ -315,35 +315,9 @@ def net404(url):
             "responded with a status of 404 (Not Found)" % url)
 
 
-# --- Trend files -------------------------------------------------------
-# STAND-IN, until the daemon writes trends/TAG.json (issue 12, section 2;
-# branch "trends"): the test writes each clan's trend file itself, in
-# exactly that format, from the snapshots it saw the daemon write.  Remove
-# this (and set DAEMON_WRITES_TRENDS) once the daemon writes them.
-DAEMON_WRITES_TRENDS = False
-
-
-def stand_in_trends(history):
-    """history: tag -> the snapshots seen, oldest first."""
-    os.makedirs(os.path.join(out, "trends"), exist_ok=True)
-    for tag, snaps in history.items():
-        ids = {}
-        for s in snaps:
-            for c in s["favourite_cards"]:
-                ids.setdefault(c["id"], c["name"])
-        last = {c["id"]: c["count"] for c in snaps[-1]["favourite_cards"]}
-        order = sorted(ids, key=lambda i: (-last.get(i, 0), ids[i], i))[:20]
-        cards = [{"id": i, "name": ids[i], "points": [
-            [s["fetched_at"], next((c["count"] for c in s["favourite_cards"]
-                                    if c["id"] == i), 0)] for s in snaps]}
-            for i in order]
-        doc = {"tag": tag, "name": snaps[-1]["name"],
-               "from": snaps[0]["fetched_at"], "to": snaps[-1]["fetched_at"],
-               "refreshes": len(snaps), "cards": cards}
-        path = os.path.join(out, "trends", tag[1:] + ".json")
-        with open(path + ".part", "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False)
-        os.rename(path + ".part", path)
+# --- Trend files ----------------------------------------------------------
+# trends/TAG.json is the daemon's (issue 12, from its history database):
+# the page's chart is checked against the file as the daemon wrote it.
 
 
 # --- The daemon, phases 0 and 1 ----------------------------------------
@@ -366,8 +340,9 @@ def drift(phase):
 
 
 drift(1)
-if not DAEMON_WRITES_TRENDS:
-    stand_in_trends(history)
+t.ok(wait_for(lambda: read_json("trends", "2PYLQ.json")["to"] ==
+              snapshot(out, "#2PYLQ")["fetched_at"], "trends/2PYLQ.json"),
+     "daemon: trends/2PYLQ.json follows the snapshot")
 
 # --- nginx from the shipped snippet, and the browser -------------------
 ng = dashserve.Nginx(os.path.join(wd, "nginx"), out)
@@ -400,8 +375,6 @@ t.eq(page.rows("clan-cards"), clan_rows(history["#2PYLQ"][-1]),
      "order")
 drift(2)
 d.stop("daemon: exits 0 on SIGTERM")
-if not DAEMON_WRITES_TRENDS:
-    stand_in_trends(history)
 idx = read_json("index.json")
 cards = read_json("cards.json")
 NOW = int(time.time() * 1000)
@@ -575,6 +548,10 @@ page.open("#/")
 t.eq([page.text("h1"), page.msgs()],
      ["Cannot show this view", [notfound("data/index.json", "index")]],
      "no index.json on a fresh load: the page says what to do")
+status = page.text("#status")
+t.ok(re.fullmatch(r"Could not read the files at \d\d:\d\d:\d\d UTC; the "
+                  r"page tries again every minute\.", status) is not None,
+     "no index.json on a fresh load: the status line says so", status)
 shots["no-index"] = page.shot("no-index")
 t.eq(page.console(), [net404(data + "clans/PQL9.json")] +
      [net404(data + "index.json")] * 2,
@@ -691,18 +668,23 @@ with open("/usr/share/javascript/chart.js/chart.min.js", "rb") as f:
          "nginx: Chart.js from /usr/share/javascript/")
 # What must never be served: the daemon's temporary files (and any other
 # dotfile) and the history database with its WAL and shared memory.
-secret = b"not for the web\n"
+# The daemon's own history.sqlite is there; the others are made here.
+t.ok(os.path.exists(os.path.join(out, "history.sqlite")),
+     "the daemon's history database is in the output directory")
 for name in (".clanpopd-tmp-index.json.Ab12Cd", "clans/.clanpopd-tmp-"
              "9V2Y.json.Zz99Yy", ".hidden/x.json", "history.sqlite",
              "history.sqlite-wal", "history.sqlite-shm",
              "history.sqlite-journal"):
     path = os.path.join(out, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(secret)
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(b"not for the web: %s\n" % name.encode())
     os.chmod(path, 0o644)
+    with open(path, "rb") as f:
+        head = f.read(64)
     st, _, body = ng.get("/clanpopd/data/" + name)
-    t.eq((st, secret in body), (404, False), "nginx: %s is not served" % name)
+    t.eq((st, head in body), (404, False), "nginx: %s is not served" % name)
 for d_ in ("", "clans/", "trends/"):
     st, _, body = ng.get("/clanpopd/data/" + d_)
     t.eq((st, b"index.json" in body or b"2PYLQ" in body), (403, False),

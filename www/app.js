@@ -257,9 +257,10 @@ function barChart(snap) {
 	});
 }
 
-/* Time ticks as precise as the trends' range needs, in UTC. */
+/* Time ticks as precise as the points' range needs, in UTC. */
 function tickFormat(tr) {
-	const span = Date.parse(tr.to) - Date.parse(tr.from);
+	const ts = tr.cards.flatMap((c) => c.points.map((p) => Date.parse(p[0])));
+	const span = ts.length ? Math.max(...ts) - Math.min(...ts) : 0;
 	const [a, b] = span < 2 * 3600e3 ? [11, 19] : span < 2 * 86400e3 ?
 	    [5, 16] : [5, 10];
 	return (v) => new Date(v).toISOString().slice(a, b).replace('T', ' ');
@@ -529,7 +530,7 @@ async function show(again) {
 	const seq = ++state.seq;
 	const main = document.getElementById('view');
 	const r = route(hash);
-	let v;
+	let v, failed = false;
 
 	main.setAttribute('aria-busy', 'true');
 	try {
@@ -545,6 +546,7 @@ async function show(again) {
 			document.documentElement.dataset.loaded = String(seq);
 			return;
 		}
+		failed = true;
 		v = {title: 'Cannot show this view', nodes: [el('h1',
 		    {tabindex: '-1'}, 'Cannot show this view'), msg(e.message)],
 		    draw: []};
@@ -568,9 +570,14 @@ async function show(again) {
 		else
 			a.removeAttribute('aria-current');
 	}
-	state.readAt = new Date();
-	setStatus('Files read at ' + clock(state.readAt) + '; read again ' +
-	    'every minute.', false);
+	if (failed) {
+		setStatus('Could not read the files at ' + clock(new Date()) +
+		    '; the page tries again every minute.', true);
+	} else {
+		state.readAt = new Date();
+		setStatus('Files read at ' + clock(state.readAt) + '; read ' +
+		    'again every minute.', false);
+	}
 	if (again && state.shown === hash) {
 		window.scrollTo(0, y);
 	} else {
