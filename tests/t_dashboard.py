@@ -520,6 +520,20 @@ t.eq(page.msgs(), ["1 of the clans' snapshots could not be read; their "
      "a 404 for a clan: the overview says which file")
 t.eq(page.console(), [net404(data + "clans/PQL9.json")] * 2,
      "a 404 for a clan: the console holds only its 404s")
+# A snapshot cut short (as if written by something else): not JSON.
+path = os.path.join(out, "clans", "8QRUL.json")
+with open(path, "rb") as f:
+    keep = f.read()
+with open(path, "wb") as f:
+    f.write(keep[:40])
+page.go("#/clan/8QRUL")
+t.eq(page.msgs(), ["Last error: " + idx["clans"][2]["last_error"],
+                   "data/clans/8QRUL.json is not valid JSON, so it was not "
+                   "written by clanpopd (or was cut short on the way). The "
+                   "page tries again in a minute."],
+     "a snapshot that is not JSON: the clan view says so")
+with open(path, "wb") as f:
+    f.write(keep)
 page.go("#/clan/2Y0")
 t.eq(page.msgs(), ["#2Y0 is not in index.json: it is not one of clanpopd's "
                    "configured clans. Add it to the configuration and "

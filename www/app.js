@@ -322,11 +322,11 @@ async function overview(page) {
 	const bad = snaps.filter((s) => !s.ok);
 	const rows = shown.map((c, i) => {
 		const s = snaps[i].ok ? snaps[i].value : null;
-		const p = s && s.players ? s.players : {};
+		const pl = s && s.players ? s.players : {};
 		const f = freshness(c, now);
 		const num = (v) => (s && typeof v === 'number' ? String(v) : '—');
-		return [clanLink(c), c.tag, num(s && s.members), num(p.fetched),
-		    num(p.failed), c.complete === true ? 'yes' :
+		return [clanLink(c), c.tag, num(s && s.members), num(pl.fetched),
+		    num(pl.failed), c.complete === true ? 'yes' :
 		    c.complete === false ? 'no' : '—',
 		    c.last_success ? el('time', {datetime: c.last_success,
 		    title: utc(c.last_success)}, ago(now -
@@ -548,7 +548,10 @@ async function show(again) {
 		}
 		failed = true;
 		v = {title: 'Cannot show this view', nodes: [el('h1',
-		    {tabindex: '-1'}, 'Cannot show this view'), msg(e.message)],
+		    {tabindex: '-1'}, 'Cannot show this view'), msg(e instanceof
+		    LoadError ? e.message : 'The files do not look like ' +
+		    'clanpopd\'s (' + e.message + '): check that data/ is ' +
+		    'clanpopd\'s output directory, or read them again (r).')],
 		    draw: []};
 	}
 	if (seq !== state.seq)
