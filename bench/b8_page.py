@@ -110,6 +110,11 @@ def generate(out, now):
 
 def measure(bn):
     say("== 8. the dashboard's load time in headless Chromium")
+    for need in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
+        if not os.access(need, os.X_OK):
+            raise Failure("%s is not installed: install Debian's chromium, "
+                          "chromium-driver and python3-selenium (bash "
+                          ".ci/setup does)" % need)
     out = os.path.join(bn.work, "out-b8")
     generate(out, int(time.time()))
     views = {"#/": "overview, %d clans" % B8_CLANS,
