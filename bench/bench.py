@@ -11,6 +11,7 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 6. history database insert cost     (its own probe, 90 days on disk)
 7. clans per interval with 1, 3 and 10 API keys (stand-in API, a limit
    per key)
+8. the dashboard's load time        (nginx on loopback, headless Chromium)
 
 This file is the driver: the run's shared state (work directory, token,
 configs, stand-ins) and the loop over the benchmarks.  Each benchmark is
@@ -37,13 +38,15 @@ import b4_memory  # noqa: E402
 import b5_idle  # noqa: E402
 import b6_history  # noqa: E402
 import b7_keys  # noqa: E402
+import b8_page  # noqa: E402
 import report  # noqa: E402
 from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
                     functional, loadavg, machine, run_clanpopd, say,
                     workdir, write_private)
 
 BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle,
-              b6_history, b7_keys)
+              b6_history, b7_keys,
+              b8_page)
 
 
 class Bench:
