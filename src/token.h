@@ -9,8 +9,9 @@
 /*
  * Read the API token from path, trimming white space.  Returns 0 and sets
  * *token (caller frees; contents are secret, never log them), or -1 with a
- * sentence naming the file in err.  *loose is set to 1 when the file is
- * readable by group or others.
+ * sentence naming the file in err.  *loose is set to 1 when others can
+ * read or write the file, or its group can write it, or its group can
+ * read it and root does not own it.
  */
 int	token_read(const char *path, char **token, int *loose, char *err,
 	    size_t errlen);
