@@ -63,6 +63,7 @@ sched_write_reports(struct sched *s)
 		ci[i].last_attempt = sc->last_attempt;
 		ci[i].last_error = sc->last_error;
 		ci[i].consecutive_failures = sc->pol.failures;
+		ci[i].interval = sc->interval;
 		ci[i].has_result = sc->has_result;
 		ci[i].complete = sc->complete;
 		ci[i].duration = sc->duration;

@@ -179,6 +179,9 @@ index_entry(const struct snap_clan_info *ci)
 	json_object_object_add(e, "last_error", jstr(ci->last_error));
 	json_object_object_add(e, "consecutive_failures",
 	    json_object_new_int64(ci->consecutive_failures));
+	/* Whole seconds: what a dashboard needs to call a clan stale. */
+	json_object_object_add(e, "interval_s",
+	    json_object_new_int64((int64_t)(ci->interval + 0.5)));
 	json_object_object_add(e, "complete", ci->has_result ||
 	    ci->last_success ? json_object_new_boolean(ci->complete) : NULL);
 	return e;

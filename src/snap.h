@@ -44,6 +44,7 @@ struct snap_clan_info {
 	time_t		 last_attempt;	/* 0 = never */
 	const char	*last_error;	/* NULL when the last refresh was clean */
 	unsigned	 consecutive_failures;
+	double		 interval;	/* seconds between its refreshes */
 	int		 has_result;	/* the fields below are known */
 	int		 complete;
 	double		 duration;	/* seconds */

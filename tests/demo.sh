@@ -1,6 +1,8 @@
 #!/bin/bash
 # demo.sh - the quick start's demo: the stand-in API on loopback, the demo
-# config from etc/, one `clanpopd --once`, and a summary of the snapshots.
+# config from etc/, one `clanpopd --once`, a summary of the snapshots, and
+# a screenshot of the dashboard (www/) through nginx in headless Chromium
+# when both are installed.
 set -euo pipefail
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${TOP_BUILDDIR:-$top_srcdir}
@@ -50,4 +52,19 @@ for name in sorted(os.listdir(d)):
     print("        top cards: %s" % top)
     print("        file: %s" % os.path.join(d, name))
 PY
+
+echo
+if [ -x /usr/sbin/nginx ] && [ -x /usr/bin/chromium ] &&
+    [ -x /usr/bin/chromedriver ]; then
+	echo "== the dashboard (www/) through nginx, in headless Chromium"
+	if ! TOP_SRCDIR=$top_srcdir python3 "$top_srcdir/tests/dashserve.py" \
+	    shot --data "$demo/out" --prefix "$demo/nginx" \
+	    --out "$demo/dashboard.png"; then
+		echo "demo: the dashboard's screenshot failed; see $demo/nginx/error.log" >&2
+		rc=1
+	fi
+	echo "        make serve-demo serves it on http://127.0.0.1:8080/clanpopd/"
+else
+	echo "== no dashboard screenshot: nginx and chromium are not installed (bash .ci/setup installs them)"
+fi
 exit $rc

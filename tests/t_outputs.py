@@ -40,12 +40,15 @@ t.eq(idx["version"], "0.1.0", "index: version")
 a, b = idx["clans"]
 t.eq(sorted(a.keys()), sorted(["tag", "name", "label", "snapshot",
                                "last_success", "last_attempt", "last_error",
-                               "consecutive_failures", "complete"]),
+                               "consecutive_failures", "interval_s",
+                               "complete"]),
      "index: per-clan keys")
 t.eq((a["tag"], a["name"], a["label"], a["snapshot"], a["last_error"],
       a["consecutive_failures"], a["complete"]),
      ("#9V2Y", scenario["clans"]["9V2Y"]["name"], "Mine", "clans/9V2Y.json",
       None, 0, True), "index: the refreshed clan")
+t.eq((a["interval_s"], b["interval_s"]), (900, 900),
+     "index: interval_s is schedule.interval in seconds")
 t.ok(a["last_success"] is not None and a["last_success"] == a["last_attempt"],
      "index: last_success is the last attempt")
 t.eq((b["tag"], b["name"], b["snapshot"], b["last_success"],

@@ -91,6 +91,7 @@
 	"      \"last_attempt\": \"2026-11-21T22:26:40Z\",\n" \
 	"      \"last_error\": \"1 of 5 players could not be read\",\n" \
 	"      \"consecutive_failures\": 0,\n" \
+	"      \"interval_s\": 900,\n" \
 	"      \"complete\": false\n" \
 	"    },\n" \
 	"    {\n" \
@@ -102,6 +103,7 @@
 	"      \"last_attempt\": \"2026-11-21T22:26:40Z\",\n" \
 	"      \"last_error\": \"HTTP 503 (inMaintenance) after 4 retries\",\n" \
 	"      \"consecutive_failures\": 3,\n" \
+	"      \"interval_s\": 60,\n" \
 	"      \"complete\": null\n" \
 	"    }\n" \
 	"  ]\n" \
@@ -340,6 +342,7 @@ main(void)
 	ci[0].name = r.name;
 	ci[0].last_success = when;
 	ci[0].last_attempt = when;
+	ci[0].interval = 900;
 	ci[0].has_result = 1;
 	ci[0].complete = 0;
 	ci[0].last_error = "1 of 5 players could not be read";
@@ -353,6 +356,7 @@ main(void)
 	ci[0].cards = &cards;
 	ci[1].tag = "#2PYLQ";
 	ci[1].consecutive_failures = 3;
+	ci[1].interval = 59.6;
 	ci[1].last_attempt = when;
 	ci[1].last_error = "HTTP 503 (inMaintenance) after 4 retries";
 	txt = NULL;
