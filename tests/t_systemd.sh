@@ -168,6 +168,25 @@ is "$(stat -c '%U:%G %a' "$root/etc/clanpopd/clanpopd.yaml")" \
 is "$(in_ct dpkg-query -W -f='${Conffiles}' clanpopd | awk '{print $1}')" \
     "/etc/clanpopd/clanpopd.yaml" "the configuration is a conffile"
 
+# The dashboard, built next to it: the page's Chart.js and every
+# directory the nginx snippet serves exist once it is installed.
+dash=$(dirname "$deb")/$(basename "$deb" | sed 's/^clanpopd_\([^_]*\)_.*/clanpopd-dashboard_\1_all.deb/')
+cp "$dash" "$root/var/tmp/" 2>/dev/null
+in_ct apt-get install -y -q --no-install-recommends \
+    "/var/tmp/$(basename "$dash")" >"$work/apt.log" 2>&1
+rc=$?
+ok $rc "apt-get installs $(basename "$dash")"
+[ $rc -eq 0 ] || sed 's/^/# /' "$work/apt.log" | tail -20
+chart=$(sed -n 's/.*<script src="javascript\/\([^"]*\)".*/\1/p' \
+    "$root/usr/share/clanpopd/www/index.html")
+is "$chart" "chart.js/chart.min.js" "the page loads Chart.js from javascript/"
+[ -f "$root/usr/share/javascript/$chart" ]
+ok $? "libjs-chart.js provides /usr/share/javascript/$chart"
+is "$(sed -n 's/^[[:space:]]*alias \(.*\);$/\1/p' \
+    "$root/usr/share/clanpopd/nginx/clanpopd.conf" | tr '\n' ' ')" \
+    "/usr/share/clanpopd/www/ /usr/share/javascript/ /var/lib/clanpopd/ " \
+    "the nginx snippet serves the page, the libraries and the state directory"
+
 # 2. Without a token: one clear line from clanpopd, failed once.
 in_ct systemctl start clanpopd >/dev/null 2>&1
 is "$?" 1 "no token: systemctl start fails"
@@ -283,9 +302,9 @@ ok $? "apt-get remove"
 is "$(cd "$root" && ls -d etc/clanpopd/clanpopd.yaml etc/clanpopd/token var/lib/clanpopd/clans/9V2Y.json usr/sbin/clanpopd 2>/dev/null | tr '\n' ,)" \
     "etc/clanpopd/clanpopd.yaml,etc/clanpopd/token,var/lib/clanpopd/clans/9V2Y.json," \
     "remove takes the daemon, keeps the configuration, the token and the state"
-in_ct apt-get purge -y -q clanpopd >"$work/apt.log" 2>&1
+in_ct apt-get purge -y -q clanpopd clanpopd-dashboard >"$work/apt.log" 2>&1
 ok $? "apt-get purge"
-is "$(cd "$root" && ls -d etc/clanpopd var/lib/clanpopd lib/systemd/system/clanpopd.service etc/systemd/system/multi-user.target.wants/clanpopd.service 2>/dev/null)" \
+is "$(cd "$root" && ls -d etc/clanpopd var/lib/clanpopd lib/systemd/system/clanpopd.service etc/systemd/system/multi-user.target.wants/clanpopd.service usr/share/clanpopd 2>/dev/null)" \
     "" "purge leaves no unit, configuration or state"
 is "$(in_ct getent passwd clanpopd | cut -d: -f1)" "clanpopd" \
     "the system user stays"
