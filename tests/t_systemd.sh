@@ -28,9 +28,13 @@ for c in debootstrap systemd-nspawn nsenter python3; do
 		exit 0
 	fi
 done
-if [ -z "$deb" ] || [ ! -f "$deb" ]; then
-	echo "Bail out! no package to test: run make deb, or name the .deb"
+bail() {	# bail WHAT: a failed point, so that CI counts it, and stop
+	echo "not ok $((n + 1)) - $1"
+	echo "Bail out! $1"
 	exit 1
+}
+if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+	bail "no package to test: run make deb, or name the .deb"
 fi
 
 # The Debian mirror the host uses (deb822 .sources first, then one-line).
@@ -51,8 +55,7 @@ if [ ! -d "$cache" ]; then
 	if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus \
 	    bookworm "$cache.tmp" "$(mirror)" >"$cache.log" 2>&1; then
 		tail -20 "$cache.log" | sed 's/^/# /'
-		echo "Bail out! debootstrap failed (its log: $cache.log)"
-		exit 1
+		bail "debootstrap makes $cache (its log: $cache.log)"
 	fi
 	mv "$cache.tmp" "$cache"
 fi
@@ -210,7 +213,10 @@ python3 "$top_srcdir/tests/standin.py" --scenario "$work/scenario.json" \
     --token-file "$work/standin.token" --port 0 \
     --port-file "$work/standin.port" 2>"$work/standin.err" &
 standin=$!
-wait_for 10 test -s "$work/standin.port"
+if ! wait_for 10 test -s "$work/standin.port"; then
+	sed 's/^/# /' "$work/standin.err"
+	bail "the stand-in API starts"
+fi
 port=$(cat "$work/standin.port")
 conf() {	# conf TAG...: the configuration, with these clans
 	{
