@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_systemd.sh - the Debian package under a real systemd: a minimal Debian
-# 12 booted in systemd-nspawn, the .deb installed with apt, the service
-# run against the stand-in API on the host's loopback, then purged.
+# 12 booted in systemd-nspawn, the .deb (and clanpopd-dashboard, built
+# beside it) installed with apt, the service run against the stand-in API
+# on the host's loopback, upgraded, removed and purged.
 #
 #     bash tests/t_systemd.sh [PACKAGE.deb]    (as root; .ci/run runs it)
 #
@@ -302,7 +303,37 @@ is "$(journal | sed 's/, [0-9.]* s$/, N s/')" \
 6 signal 15: stopping
 6 stopped" "the journal holds clanpopd's lines, each with its priority"
 
-# 7. remove keeps the configuration and the state; purge removes them.
+# 7. An upgrade keeps the edited configuration (dpkg's usual question,
+#    answered "keep": the new one lands beside it as .dpkg-dist) and
+#    restarts the running service.  The new version is this package,
+#    repacked with a higher version and a changed example.
+up=$work/up
+dpkg-deb -R "$deb" "$up"
+ver=$(sed -n 's/^Version: //p' "$up/DEBIAN/control")
+sed -i "s/^Version: .*/Version: $ver+up1/" "$up/DEBIAN/control"
+echo "# upgraded" >>"$up/etc/clanpopd/clanpopd.yaml"
+(cd "$up" && find etc lib usr -type f ! -path 'etc/*' -exec md5sum {} + \
+    >DEBIAN/md5sums)
+dpkg-deb -b "$up" "$root/var/tmp/up.deb" >/dev/null
+in_ct systemctl start clanpopd
+pid0=$(prop MainPID)
+in_ct apt-get install -y -q -o Dpkg::Options::=--force-confold \
+    /var/tmp/up.deb >"$work/apt.log" 2>&1
+rc=$?
+ok $rc "apt-get upgrades to $ver+up1"
+[ $rc -eq 0 ] || sed 's/^/# /' "$work/apt.log" | tail -20
+cmp -s "$work/good.yaml" "$root/etc/clanpopd/clanpopd.yaml"
+ok $? "upgrade: the edited configuration is kept"
+cmp -s "$up/etc/clanpopd/clanpopd.yaml" \
+    "$root/etc/clanpopd/clanpopd.yaml.dpkg-dist"
+ok $? "upgrade: the new example is beside it as clanpopd.yaml.dpkg-dist"
+pid1=$(prop MainPID)
+is "$(in_ct systemctl is-active clanpopd)" "active" \
+    "upgrade: the service is active"
+[ "$pid1" != "$pid0" ] && [ "$pid1" != 0 ]
+ok $? "upgrade: the running service was restarted (pid $pid0, then $pid1)"
+
+# 8. remove keeps the configuration and the state; purge removes them.
 in_ct apt-get remove -y -q clanpopd >"$work/apt.log" 2>&1
 ok $? "apt-get remove"
 is "$(cd "$root" && ls -d etc/clanpopd/clanpopd.yaml etc/clanpopd/token var/lib/clanpopd/clans/9V2Y.json usr/sbin/clanpopd 2>/dev/null | tr '\n' ,)" \
