@@ -8,6 +8,7 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 3. throughput and CPU against curl  (nginx on loopback)
 4. peak RSS against clan count      (nginx on loopback)
 5. idle cost of the daemon          (nginx on loopback, /proc and perf)
+8. the dashboard's load time        (nginx on loopback, headless Chromium)
 
 This file is the driver: the run's shared state (work directory, token,
 configs, stand-ins) and the loop over the benchmarks.  Each benchmark is
@@ -32,12 +33,14 @@ import b2_ratelimit  # noqa: E402
 import b3_throughput  # noqa: E402
 import b4_memory  # noqa: E402
 import b5_idle  # noqa: E402
+import b8_page  # noqa: E402
 import report  # noqa: E402
 from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
                     functional, loadavg, machine, run_clanpopd, say,
                     workdir, write_private)
 
-BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle)
+BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle,
+              b8_page)
 
 
 class Bench:

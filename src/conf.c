@@ -345,6 +345,7 @@ conf_free(struct conf *cf)
 	free(cf->token_file);
 	free(cf->user_agent);
 	free(cf->out_dir);
+	free(cf->database);
 	if (cf->clans != NULL)
 		for (i = 0; i < cf->nclans; i++)
 			free(cf->clans[i].name);

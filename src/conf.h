@@ -38,6 +38,10 @@ struct conf {
 	/* output */
 	char	*out_dir;
 	int	 history;	/* snapshots kept per clan besides the latest */
+	char	*database;	/* inside out_dir, plain names joined by '/';
+				   "" = no history database */
+	double	 retention;	/* seconds of rows kept; 0 = all */
+	double	 trend_window;	/* seconds, > 0 */
 
 	struct conf_clan *clans;
 	size_t	 nclans;

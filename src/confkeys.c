@@ -24,6 +24,8 @@
 #define INTERVAL_MIN	10.0			/* seconds */
 #define INTERVAL_MAX	(7 * 86400.0)		/* seconds */
 #define HOUR		CONFVAL_HOUR		/* seconds */
+#define DAY		CONFVAL_DAY		/* seconds */
+#define CENTURY		(36500 * DAY)		/* seconds */
 
 #define CONF(field)	offsetof(struct conf, field)
 #define CLAN(field)	offsetof(struct conf_clan, field)
@@ -33,6 +35,8 @@ static int	confkeys_base_url(struct confval_walk *, const char *,
 static int	confkeys_user_agent(struct confval_walk *, const char *,
 		    const struct yamltree_node *, void *);
 static int	confkeys_jitter(struct confval_walk *, const char *,
+		    const struct yamltree_node *, void *);
+static int	confkeys_database(struct confval_walk *, const char *,
 		    const struct yamltree_node *, void *);
 static int	confkeys_clans(struct confval_walk *, const char *,
 		    const struct yamltree_node *, void *);
@@ -106,6 +110,16 @@ const struct confval_key confkeys[CONFKEY_N] = {
 	[CONFKEY_HISTORY] = { .section = "output", .name = "history",
 	    .type = CONFVAL_INT, .lo = 0, .hi = 10000, .def = 0,
 	    .off = CONF(history) },
+	[CONFKEY_DATABASE] = { .section = "output", .name = "database",
+	    .type = CONFVAL_STRING, .def_str = "history.sqlite",
+	    .off = CONF(database), .read = confkeys_database },
+	[CONFKEY_RETENTION] = { .section = "output", .name = "retention",
+	    .type = CONFVAL_DURATION, .lo = 0, .hi = CENTURY,
+	    .def = 90 * DAY, .off = CONF(retention) },
+	[CONFKEY_TREND_WINDOW] = {
+	    .section = "output", .name = "trend_window",
+	    .type = CONFVAL_DURATION, .lo = 1, .hi = CENTURY,
+	    .def = 30 * DAY, .off = CONF(trend_window) },
 
 	[CONFKEY_CLANS] = { .section = "", .name = "clans",
 	    .type = CONFVAL_OTHER, .read = confkeys_clans },
@@ -275,6 +289,64 @@ confkeys_user_agent(struct confval_walk *w, const char *path,
 	return confval_string(w->dg, path, v, "a string", &cf->user_agent);
 }
 
+/*
+ * The database's path inside output.directory: plain names joined by '/',
+ * so that it cannot leave the directory or land among the files clanpopd
+ * rewrites; "" turns the history database off.
+ */
+static int
+confkeys_database(struct confval_walk *w, const char *path,
+    const struct yamltree_node *v, void *base)
+{
+	static const char *const own[] = { "clans", "history", "trends",
+	    "index.json", "metrics.prom", "cards.json" };
+	struct conf *cf = base;
+	char q[DIAG_QUOTE_SIZE];
+	const char *p, *e;
+	size_t i, n;
+
+	if (v->type == YAMLTREE_SCALAR && !yamltree_is_null(v) &&
+	    v->len == 0) {
+		free(cf->database);
+		if ((cf->database = strdup("")) == NULL)
+			w->dg->nomem = 1;
+		return cf->database != NULL ? 0 : -1;
+	}
+	if (confval_scalar(w->dg, path, v, "a path inside output.directory, "
+	    "or \"\" for none") == -1)
+		return -1;
+	diag_quote(v->str, v->len, q, sizeof(q));
+	if (v->str[0] == '/') {
+		confval_error(w->dg, v, path, "%s is an absolute path; give "
+		    "a path inside output.directory, such as history.sqlite",
+		    q);
+		return -1;
+	}
+	for (p = v->str; ; p = e + 1) {
+		e = memchr(p, '/', v->len - (size_t)(p - v->str));
+		n = e != NULL ? (size_t)(e - p) : v->len -
+		    (size_t)(p - v->str);
+		if (n == 0 || (n <= 2 && strncmp(p, "..", n) == 0) ||
+		    memchr(p, '\0', n) != NULL) {
+			confval_error(w->dg, v, path, "%s is not a plain "
+			    "path: use names joined by '/', without '.', "
+			    "'..' or empty parts, such as history.sqlite", q);
+			return -1;
+		}
+		if (e == NULL)
+			break;
+	}
+	n = strcspn(v->str, "/");
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strlen(own[i]) == n && strncmp(v->str, own[i], n) == 0) {
+			confval_error(w->dg, v, path, "%s is among the files "
+			    "clanpopd writes (%s); choose another name, such "
+			    "as history.sqlite", q, own[i]);
+			return -1;
+		}
+	return confval_string(w->dg, path, v, "a string", &cf->database);
+}
+
 /* A percentage of the interval (jitter_pct) or a duration in seconds. */
 static int
 confkeys_jitter(struct confval_walk *w, const char *path,
@@ -307,7 +379,7 @@ confkeys_jitter(struct confval_walk *w, const char *path,
 	    confval_parse_duration(v->str, &d) == -1) {
 		confval_error(w->dg, v, path, "%s is neither a percentage nor "
 		    "a duration (use a percentage such as 10%%, or 500ms, "
-		    "10s, 15m, 1h or a number of seconds)", q);
+		    "10s, 15m, 1h, 90d or a number of seconds)", q);
 		return -1;
 	}
 	cf->jitter = d;

@@ -15,7 +15,7 @@
 #include "dupset.h"
 #include "yamltree.h"
 
-#define DURATION_HINT	"use 500ms, 10s, 15m, 1h or a number of seconds"
+#define DURATION_HINT	"use 500ms, 10s, 15m, 1h, 90d or a number of seconds"
 
 const char *
 confval_kind(const struct yamltree_node *v)
@@ -89,7 +89,8 @@ confval_parse_duration(const char *s, double *secs)
 		const char	*suffix;
 		double		 scale;
 	} units[] = {
-		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", CONFVAL_HOUR }
+		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", CONFVAL_HOUR },
+		{ "d", CONFVAL_DAY }
 	};
 	size_t len, i, n;
 	double d;
@@ -111,7 +112,7 @@ confval_parse_duration(const char *s, double *secs)
 	return 0;
 }
 
-/* Whether d is a whole multiple of unit; d is at most 7 days here. */
+/* Whether d is a whole multiple of unit; d is at most 100 years here. */
 static int
 confval_multiple(double d, double unit)
 {
@@ -121,7 +122,9 @@ confval_multiple(double d, double unit)
 const char *
 confval_format_duration(double d, char *out, size_t outlen)
 {
-	if (d >= CONFVAL_HOUR && confval_multiple(d, CONFVAL_HOUR))
+	if (d >= CONFVAL_DAY && confval_multiple(d, CONFVAL_DAY))
+		snprintf(out, outlen, "%gd", d / CONFVAL_DAY);
+	else if (d >= CONFVAL_HOUR && confval_multiple(d, CONFVAL_HOUR))
 		snprintf(out, outlen, "%gh", d / CONFVAL_HOUR);
 	else if (d >= 60 && confval_multiple(d, 60))
 		snprintf(out, outlen, "%gm", d / 60);

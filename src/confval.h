@@ -11,6 +11,7 @@
 #include "yamltree.h"
 
 #define CONFVAL_HOUR	3600.0		/* seconds */
+#define CONFVAL_DAY	86400.0		/* seconds */
 #define CONFVAL_PATH_MAX 128		/* bytes of a key path in a message */
 
 /* What a key's field is, and so how it is read and defaulted. */
@@ -113,7 +114,7 @@ const char	*confval_kind(const struct yamltree_node *v);
 int		 confval_parse_number(const char *s, size_t len, double *d);
 
 /*
- * Parse a duration: "500ms", "10s", "15m", "1h", or a bare number of
+ * Parse a duration: "500ms", "10s", "15m", "1h", "90d", or a bare number of
  * seconds (fractions allowed).  Returns 0 and sets *secs, or -1.
  */
 int		 confval_parse_duration(const char *s, double *secs);

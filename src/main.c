@@ -17,6 +17,7 @@
 #include "api.h"
 #include "conf.h"
 #include "fetch.h"
+#include "history.h"
 #include "log.h"
 #include "notify.h"
 #include "outdir.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct conf	*conf;
 	char		*token;		/* secret */
 	struct outdir	*od;		/* conf->out_dir, held open */
+	struct history	*hist;		/* conf->database in od, or NULL */
 	struct fetcher	*fetcher;
 	struct sched	*sched;
 	int		 once;
@@ -141,6 +143,24 @@ fetch_opts_of(const struct conf *conf, const char *token,
 	o->reason_of = api_error_reason;
 }
 
+/*
+ * Open conf's history database in od (NULL when it is off), logging why
+ * it cannot be used: history never stops clanpopd.
+ */
+static struct history *
+history_of(const struct conf *conf, const struct outdir *od)
+{
+	struct history	*h;
+	char		 err[1024];
+
+	if (conf->database[0] == '\0')
+		return NULL;
+	if ((h = history_open(od, conf->database, err, sizeof(err))) == NULL)
+		fatalx("history: %s", err);
+	history_log_open(h);
+	return h;
+}
+
 static void
 idle_cb(void *arg)
 {
@@ -219,6 +239,10 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		redact_free(token);
 		goto done;
 	}
+	/* Opened again at each reload: a failing database is retried. */
+	history_close(d->hist);
+	d->hist = history_of(conf, od);
+	sched_set_history(d->sched, d->hist);
 	if (od != d->od) {
 		outdir_close(d->od);
 		d->od = od;
@@ -263,6 +287,8 @@ run(struct daemon *d)
 	if ((d->sched = sched_new(d->loop, d->fetcher, d->conf, d->od,
 	    d->once, idle_cb, d)) == NULL)
 		fatal("scheduler");
+	d->hist = history_of(d->conf, d->od);
+	sched_set_history(d->sched, d->hist);
 
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
 	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
@@ -385,6 +411,7 @@ main(int argc, char *argv[])
 		d.loop = EV_DEFAULT;
 		rc = run(&d);
 		sched_free(d.sched);
+		history_close(d.hist);
 		fetcher_free(d.fetcher);
 		outdir_close(d.od);
 		curl_global_cleanup();

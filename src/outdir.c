@@ -424,6 +424,23 @@ check_history(struct outdir *od, int *removed, char *err, size_t errlen)
 	return rc;
 }
 
+/* Check trends/, when there is one, and clean its temporary files. */
+static int
+check_trends(struct outdir *od, int *removed, char *err, size_t errlen)
+{
+	struct stat	st;
+	int		fd;
+
+	if (fstatat(od->fd, "trends", &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT)
+		return 0;
+	if ((fd = outdir_subdir(od, "trends", 0, err, errlen)) == -1)
+		return -1;
+	*removed += outdir_clean_temps(fd);
+	close(fd);
+	return 0;
+}
+
 struct outdir *
 outdir_open(const char *path, char *err, size_t errlen)
 {
@@ -452,7 +469,8 @@ outdir_open(const char *path, char *err, size_t errlen)
 	}
 	removed = outdir_clean_temps(od->fd) + outdir_clean_temps(cfd);
 	close(cfd);
-	if (check_history(od, &removed, err, errlen) == -1) {
+	if (check_trends(od, &removed, err, errlen) == -1 ||
+	    check_history(od, &removed, err, errlen) == -1) {
 		outdir_close(od);
 		return NULL;
 	}

@@ -22,8 +22,8 @@ struct outdir {
 /*
  * Make path (and missing parents, mode 0755) unless it exists, open it
  * (following a symbolic link there, as systemd's StateDirectory= makes
- * one), and check it and the subdirectories clans/, history/ and
- * history/<TAG>/: none may be a symbolic link, writable by group or
+ * one), and check it and the subdirectories clans/, trends/, history/
+ * and history/<TAG>/: none may be a symbolic link, writable by group or
  * others, or owned by another user than the daemon's (root excepted).
  * Creates clans/, and removes the temporary files an earlier run left
  * (logging how many).  Returns the outdir (free with outdir_close), or

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "fetch.h"
+#include "history.h"
 #include "log.h"
 #include "refresh.h"
 #include "rng.h"
@@ -19,6 +20,7 @@
 #include "schedpol.h"
 #include "snap.h"
 #include "tally.h"
+#include "trends.h"
 
 static void	sched_pump(struct sched *);
 
@@ -146,7 +148,18 @@ clan_write(struct sched *s, struct refresh_result *res)
 	if (s->conf->history > 0 && snap_write_history(s->od, &snap,
 	    s->conf->history, err, sizeof(err)) == -1)
 		log_warnx("%s: history: %s", res->tag, err);
+	if (s->hist != NULL && history_write(s->hist, s->loop, &snap,
+	    s->conf->retention) == 0 && trends_write(s->od,
+	    history_db(s->hist), res->tag, res->fetched_at,
+	    s->conf->trend_window, err, sizeof(err)) == -1)
+		log_warnx("%s: trends: %s", res->tag, err);
 	return SCHEDPOL_WRITTEN;
+}
+
+void
+sched_set_history(struct sched *s, struct history *h)
+{
+	s->hist = h;
 }
 
 /* Keep the figures of res's snapshot; its tally and name move to sc. */

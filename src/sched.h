@@ -9,6 +9,7 @@
 
 struct conf;
 struct fetcher;
+struct history;
 struct outdir;
 struct sched;
 
@@ -41,6 +42,12 @@ int		 sched_apply(struct sched *, const struct conf *conf,
  * then abort the rest.  idle (from sched_new) is called once all are done.
  */
 void		 sched_stop(struct sched *, double grace);
+
+/*
+ * Record each snapshot written from now on in h (NULL: none) as well;
+ * h must stay valid until the next call or sched_free.
+ */
+void		 sched_set_history(struct sched *, struct history *h);
 
 /* Count a reload's outcome for the reports. */
 void		 sched_count_reload(struct sched *, int ok);

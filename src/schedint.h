@@ -49,6 +49,7 @@ struct sched {
 	struct fetcher		*f;
 	const struct conf	*conf;
 	const struct outdir	*od;
+	struct history		*hist;		/* NULL: no history database */
 	int			 once;
 	sched_idle_cb		*idle;
 	void			*arg;

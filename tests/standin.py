@@ -45,6 +45,8 @@ Scenario format (a JSON object; every key optional)
                               # up); null -> no header; "date" -> an HTTP-date
                               # 2 s ahead
     },
+    "drift": null,            # or {"seed": 0, "period": 3}: favourites drift
+                              # (see "Drift" below)
     "forbidden": null,        # or "accessDenied" | "invalidIp": answer every
                               # API request with that 403; or "echo": a 403
                               # whose reason, message and X-Echo header repeat
@@ -90,6 +92,16 @@ index (scenario order) that gives it a fault.  Generated favourite card =
 weighted hash pick from FAVOURITES (a support card, "Tower Princess", has no
 elixirCost, as in the real API).
 
+Drift: with "drift", a player without a "card" of its own shows at its
+n-th 200 answer (n counted from 0 per player tag, when the answer is made,
+since start or /_/reset; a scenario change keeps the counts) the favourite
+of epoch e = (n + sha256("phase:SEED:TAG") % PERIOD) // PERIOD: epoch 0 is
+its generated favourite, epoch e > 0 the same weighted pick for the tag
+"TAG:SEED:e".  So about one player in PERIOD changes favourite at each
+refresh, and a client that read every player once per refresh sees at its
+k-th refresh (from 0) what expected(..., refresh=k) says.
+Scenario.favourite_of(tag, n) gives the favourite of any answer.
+
 Fault spec: a string or a list of strings, at most one "terminal" fault:
   terminal: "404" "400" "403" "500_json" "503_json" (inMaintenance)
             "502_html" "503_html" "504_html" "invalid_json" (200, non-JSON)
@@ -119,9 +131,10 @@ Fault spec: a string or a list of strings, at most one "terminal" fault:
             limit and tag checks count.
   extra:    "slow:MS" adds MS ms of latency to every response for that tag.
 
-expected(scenario, clan_tag, max_retries=3) (scenario: dict, path or
-Scenario) gives the snapshot a correct client must produce on its first
-refresh after start/reset: {"members", "fetched", "failed",
+expected(scenario, clan_tag, max_retries=3, refresh=0) (scenario: dict,
+path or Scenario) gives the snapshot a correct client must produce on its
+refresh-th refresh (0: the first; only drift makes them differ) after
+start/reset: {"members", "fetched", "failed",
 "without_favourite", "favourite_cards": [{"name","id","count"}, ...]} sorted
 by count desc, name asc, id asc; or None when there is no snapshot.
 
@@ -142,11 +155,13 @@ Control endpoints (no token, never counted in stats, no latency)
                      arrivals in any window (t-1.0 s, t], exact (the same
                      sliding window the rate limit uses); rate_window: the
                      arrivals in the last 1.0 s now.
-  POST /_/reset      zero stats and the fail_once / fail:N counters
+  POST /_/reset      zero stats, the fail_once / fail:N counters and the
+                     drift's answer counts
   POST /_/scenario   body = scenario JSON; replaces it live (400 if invalid)
   GET  /_/scenario   the current scenario JSON as given
   POST /_/token      re-read --token-file (a rotated key)
-  GET  /_/expected?clan=%23TAG&retries=R   expected() as JSON (null = none)
+  GET  /_/expected?clan=%23TAG&retries=R&refresh=K   expected() as JSON
+                     (null = none; refresh defaults to 0)
   GET  /_/health     {"ok": true}
 """
 

@@ -79,10 +79,11 @@ def clan_body(sc, c):
     return json_bytes(body)
 
 
-def player_body(sc, tag, fav_mode=None):
+def player_body(sc, tag, fav_mode=None, n=0):
+    """The player's body at its n-th answer (see Scenario.favourite_of)."""
     p = sc.players[tag]
     h = h64("player", tag)
-    fav = sc.favourite_of(tag)
+    fav = sc.favourite_of(tag, n)
     exp = 30 + h % 45
     trophies = 5000 + h % 4000
     wins = 1000 + (h >> 8) % 9000

@@ -59,6 +59,7 @@ class State:
             self.window = deque()
             self.per_tag = {}
             self.fault_counts = {}
+            self.answers = {}
 
     def begin(self, now):
         """An API request arrived: returns the arrivals in (now-1, now]."""
@@ -92,6 +93,13 @@ class State:
             k = (kind, tag)
             n = self.fault_counts.get(k, 0)
             self.fault_counts[k] = n + 1
+            return n
+
+    def count_answer(self, tag):
+        """How many 200 answers the player tag had before this one."""
+        with self.lock:
+            n = self.answers.get(tag, 0)
+            self.answers[tag] = n + 1
             return n
 
     def stats(self):
@@ -370,10 +378,11 @@ class Handler(BaseHTTPRequestHandler):
         if body is not None and mode is None and obj.status != 200:
             return obj.status, body, CT_JSON, (), False
         if body is None:
-            key = (kind, tag, fm)
+            n = self.server.state.count_answer(tag) if kind == "player" else 0
+            key = (kind, tag, fm, sc.drift_epoch(tag, n))
             body = sc.cache.get(key)
             if body is None:
-                body = clan_body(sc, obj) if kind == "clan" else player_body(sc, tag, fm)
+                body = clan_body(sc, obj) if kind == "clan" else player_body(sc, tag, fm, n)
                 sc.cache[key] = body
         return 200, body, CT_JSON, (), mode == "truncated"
 
@@ -414,9 +423,10 @@ class Handler(BaseHTTPRequestHandler):
             clan = q.get("clan", [""])[0]
             try:
                 r = int(q.get("retries", ["3"])[0])
+                k = int(q.get("refresh", ["0"])[0])
             except ValueError:
-                return self._send(400, err("badRequest", "retries must be an integer"))
-            return self._send(200, json_bytes(expected(st.scenario, clan, r)))
+                return self._send(400, err("badRequest", "retries and refresh must be integers"))
+            return self._send(200, json_bytes(expected(st.scenario, clan, r, k)))
         return self._send(404, err("notFound", "Unknown control endpoint"))
 
 

@@ -9,6 +9,7 @@ Python client for the expected() cross-check), stops it with SIGTERM.
 --bench also measures throughput of 25 KB player bodies with a separate
 client process (not run by default).
 """
+import hashlib
 import http.client
 import json
 import os
@@ -200,6 +201,40 @@ print(json.dumps({"requests": n[0], "rps": n[0] / secs, "avg_bytes": nbytes[0] /
     return json.loads(out.stdout) if out.returncode == 0 else out.stderr
 
 
+DRIFT = dict(SCENARIO, drift={"seed": 7, "period": 3})
+
+
+def drift_points(cu, port):
+    """Drift: a player's favourite follows its answer count, as the model
+    and expected(refresh=k) say; without drift it never changes."""
+    sd = standin.Scenario(DRIFT)
+    tags = sd.clans["#9V2Y"].tags
+    phase = [int.from_bytes(hashlib.sha256(f"phase:7:{t}".encode()).digest()[:8], "big") % 3
+             for t in tags]
+    ok([sd.drift_epoch(t, 1) for t in tags] == [1 if ph == 2 else 0 for ph in phase],
+       "drift: at the second answer the players of phase 2 move on, the others stay")
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(DRIFT))
+    cu.run("/_/reset", token=None, method="POST")
+    t0 = tags[0].replace("#", "%23")
+    got = [cu.json("/v1/players/" + t0)[1]["currentFavouriteCard"]["id"] for _ in range(7)]
+    want = [sd.favourite_of(tags[0], n)[0] for n in range(7)]
+    ok(got == want and len(set(want)) > 1, f"drift: one player's favourites over 7 answers {got}", want)
+    cu.run("/_/reset", token=None, method="POST")
+    snaps = [MiniClient(port, 3).snapshot("9V2Y") for _ in range(3)]
+    exps = [standin.expected(DRIFT, "9V2Y", 3, k) for k in range(3)]
+    ok(snaps == exps, "drift: three refreshes == expected(refresh=0, 1, 2)",
+       f"real {snaps}\nexp  {exps}")
+    moved = sum(sd.favourite_of(t, 0)[0] != sd.favourite_of(t, 1)[0] for t in tags)
+    ok(exps[0]["favourite_cards"] != exps[1]["favourite_cards"] and moved == 22,
+       f"drift: {moved} of 50 favourites change from refresh 0 to 1")
+    st, j = cu.json("/_/expected?clan=%239V2Y&retries=3&refresh=2", token=None)
+    ok(j == exps[2], "/_/expected?refresh=2")
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(SCENARIO))
+    got = [cu.json("/v1/players/" + t0)[1]["currentFavouriteCard"]["id"] for _ in range(3)]
+    ok(got == [standin.Scenario(SCENARIO).favourite_of(tags[0])[0]] * 3,
+       f"without drift a favourite never changes {got}")
+
+
 def main():
     bench_secs = float(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
     tmp = tempfile.mkdtemp(prefix="standin-selftest.")
@@ -311,6 +346,7 @@ def main():
            f"real {real}\nexp  {standin.expected(SCENARIO, clan_tag, r)}")
     st, j = cu.json("/_/expected?clan=%232PYLQ&retries=3", token=None)
     ok(j == exp, "/_/expected endpoint")
+    drift_points(cu, port)
 
     # --- live scenario + rate limit
     rl = dict(SCENARIO, rate_limit={"per_second": 3, "retry_after": 1})

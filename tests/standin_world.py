@@ -210,6 +210,14 @@ class Scenario:
         self.forbidden = raw.get("forbidden")
         if self.forbidden not in (None, "accessDenied", "invalidIp", "echo"):
             raise ScenarioError('forbidden: null, "accessDenied", "invalidIp" or "echo"')
+        self.drift = raw.get("drift")
+        if self.drift is not None:
+            d = self.drift
+            if (not isinstance(d, dict) or set(d) - {"seed", "period"}
+                    or not isinstance(d.get("seed", 0), int)
+                    or not isinstance(d.get("period", 3), int) or d.get("period", 3) < 1):
+                raise ScenarioError("drift: null or {\"seed\": integer, \"period\": integer >= 1}")
+            self.drift = (d.get("seed", 0), d.get("period", 3))
 
     def _add_clan(self, key, spec):
         """One "clans" entry: the clan, and its members as known players."""
@@ -301,19 +309,34 @@ class Scenario:
             return p.name
         return player_name(tag)
 
-    def favourite_of(self, tag):
-        """(id, name, rarity, elixirCost, maxEvolutionLevel, maxLevel)."""
+    def drift_epoch(self, tag, n):
+        """Which of its drifting favourites a player shows at its n-th
+        answer (0 = the generated one): each player moves on every
+        period answers, at a phase of its own."""
+        if self.drift is None:
+            return 0
+        seed, period = self.drift
+        return (n + h64("phase", seed, tag) % period) // period
+
+    def favourite_of(self, tag, n=0):
+        """(id, name, rarity, elixirCost, maxEvolutionLevel, maxLevel) at
+        the player's n-th answer (counted from 0; matters under drift)."""
         p = self.players.get(tag)
         if p is not None and p.card is not None:
             return p.card
-        cid, name, rarity, elixir, evo = CARD_BY_ID[generated_favourite(tag)]
+        epoch = self.drift_epoch(tag, n)
+        cid = generated_favourite(tag) if epoch == 0 else \
+            generated_favourite(f"{tag}:{self.drift[0]}:{epoch}")
+        cid, name, rarity, elixir, evo = CARD_BY_ID[cid]
         return (cid, name, rarity, elixir, evo, None)
 
 
 # ---------------------------------------------------------------- expected
 
-def expected(scenario, clan_tag, max_retries=3):
-    """Snapshot counts a correct client must produce (first refresh)."""
+def expected(scenario, clan_tag, max_retries=3, refresh=0):
+    """Snapshot counts a correct client must produce at its refresh-th
+    refresh (0: the first) since start or /_/reset; only drift makes
+    refreshes differ."""
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
     if sc.forbidden:
         return None
@@ -341,7 +364,7 @@ def expected(scenario, clan_tag, max_retries=3):
         if p.faults.terminal in FAV_FAULTS:
             without += 1
             continue
-        card = sc.favourite_of(t)
+        card = sc.favourite_of(t, refresh)
         ent = counts.setdefault(card[0], {"name": card[1], "id": card[0], "count": 0})
         ent["count"] += 1
     fav = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))

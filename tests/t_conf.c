@@ -46,7 +46,11 @@ static const struct {
 	{ "10s ", -1, 0 },
 	{ "10sec", -1, 0 },
 	{ "10S", -1, 0 },
-	{ "1d", -1, 0 },
+	{ "1d", 0, 86400 },
+	{ "90d", 0, 7776000 },
+	{ "0.5d", 0, 43200 },
+	{ "1D", -1, 0 },
+	{ "1dd", -1, 0 },
 	{ "1h30m", -1, 0 },
 	{ "1e3", -1, 0 },
 	{ "0x10", -1, 0 },
@@ -216,9 +220,9 @@ static const struct bad bad[] = {
 	    "  - tag: 2PYLQ\n"
 	    "    interval: 169h\n", {
 		"bad.yaml:3:15: clans[0].interval: 5s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		"bad.yaml:5:15: clans[1].interval: 169h is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 	{ "clan name empty or a list",
 	    "clans:\n"
@@ -347,7 +351,7 @@ static const struct bad bad[] = {
 	    "  interval: 15 minutes\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: \"15 minutes\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "interval out of range",
 	    "schedule:\n"
@@ -355,7 +359,7 @@ static const struct bad bad[] = {
 	    "  stop_grace: 2h\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: 5s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		"bad.yaml:3:15: schedule.stop_grace: 2h is out of range "
 		"(0s..1h)",
 		NULL } },
@@ -364,7 +368,7 @@ static const struct bad bad[] = {
 	    "  interval: 200h\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:13: schedule.interval: 200h is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 	{ "jitter percentage out of range",
 	    "schedule:\n"
@@ -381,7 +385,7 @@ static const struct bad bad[] = {
 		"bad.yaml:2:11: schedule.jitter: \"x%\" is not a percentage; "
 		"use 0%..50% (such as 10%) or a duration",
 		"bad.yaml:3:15: schedule.stop_grace: \"-1s\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "jitter nonsense",
 	    "schedule:\n"
@@ -389,7 +393,7 @@ static const struct bad bad[] = {
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:11: schedule.jitter: \"often\" is neither a "
 		"percentage nor a duration (use a percentage such as 10%, or "
-		"500ms, 10s, 15m, 1h or a number of seconds)",
+		"500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		NULL } },
 	{ "jitter too long for the interval",
 	    "schedule:\n"
@@ -418,7 +422,7 @@ static const struct bad bad[] = {
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:12: api.timeout: 0.5s is out of range (1s..1h)",
 		"bad.yaml:3:19: api.connect_timeout: no value; give a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds) or "
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds) or "
 		"remove the key",
 		NULL } },
 	{ "connect_timeout longer than timeout",
@@ -527,6 +531,80 @@ static const struct bad bad[] = {
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:12: output.history: -1 is out of range (0..10000)",
 		NULL } },
+	{ "database outside the output directory",
+	    "output:\n"
+	    "  database: /var/lib/h.sqlite\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: output.database: \"/var/lib/h.sqlite\" is an "
+		"absolute path; give a path inside output.directory, such as "
+		"history.sqlite",
+		NULL } },
+	{ "database paths that are not plain",
+	    "output:\n"
+	    "  database: ../h.sqlite\n"
+	    "  retention: -1d\n"
+	    "  trend_window: 0\n"
+	    "clans: [9V2Y]\n"
+	    "---\n"
+	    "output: {database: a//h.sqlite}\n", {
+		"bad.yaml:2:13: output.database: \"../h.sqlite\" is not a "
+		"plain path: use names joined by '/', without '.', '..' or "
+		"empty parts, such as history.sqlite",
+		"bad.yaml:3:14: output.retention: \"-1d\" is not a duration "
+		"(use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
+		"bad.yaml:4:17: output.trend_window: 0 is out of range "
+		"(1s..36500d)",
+		"bad.yaml:6:1: a second YAML document starts here; keep the "
+		"whole configuration in one document",
+		NULL } },
+	{ "database starting with '.'",
+	    "output:\n"
+	    "  database: ./h.sqlite\n"
+	    "clans: [9V2Y]\n"
+	    "---\n", {
+		"bad.yaml:2:13: output.database: \"./h.sqlite\" is not a "
+		"plain path: use names joined by '/', without '.', '..' or "
+		"empty parts, such as history.sqlite",
+		"bad.yaml:4:1: a second YAML document starts here; keep the "
+		"whole configuration in one document",
+		NULL } },
+	{ "database with a trailing '/'",
+	    "output:\n"
+	    "  database: db/\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: output.database: \"db/\" is not a plain path: "
+		"use names joined by '/', without '.', '..' or empty parts, "
+		"such as history.sqlite",
+		NULL } },
+	{ "database among clanpopd's own files",
+	    "output:\n"
+	    "  database: clans/h.sqlite\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: output.database: \"clans/h.sqlite\" is among "
+		"the files clanpopd writes (clans); choose another name, such "
+		"as history.sqlite",
+		NULL } },
+	{ "database named as index.json, empty, a list",
+	    "output:\n"
+	    "  database: index.json\n"
+	    "  retention: 36501d\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:13: output.database: \"index.json\" is among the "
+		"files clanpopd writes (index.json); choose another name, such "
+		"as history.sqlite",
+		"bad.yaml:3:14: output.retention: 36501d is out of range "
+		"(0s..36500d)",
+		NULL } },
+	{ "database with no value or a list",
+	    "output:\n"
+	    "  database:\n"
+	    "  trend_window: [1d]\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:12: output.database: no value; give a path inside "
+		"output.directory, or \"\" for none or remove the key",
+		"bad.yaml:3:17: output.trend_window: must be a duration (use "
+		"500ms, 10s, 15m, 1h, 90d or a number of seconds), not a list",
+		NULL } },
 	{ "sections of the wrong type",
 	    "api: 5\n"
 	    "limits: [1]\n"
@@ -634,7 +712,7 @@ static const struct bad bad[] = {
 		"mean \"max_concurrent\"?)",
 		"bad.yaml:6:10: limits.burst: 0 is out of range (1..10000)",
 		"bad.yaml:8:13: schedule.interval: \"15 minutes\" is not a "
-		"duration (use 500ms, 10s, 15m, 1h or a number of seconds)",
+		"duration (use 500ms, 10s, 15m, 1h, 90d or a number of seconds)",
 		"bad.yaml:10:12: output.history: \"many\" is not a number; "
 		"use a whole number in 0..10000",
 		"bad.yaml:13:5: clans[1]: empty item: an unquoted \"- "
@@ -645,7 +723,7 @@ static const struct bad bad[] = {
 		"bad.yaml:15:5: clans[3]: \"#9V2Y\" is listed twice (first at "
 		"line 12); remove one",
 		"bad.yaml:17:15: clans[4].interval: 1s is out of range "
-		"(10s..168h)",
+		"(10s..7d)",
 		NULL } },
 };
 
@@ -767,6 +845,9 @@ test_example(const char *top)
 	tap_ok(cf->stop_grace == 10, "example: stop_grace");
 	tap_str(cf->out_dir, "/var/lib/clanpopd", "example: directory");
 	tap_int(cf->history, 0, "example: history");
+	tap_str(cf->database, "history.sqlite", "example: database");
+	tap_ok(cf->retention == 90 * 86400, "example: retention");
+	tap_ok(cf->trend_window == 30 * 86400, "example: trend_window");
 	tap_int(cf->nclans, 3, "example: 3 clans");
 	if (cf->nclans == 3) {
 		tap_str(cf->clans[0].tag, "#9V2Y", "example: clan 0 tag");
@@ -814,6 +895,9 @@ static const char good_yaml[] =
     "output:\n"
     "  directory: out\n"
     "  history: 24\n"
+    "  database: db/clanpopd/h.sqlite\n"
+    "  retention: 30s\n"
+    "  trend_window: 7d\n"
     "clans:\n"
     "  - \"#9V2Y\"\n"
     "  - 2pylq\n"
@@ -849,6 +933,9 @@ check_good(const char *name, const struct conf *cf, const char *dir)
 	snprintf(want, sizeof(want), "%s%sout", dir, dir[0] ? "/" : "");
 	tap_str(cf->out_dir, want, "%s: directory", name);
 	tap_int(cf->history, 24, "%s: history", name);
+	tap_str(cf->database, "db/clanpopd/h.sqlite", "%s: database", name);
+	tap_ok(cf->retention == 30, "%s: retention", name);
+	tap_ok(cf->trend_window == 7 * 86400, "%s: trend_window", name);
 	tap_int(cf->nclans, 4, "%s: 4 clans", name);
 	if (cf->nclans != 4)
 		return;
@@ -932,6 +1019,10 @@ test_defaults(void)
 		tap_ok(cf->stop_grace == 10, "defaults: stop_grace");
 		tap_str(cf->out_dir, "/var/lib/clanpopd", "defaults: directory");
 		tap_int(cf->history, 0, "defaults: history");
+		tap_str(cf->database, "history.sqlite", "defaults: database");
+		tap_ok(cf->retention == 90 * 86400, "defaults: retention");
+		tap_ok(cf->trend_window == 30 * 86400,
+		    "defaults: trend_window");
 		tap_int(cf->nclans, 1, "defaults: 1 clan");
 		tap_str(cf->clans[0].tag, "#9V2Y", "defaults: clan tag");
 		tap_str(cf->clans[0].name, NULL, "defaults: clan name");
@@ -985,6 +1076,15 @@ test_defaults(void)
 	if ((cf = load_ok("absolute paths", "d.yaml", &sysd)) != NULL) {
 		tap_str(cf->token_file, "/etc/k", "absolute paths: token_file");
 		tap_str(cf->out_dir, "/srv/c/", "absolute paths: directory");
+	}
+	conf_free(cf);
+
+	/* "" turns the history database off; 0 keeps every row. */
+	write_str("d.yaml", "output:\n  database: \"\"\n  retention: 0\n"
+	    "clans: [9V2Y]\n");
+	if ((cf = load_ok("no database", "d.yaml", &noenv)) != NULL) {
+		tap_str(cf->database, "", "no database: database");
+		tap_ok(cf->retention == 0, "no database: retention");
 	}
 	conf_free(cf);
 
@@ -1125,7 +1225,8 @@ test_many(void)
 	tap_int(errs.n, 3002, "3000 keys and 2 repeats: 3002 messages");
 	if (errs.n == 3002) {
 		tap_str(errs.msg[0], "many.yaml:3:3: output.k0: unknown key "
-		    "(valid keys: directory, history)",
+		    "(valid keys: directory, history, database, retention, "
+		    "trend_window)",
 		    "3000 keys and 2 repeats: the first unknown key");
 		tap_str(errs.msg[3000], "many.yaml:3003:3: output.k1499: "
 		    "duplicate key (first at line 1502); remove one",

@@ -315,35 +315,9 @@ def net404(url):
             "responded with a status of 404 (Not Found)" % url)
 
 
-# --- Trend files -------------------------------------------------------
-# STAND-IN, until the daemon writes trends/TAG.json (issue 12, section 2;
-# branch "trends"): the test writes each clan's trend file itself, in
-# exactly that format, from the snapshots it saw the daemon write.  Remove
-# this (and set DAEMON_WRITES_TRENDS) once the daemon writes them.
-DAEMON_WRITES_TRENDS = False
-
-
-def stand_in_trends(history):
-    """history: tag -> the snapshots seen, oldest first."""
-    os.makedirs(os.path.join(out, "trends"), exist_ok=True)
-    for tag, snaps in history.items():
-        ids = {}
-        for s in snaps:
-            for c in s["favourite_cards"]:
-                ids.setdefault(c["id"], c["name"])
-        last = {c["id"]: c["count"] for c in snaps[-1]["favourite_cards"]}
-        order = sorted(ids, key=lambda i: (-last.get(i, 0), ids[i], i))[:20]
-        cards = [{"id": i, "name": ids[i], "points": [
-            [s["fetched_at"], next((c["count"] for c in s["favourite_cards"]
-                                    if c["id"] == i), 0)] for s in snaps]}
-            for i in order]
-        doc = {"tag": tag, "name": snaps[-1]["name"],
-               "from": snaps[0]["fetched_at"], "to": snaps[-1]["fetched_at"],
-               "refreshes": len(snaps), "cards": cards}
-        path = os.path.join(out, "trends", tag[1:] + ".json")
-        with open(path + ".part", "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False)
-        os.rename(path + ".part", path)
+# --- Trend files ----------------------------------------------------------
+# trends/TAG.json is the daemon's (issue 12, from its history database):
+# the page's chart is checked against the file as the daemon wrote it.
 
 
 # --- The daemon, phases 0 and 1 ----------------------------------------
@@ -366,8 +340,9 @@ def drift(phase):
 
 
 drift(1)
-if not DAEMON_WRITES_TRENDS:
-    stand_in_trends(history)
+t.ok(wait_for(lambda: read_json("trends", "2PYLQ.json")["to"] ==
+              snapshot(out, "#2PYLQ")["fetched_at"], "trends/2PYLQ.json"),
+     "daemon: trends/2PYLQ.json follows the snapshot")
 
 # --- nginx from the shipped snippet, and the browser -------------------
 ng = dashserve.Nginx(os.path.join(wd, "nginx"), out)
@@ -400,8 +375,6 @@ t.eq(page.rows("clan-cards"), clan_rows(history["#2PYLQ"][-1]),
      "order")
 drift(2)
 d.stop("daemon: exits 0 on SIGTERM")
-if not DAEMON_WRITES_TRENDS:
-    stand_in_trends(history)
 idx = read_json("index.json")
 cards = read_json("cards.json")
 NOW = int(time.time() * 1000)
@@ -442,7 +415,7 @@ nstale = sum(freshness(c, NOW).startswith("stale") for c in idx["clans"])
 t.eq(page.text("#view .sub"), "%d clans, %d stale; index.json written %s "
      "by clanpopd %s." % (len(TAGS), nstale, utc(idx["generated_at"]),
                           idx["version"]), "overview: the summary line")
-t.eq([freshness(c, NOW) for c in idx["clans"]][2],
+t.eq(page.rows("clans")[2][7],
      "stale: %d failed refresh%s in a row" % (
          index_entry("#8QRUL")["consecutive_failures"],
          "" if index_entry("#8QRUL")["consecutive_failures"] == 1 else "es"),
@@ -547,6 +520,20 @@ t.eq(page.msgs(), ["1 of the clans' snapshots could not be read; their "
      "a 404 for a clan: the overview says which file")
 t.eq(page.console(), [net404(data + "clans/PQL9.json")] * 2,
      "a 404 for a clan: the console holds only its 404s")
+# A snapshot cut short (as if written by something else): not JSON.
+path = os.path.join(out, "clans", "8QRUL.json")
+with open(path, "rb") as f:
+    keep = f.read()
+with open(path, "wb") as f:
+    f.write(keep[:40])
+page.go("#/clan/8QRUL")
+t.eq(page.msgs(), ["Last error: " + idx["clans"][2]["last_error"],
+                   "data/clans/8QRUL.json is not valid JSON, so it was not "
+                   "written by clanpopd (or was cut short on the way). The "
+                   "page tries again in a minute."],
+     "a snapshot that is not JSON: the clan view says so")
+with open(path, "wb") as f:
+    f.write(keep)
 page.go("#/clan/2Y0")
 t.eq(page.msgs(), ["#2Y0 is not in index.json: it is not one of clanpopd's "
                    "configured clans. Add it to the configuration and "
@@ -575,6 +562,10 @@ page.open("#/")
 t.eq([page.text("h1"), page.msgs()],
      ["Cannot show this view", [notfound("data/index.json", "index")]],
      "no index.json on a fresh load: the page says what to do")
+status = page.text("#status")
+t.ok(re.fullmatch(r"Could not read the files at \d\d:\d\d:\d\d UTC; the "
+                  r"page tries again every minute\.", status) is not None,
+     "no index.json on a fresh load: the status line says so", status)
 shots["no-index"] = page.shot("no-index")
 t.eq(page.console(), [net404(data + "clans/PQL9.json")] +
      [net404(data + "index.json")] * 2,
@@ -630,12 +621,41 @@ t.eq(page.js(BG), "rgb(13, 17, 23)", "dark: prefers-color-scheme: dark")
 shots["dark-clan-2PYLQ"] = page.shot("dark-clan-2PYLQ")
 t.eq(page.console(), [], "keyboard, phone, dark: the console is empty")
 
+# --- Pages of 100 clans --------------------------------------------------
+# index.json with 246 more clans that have no snapshot yet (so the page
+# asks for no file of theirs): 250 clans, three pages.
+with open(os.path.join(out, "index.json"), "rb") as f:
+    index_bytes = f.read()
+big = json.loads(index_bytes.decode("utf-8"))
+for i in range(246):
+    big["clans"].append({
+        "tag": "#2" + "".join("0289PYLQGRJCUV"[(i >> (4 * k)) % 14]
+                              for k in range(4)),
+        "name": None, "label": None, "snapshot": None, "last_success": None,
+        "last_attempt": None, "last_error": None, "consecutive_failures": 0,
+        "interval_s": 900, "complete": None})
+with open(os.path.join(out, "index.json"), "w", encoding="utf-8") as f:
+    json.dump(big, f)
+page.drv.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+page.open("#/", now=NOW)
+t.eq([len(page.rows("clans")), page.text(".pager"),
+      page.js("return document.querySelector('.pager a[rel=next]')"
+              ".getAttribute('href')")],
+     [100, "Clans 1–100 of 250, page 1 of 3Next →", "#/page/2"],
+     "pages: the first 100 clans and a link to the next page")
+page.go("#/page/3")
+t.eq([page.rows("clans"), page.text(".pager")],
+     [overview_rows(big, NOW)[200:], "← PreviousClans 201–250 of "
+      "250, page 3 of 3"],
+     "pages: the last page has the last 50 clans")
+t.eq(page.console(), [], "pages: no request for clans without a snapshot")
+with open(os.path.join(out, "index.json"), "wb") as f:
+    f.write(index_bytes)
+
 # --- nginx, as the shipped snippet configures it ------------------------
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self'; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-with open(os.path.join(out, "index.json"), "rb") as f:
-    index_bytes = f.read()
 st, h, body = ng.get("/clanpopd/data/index.json")
 t.eq((st, h.get("content-type"), h.get("cache-control"), body),
      (200, "application/json", "no-cache", index_bytes),
@@ -662,18 +682,23 @@ with open("/usr/share/javascript/chart.js/chart.min.js", "rb") as f:
          "nginx: Chart.js from /usr/share/javascript/")
 # What must never be served: the daemon's temporary files (and any other
 # dotfile) and the history database with its WAL and shared memory.
-secret = b"not for the web\n"
+# The daemon's own history.sqlite is there; the others are made here.
+t.ok(os.path.exists(os.path.join(out, "history.sqlite")),
+     "the daemon's history database is in the output directory")
 for name in (".clanpopd-tmp-index.json.Ab12Cd", "clans/.clanpopd-tmp-"
              "9V2Y.json.Zz99Yy", ".hidden/x.json", "history.sqlite",
              "history.sqlite-wal", "history.sqlite-shm",
              "history.sqlite-journal"):
     path = os.path.join(out, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(secret)
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(b"not for the web: %s\n" % name.encode())
     os.chmod(path, 0o644)
+    with open(path, "rb") as f:
+        head = f.read(64)
     st, _, body = ng.get("/clanpopd/data/" + name)
-    t.eq((st, secret in body), (404, False), "nginx: %s is not served" % name)
+    t.eq((st, head in body), (404, False), "nginx: %s is not served" % name)
 for d_ in ("", "clans/", "trends/"):
     st, _, body = ng.get("/clanpopd/data/" + d_)
     t.eq((st, b"index.json" in body or b"2PYLQ" in body), (403, False),

@@ -19,6 +19,9 @@ const REFRESH_MS = 60000;
 const TAG_RE = /^[0289PYLQGRJCUV]{3,14}$/;
 const POOL = 6;		/* requests in flight while reading snapshots */
 const TOP_CARDS = 10;	/* the family's cards on the overview */
+/* Clans per page of the overview: each row reads its clan's snapshot, so
+   a page of 1,000 clans would be 1,000 requests every minute. */
+const PAGE = 100;
 
 /* Why a file is needed, said when it cannot be read. */
 const ADVICE = {
@@ -254,9 +257,10 @@ function barChart(snap) {
 	});
 }
 
-/* Time ticks as precise as the trends' range needs, in UTC. */
+/* Time ticks as precise as the points' range needs, in UTC. */
 function tickFormat(tr) {
-	const span = Date.parse(tr.to) - Date.parse(tr.from);
+	const ts = tr.cards.flatMap((c) => c.points.map((p) => Date.parse(p[0])));
+	const span = ts.length ? Math.max(...ts) - Math.min(...ts) : 0;
 	const [a, b] = span < 2 * 3600e3 ? [11, 19] : span < 2 * 86400e3 ?
 	    [5, 16] : [5, 10];
 	return (v) => new Date(v).toISOString().slice(a, b).replace('T', ' ');
@@ -295,20 +299,34 @@ function clanLink(c) {
 	return a;
 }
 
-async function overview() {
+/* "Clans 101-200 of 1000" with links to the pages before and after. */
+function pager(p, pages, n) {
+	const link = (to, text, rel) => to >= 1 && to <= pages ?
+	    el('a', {href: '#/page/' + to, rel: rel}, text) : null;
+	return el('nav', {class: 'pager', 'aria-label': 'Pages of clans'},
+	    link(p - 1, '\u2190 Previous', 'prev'), el('span', null, 'Clans ' +
+	    ((p - 1) * PAGE + 1) + '\u2013' + Math.min(n, p * PAGE) + ' of ' +
+	    n + ', page ' + p + ' of ' + pages), link(p + 1, 'Next \u2192',
+	    'next'));
+}
+
+async function overview(page) {
 	const [idx, cards] = await Promise.all([getIndex(),
 	    getCards().catch((e) => e)]);
 	const now = Date.now();
-	const snaps = await pooled(idx.clans, (c) => c.snapshot ?
+	const pages = Math.max(1, Math.ceil(idx.clans.length / PAGE));
+	const p = Math.min(Math.max(1, page), pages);
+	const shown = idx.clans.slice((p - 1) * PAGE, p * PAGE);
+	const snaps = await pooled(shown, (c) => c.snapshot ?
 	    getJSON('data/clans/' + bare(c.tag) + '.json', 'clan') : null);
 	const bad = snaps.filter((s) => !s.ok);
-	const rows = idx.clans.map((c, i) => {
+	const rows = shown.map((c, i) => {
 		const s = snaps[i].ok ? snaps[i].value : null;
-		const p = s && s.players ? s.players : {};
+		const pl = s && s.players ? s.players : {};
 		const f = freshness(c, now);
 		const num = (v) => (s && typeof v === 'number' ? String(v) : '—');
-		return [clanLink(c), c.tag, num(s && s.members), num(p.fetched),
-		    num(p.failed), c.complete === true ? 'yes' :
+		return [clanLink(c), c.tag, num(s && s.members), num(pl.fetched),
+		    num(pl.failed), c.complete === true ? 'yes' :
 		    c.complete === false ? 'no' : '—',
 		    c.last_success ? el('time', {datetime: c.last_success,
 		    title: utc(c.last_success)}, ago(now -
@@ -334,6 +352,8 @@ async function overview() {
 			{h: 'Last error', cls: 'err'}
 		], rows, 'clans')
 	];
+	if (pages > 1)
+		parts.splice(2, 0, pager(p, pages, idx.clans.length));
 	if (bad.length > 0)
 		parts.push(msg(bad.length + ' of the clans\' snapshots could ' +
 		    'not be read; their figures show as —. The first: ' +
@@ -477,7 +497,9 @@ function route(hash) {
 	const h = hash.replace(/^#/, '') || '/';
 	let m;
 	if (h === '/')
-		return {nav: 'nav-overview', run: overview};
+		return {nav: 'nav-overview', run: () => overview(1)};
+	if ((m = /^\/page\/([0-9]{1,6})$/.exec(h)) !== null)
+		return {nav: 'nav-overview', run: () => overview(+m[1])};
 	if (h === '/cards')
 		return {nav: 'nav-cards', run: cardsView};
 	if ((m = /^\/clan\/([^/]*)$/.exec(h)) !== null)
@@ -485,7 +507,8 @@ function route(hash) {
 	return {nav: null, run: async () => ({title: 'No such view', nodes: [
 		el('h1', {tabindex: '-1'}, 'No such view'),
 		msg('There is no view "' + hash + '". The views are #/ (the ' +
-		    'clans), #/clan/TAG (one clan) and #/cards (all cards).'),
+		    'clans, and #/page/N for more than ' + PAGE + '), #/clan/TAG ' +
+		    '(one clan) and #/cards (all cards).'),
 		el('p', null, el('a', {href: '#/'}, 'Go to the clans'))
 	], draw: []})};
 }
@@ -507,7 +530,7 @@ async function show(again) {
 	const seq = ++state.seq;
 	const main = document.getElementById('view');
 	const r = route(hash);
-	let v;
+	let v, failed = false;
 
 	main.setAttribute('aria-busy', 'true');
 	try {
@@ -523,8 +546,12 @@ async function show(again) {
 			document.documentElement.dataset.loaded = String(seq);
 			return;
 		}
+		failed = true;
 		v = {title: 'Cannot show this view', nodes: [el('h1',
-		    {tabindex: '-1'}, 'Cannot show this view'), msg(e.message)],
+		    {tabindex: '-1'}, 'Cannot show this view'), msg(e instanceof
+		    LoadError ? e.message : 'The files do not look like ' +
+		    'clanpopd\'s (' + e.message + '): check that data/ is ' +
+		    'clanpopd\'s output directory, or read them again (r).')],
 		    draw: []};
 	}
 	if (seq !== state.seq)
@@ -546,9 +573,14 @@ async function show(again) {
 		else
 			a.removeAttribute('aria-current');
 	}
-	state.readAt = new Date();
-	setStatus('Files read at ' + clock(state.readAt) + '; read again ' +
-	    'every minute.', false);
+	if (failed) {
+		setStatus('Could not read the files at ' + clock(new Date()) +
+		    '; the page tries again every minute.', true);
+	} else {
+		state.readAt = new Date();
+		setStatus('Files read at ' + clock(state.readAt) + '; read ' +
+		    'again every minute.', false);
+	}
 	if (again && state.shown === hash) {
 		window.scrollTo(0, y);
 	} else {
@@ -560,6 +592,8 @@ async function show(again) {
 	main.setAttribute('aria-busy', 'false');
 	main.dataset.view = hash;
 	document.documentElement.dataset.loaded = String(seq);
+	/* For bench/b8_page.py: when the view was complete. */
+	performance.mark('clanpopd-view');
 }
 
 /* o, c and r as in the footer; not while typing or with a modifier. */

@@ -1,0 +1,687 @@
+/*
+ * history.c - the history database: one SQLite row per snapshot written,
+ * its schema and migrations, retention, and what a fault does.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <sqlite3.h>
+
+#include "history.h"
+#include "log.h"
+#include "outdir.h"
+#include "snap.h"
+
+#define HIST_ERR_MAX	768	/* bytes of a fault's sentence */
+
+struct history {
+	const struct outdir	*od;
+	char			*rel;		/* relpath as configured */
+	char			*shown;		/* od->path/rel, for messages */
+	sqlite3			*db;		/* NULL while unavailable */
+	sqlite3_stmt		*s_card, *s_refresh, *s_fav, *s_prune;
+	char			 error[HIST_ERR_MAX];	/* "" when ok */
+	char			 logged[HIST_ERR_MAX];	/* last logged fault */
+	double			 retry_at;	/* ev_now of the next try */
+	double			 prune_at;	/* ev_now of the next pruning */
+	time_t			 cutoff;	/* of the running pruning */
+	struct ev_loop		*loop;		/* while pruning */
+	ev_idle			 pruner;
+	unsigned long		 writes_ok, writes_failed, pruned;
+};
+
+/*
+ * The schema of version 1, exactly as clanpopd.yaml(5) documents it:
+ * readers depend on it, so it changes only through a new migration.
+ */
+static const char hist_schema_1[] =
+    "CREATE TABLE cards (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+    "CREATE TABLE refreshes (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  clan TEXT NOT NULL,\n"
+    "  clan_name TEXT NOT NULL,\n"
+    "  fetched_at INTEGER NOT NULL,\n"
+    "  members INTEGER NOT NULL, fetched INTEGER NOT NULL, "
+    "failed INTEGER NOT NULL,\n"
+    "  without_favourite INTEGER NOT NULL, complete INTEGER NOT NULL, "
+    "duration_ms INTEGER NOT NULL);\n"
+    "CREATE INDEX refreshes_clan_time ON refreshes (clan, fetched_at);\n"
+    "CREATE TABLE favourites (\n"
+    "  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) "
+    "ON DELETE CASCADE,\n"
+    "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
+    "  players INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;\n";
+
+/*
+ * The migrations: step i takes a database from user_version i to i + 1,
+ * in one transaction with the new user_version.  Version 0 is a new,
+ * empty file.
+ */
+static const char *const hist_steps[HISTORY_VERSION] = {
+	hist_schema_1,
+};
+
+/* The name of a card as stored: a card the API sent without one is "". */
+#define HIST_SQL_CARD \
+    "INSERT INTO cards (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO " \
+    "UPDATE SET name = excluded.name WHERE excluded.name <> '' AND " \
+    "name <> excluded.name"
+#define HIST_SQL_REFRESH \
+    "INSERT INTO refreshes (clan, clan_name, fetched_at, members, " \
+    "fetched, failed, without_favourite, complete, duration_ms) " \
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+#define HIST_SQL_FAV \
+    "INSERT INTO favourites (refresh_id, card_id, players) " \
+    "VALUES (?1, ?2, ?3)"
+/*
+ * Refreshes are inserted in time order, so the oldest have the lowest
+ * ids: walking the rowid finds a batch without an index on fetched_at.
+ */
+#define HIST_SQL_PRUNE \
+    "DELETE FROM refreshes WHERE id IN (SELECT id FROM refreshes " \
+    "WHERE fetched_at < ?1 ORDER BY id LIMIT ?2)"
+
+/*
+ * The sentence for a failed SQLite call rc on h's database: what is
+ * wrong, the file, and what to do.
+ */
+static void
+hist_fault(struct history *h, int rc, const char *what, char *err,
+    size_t errlen)
+{
+	const char *msg = h->db != NULL ? sqlite3_errmsg(h->db) :
+	    sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		snprintf(err, errlen, "%s: the disk is full (%s: %s); free "
+		    "some space", h->shown, what, msg);
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		snprintf(err, errlen, "%s is corrupt or not an SQLite "
+		    "database (%s: %s); clanpopd leaves it untouched: move it "
+		    "away (a new one is then made) or set output.database to "
+		    "another file", h->shown, what, msg);
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		snprintf(err, errlen, "%s cannot be written (%s: %s); make it "
+		    "and its directory writable by clanpopd's user",
+		    h->shown, what, msg);
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		snprintf(err, errlen, "%s is locked by another program (%s: "
+		    "%s); end that program's write transaction", h->shown,
+		    what, msg);
+		break;
+	default:
+		snprintf(err, errlen, "%s: %s failed: %s (SQLite error %d)",
+		    h->shown, what, msg, rc);
+		break;
+	}
+}
+
+/* Run sql (no rows); 0, or -1 with the fault in err. */
+static int
+hist_exec(struct history *h, const char *sql, const char *what, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL)) != SQLITE_OK) {
+		hist_fault(h, sqlite3_extended_errcode(h->db), what, err,
+		    errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* The integer the one-row, one-column sql returns into *v. */
+static int
+hist_int(struct history *h, const char *sql, const char *what,
+    sqlite3_int64 *v, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL)) ==
+	    SQLITE_OK) {
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*v = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		hist_fault(h, sqlite3_extended_errcode(h->db), what, err,
+		    errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * One file of the database (name in dfd): absent, or a regular file that
+ * is not a symbolic link, owned by clanpopd's user or root, writable by
+ * its owner and by nobody else.
+ */
+static int
+hist_check_file(struct history *h, int dfd, const char *name, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	uid_t		 me = geteuid();
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read %s/%s: %s", h->od->path,
+		    name, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s (for %s) is %s; clanpopd never opens "
+		    "one as its database: remove it", name, h->shown,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a regular file");
+		return -1;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		snprintf(err, errlen, "%s (for %s) is owned by uid %lu, "
+		    "neither clanpopd's user (uid %lu) nor root; chown it to "
+		    "uid %lu or remove it", name, h->shown,
+		    (unsigned long)st.st_uid, (unsigned long)me,
+		    (unsigned long)me);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s (for %s) is writable by group or "
+		    "others (mode %04o); run chmod go-w on it", name, h->shown,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if ((st.st_mode & S_IWUSR) == 0) {
+		snprintf(err, errlen, "%s cannot be written (mode %04o); make "
+		    "it writable by its owner (chmod u+w)", h->shown,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The path SQLite opens: the directory od holds, by its real path, then
+ * rel.  SQLite opens by name and SQLITE_OPEN_NOFOLLOW refuses a symbolic
+ * link anywhere in it, so neither od->path (which may be systemd's link
+ * to a StateDirectory) nor /proc/self/fd/N (itself a link) would do.  The
+ * real path, read from /proc/self/fd/N, names the very directory checked
+ * at open, and holds no link; it is compared with od->fd by device and
+ * inode, so a directory moved or replaced since is refused, and a link
+ * planted later makes SQLite refuse the open.
+ */
+static int
+hist_path(struct history *h, char *path, size_t len, char *err,
+    size_t errlen)
+{
+	char		 proc[64], real[PATH_MAX];
+	struct stat	 a, b;
+	ssize_t		 n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", h->od->fd);
+	if ((n = readlink(proc, real, sizeof(real) - 1)) > 0)
+		real[n] = '\0';
+	else if (realpath(h->od->path, real) == NULL) {
+		snprintf(err, errlen, "cannot find the real path of %s: %s",
+		    h->od->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(h->od->fd, &a) == -1 || stat(real, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		snprintf(err, errlen, "the output directory %s was moved or "
+		    "replaced while clanpopd ran; reload clanpopd (SIGHUP)",
+		    h->od->path);
+		return -1;
+	}
+	if ((size_t)snprintf(path, len, "%s/%s", real, h->rel) >= len) {
+		snprintf(err, errlen, "%s: path too long", h->shown);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check the database's directory (made when missing) and its files,
+ * then set path to what SQLite opens.
+ */
+static int
+hist_check(struct history *h, char *path, size_t len, char *err,
+    size_t errlen)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char		 dir[PATH_MAX], name[NAME_MAX + 1];
+	const char	*base = strrchr(h->rel, '/');
+	size_t		 i;
+	int		 dfd, rc = 0;
+
+	if (base == NULL) {
+		dfd = h->od->fd;
+		base = h->rel;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base - h->rel),
+		    h->rel);
+		if ((dfd = outdir_subdir(h->od, dir, 1, err, errlen)) == -1)
+			return -1;
+		base++;
+	}
+	for (i = 0; rc == 0 && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", base,
+		    sfx[i]) >= sizeof(name)) {
+			snprintf(err, errlen, "%s: name too long", h->shown);
+			rc = -1;
+		} else
+			rc = hist_check_file(h, dfd, name, err, errlen);
+	}
+	if (dfd != h->od->fd)
+		close(dfd);
+	return rc == 0 ? hist_path(h, path, len, err, errlen) : -1;
+}
+
+/* Bring the database to HISTORY_VERSION, or refuse one it cannot read. */
+static int
+hist_migrate(struct history *h, char *err, size_t errlen)
+{
+	char		 sql[64];
+	sqlite3_int64	 v, objects;
+
+	if (hist_int(h, "PRAGMA user_version", "reading its version", &v,
+	    err, errlen) == -1)
+		return -1;
+	if (v > HISTORY_VERSION || v < 0) {
+		snprintf(err, errlen, "%s was made by a newer clanpopd (schema "
+		    "version %lld; this one reads up to %d); clanpopd leaves "
+		    "it untouched: upgrade clanpopd, or set output.database to "
+		    "another file", h->shown, (long long)v, HISTORY_VERSION);
+		return -1;
+	}
+	if (v == 0) {
+		if (hist_int(h, "SELECT count(*) FROM sqlite_master",
+		    "reading its tables", &objects, err, errlen) == -1)
+			return -1;
+		if (objects > 0) {
+			snprintf(err, errlen, "%s is an SQLite database of "
+			    "another program (it has tables, but no clanpopd "
+			    "schema version); clanpopd leaves it untouched: "
+			    "set output.database to another file", h->shown);
+			return -1;
+		}
+	}
+	if (hist_exec(h, "PRAGMA journal_mode = WAL", "setting WAL mode",
+	    err, errlen) == -1 ||
+	    hist_exec(h, "PRAGMA synchronous = NORMAL; "
+	    "PRAGMA foreign_keys = ON", "setting its pragmas", err,
+	    errlen) == -1)
+		return -1;
+	for (; v < HISTORY_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld",
+		    (long long)v + 1);
+		if (hist_exec(h, "BEGIN IMMEDIATE", "migrating", err,
+		    errlen) == -1)
+			return -1;
+		if (hist_exec(h, hist_steps[v], "migrating", err,
+		    errlen) == -1 ||
+		    hist_exec(h, sql, "migrating", err, errlen) == -1 ||
+		    hist_exec(h, "COMMIT", "migrating", err, errlen) == -1) {
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Close the database (if open) and its statements; a pruning stops. */
+static void
+hist_shut(struct history *h)
+{
+	if (h->loop != NULL) {
+		ev_idle_stop(h->loop, &h->pruner);
+		h->loop = NULL;
+	}
+	sqlite3_finalize(h->s_card);
+	sqlite3_finalize(h->s_refresh);
+	sqlite3_finalize(h->s_fav);
+	sqlite3_finalize(h->s_prune);
+	h->s_card = h->s_refresh = h->s_fav = h->s_prune = NULL;
+	sqlite3_close(h->db);
+	h->db = NULL;
+}
+
+/* Open, check, migrate and prepare; on failure h->db stays NULL. */
+static int
+hist_connect(struct history *h, char *err, size_t errlen)
+{
+	char	path[PATH_MAX];
+	int	rc;
+
+	if (hist_check(h, path, sizeof(path), err, errlen) == -1)
+		return -1;
+	rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc == SQLITE_CANTOPEN_SYMLINK ||
+	    sqlite3_extended_errcode(h->db) == SQLITE_CANTOPEN_SYMLINK) {
+		snprintf(err, errlen, "%s: a symbolic link appeared in its "
+		    "path since clanpopd checked it; clanpopd never opens its "
+		    "database through one: remove it", h->shown);
+		hist_shut(h);
+		return -1;
+	}
+	if (rc != SQLITE_OK) {
+		hist_fault(h, rc, "opening", err, errlen);
+		hist_shut(h);
+		return -1;
+	}
+	sqlite3_extended_result_codes(h->db, 1);
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
+	if (hist_migrate(h, err, errlen) == -1 ||
+	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_CARD, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->s_card, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_REFRESH, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->s_refresh, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_FAV, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->s_fav, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_PRUNE, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->s_prune, NULL)) != SQLITE_OK) {
+		if (rc != SQLITE_OK)
+			hist_fault(h, rc, "preparing its statements", err,
+			    errlen);
+		hist_shut(h);
+		return -1;
+	}
+	return 0;
+}
+
+struct history *
+history_open(const struct outdir *od, const char *relpath, char *err,
+    size_t errlen)
+{
+	struct history	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->rel = strdup(relpath)) == NULL ||
+	    asprintf(&h->shown, "%s/%s", od->path, relpath) == -1) {
+		if (h != NULL)
+			free(h->rel);
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->od = od;
+	ev_idle_init(&h->pruner, NULL);
+	h->pruner.data = h;
+	err[0] = '\0';
+	if (hist_connect(h, h->error, sizeof(h->error)) == -1)
+		snprintf(err, errlen, "%s", h->error);
+	return h;
+}
+
+void
+history_close(struct history *h)
+{
+	if (h == NULL)
+		return;
+	hist_shut(h);
+	free(h->rel);
+	free(h->shown);
+	free(h);
+}
+
+sqlite3 *
+history_db(struct history *h)
+{
+	return h != NULL ? h->db : NULL;
+}
+
+/* Run the bound statement st to its end, then reset it. */
+static int
+hist_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The card names, the refresh and its favourites, inside a transaction. */
+static int
+hist_insert(struct history *h, const struct snap_clan *sc)
+{
+	const struct tally_card	*tc;
+	sqlite3_int64		 rid;
+	size_t			 i;
+	int			 rc = SQLITE_OK;
+
+	for (i = 0; rc == SQLITE_OK && i < sc->cards->n; i++) {
+		tc = &sc->cards->cards[i];
+		sqlite3_bind_int64(h->s_card, 1, tc->id);
+		sqlite3_bind_text(h->s_card, 2, tc->name != NULL ? tc->name :
+		    "", -1, SQLITE_STATIC);
+		rc = hist_step(h->s_card);
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(h->s_refresh, 1, sc->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h->s_refresh, 2, sc->name != NULL ? sc->name : "",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_int64(h->s_refresh, 3, (sqlite3_int64)sc->fetched_at);
+	sqlite3_bind_int64(h->s_refresh, 4, (sqlite3_int64)sc->members);
+	sqlite3_bind_int64(h->s_refresh, 5, (sqlite3_int64)sc->fetched);
+	sqlite3_bind_int64(h->s_refresh, 6, (sqlite3_int64)sc->failed);
+	sqlite3_bind_int64(h->s_refresh, 7,
+	    (sqlite3_int64)sc->without_favourite);
+	sqlite3_bind_int(h->s_refresh, 8, sc->failed == 0);
+	/* Rounded as the snapshot's duration_ms is. */
+	sqlite3_bind_int64(h->s_refresh, 9,
+	    (sqlite3_int64)(sc->duration * 1000 + 0.5));
+	if ((rc = hist_step(h->s_refresh)) != SQLITE_OK)
+		return rc;
+	rid = sqlite3_last_insert_rowid(h->db);
+	for (i = 0; rc == SQLITE_OK && i < sc->cards->n; i++) {
+		tc = &sc->cards->cards[i];
+		sqlite3_bind_int64(h->s_fav, 1, rid);
+		sqlite3_bind_int64(h->s_fav, 2, tc->id);
+		sqlite3_bind_int64(h->s_fav, 3, tc->count);
+		rc = hist_step(h->s_fav);
+	}
+	return rc;
+}
+
+/* Roll back what is open after a failure; the fault goes to err. */
+static int
+hist_abort(struct history *h, int rc, const char *what, char *err,
+    size_t errlen)
+{
+	hist_fault(h, rc, what, err, errlen);
+	if (!sqlite3_get_autocommit(h->db))
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Without a database: the fault that closed it, as a sentence. */
+static int
+hist_unavailable(struct history *h, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", h->error[0] != '\0' ? h->error :
+	    "the history database is not open");
+	return -1;
+}
+
+int
+history_record(struct history *h, const struct snap_clan *sc, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if (h->db == NULL)
+		return hist_unavailable(h, err, errlen);
+	if ((rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL)) != SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "starting a transaction", err, errlen);
+	if ((rc = hist_insert(h, sc)) != SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "recording a refresh", err, errlen);
+	if ((rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "committing a refresh", err, errlen);
+	return 0;
+}
+
+int
+history_prune_batch(struct history *h, time_t cutoff, int limit, char *err,
+    size_t errlen)
+{
+	int rc, n;
+
+	if (h->db == NULL)
+		return hist_unavailable(h, err, errlen);
+	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "starting a transaction", err, errlen);
+	sqlite3_bind_int64(h->s_prune, 1, (sqlite3_int64)cutoff);
+	sqlite3_bind_int(h->s_prune, 2, limit);
+	if ((rc = hist_step(h->s_prune)) != SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "removing old refreshes", err, errlen);
+	n = sqlite3_changes(h->db);
+	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "committing the removal of old refreshes", err, errlen);
+	return n;
+}
+
+/* A fault: close the database, log it unless already logged, retry later. */
+static void
+hist_failed(struct history *h, double now, const char *err)
+{
+	hist_shut(h);
+	snprintf(h->error, sizeof(h->error), "%s", err);
+	if (strcmp(h->logged, err) != 0)
+		log_warnx("history: %s; snapshots are still written, and "
+		    "clanpopd tries the database again within %.0f s and at "
+		    "each reload", err, HISTORY_RETRY);
+	snprintf(h->logged, sizeof(h->logged), "%s", err);
+	h->retry_at = now + HISTORY_RETRY;
+}
+
+void
+history_log_open(struct history *h)
+{
+	if (h == NULL || h->error[0] == '\0' ||
+	    strcmp(h->logged, h->error) == 0)
+		return;
+	log_warnx("history: %s; snapshots are still written, and clanpopd "
+	    "tries the database again at the next refresh and at each "
+	    "reload", h->error);
+	snprintf(h->logged, sizeof(h->logged), "%s", h->error);
+}
+
+/* One batch of a pruning; the watcher stops when none is left. */
+static void
+hist_prune_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct history	*h = w->data;
+	char		 err[HIST_ERR_MAX];
+	int		 n;
+
+	n = history_prune_batch(h, h->cutoff, HISTORY_PRUNE_BATCH, err,
+	    sizeof(err));
+	if (n == -1) {
+		hist_failed(h, ev_now(loop), err);
+		return;
+	}
+	h->pruned += (unsigned long)n;
+	if (n < HISTORY_PRUNE_BATCH) {
+		ev_idle_stop(loop, w);
+		h->loop = NULL;
+		log_debug("history: %s: retention done", h->shown);
+	}
+}
+
+/* Start a pruning of what is older than retention, when one is due. */
+static void
+hist_prune_due(struct history *h, struct ev_loop *loop, time_t wall,
+    double retention)
+{
+	double now = ev_now(loop);
+
+	if (retention <= 0 || h->loop != NULL || now < h->prune_at)
+		return;
+	h->prune_at = now + fmin(HISTORY_PRUNE_EVERY, retention);
+	h->cutoff = wall - (time_t)retention;
+	h->loop = loop;
+	ev_set_cb(&h->pruner, hist_prune_cb);
+	ev_idle_start(loop, &h->pruner);
+}
+
+int
+history_write(struct history *h, struct ev_loop *loop,
+    const struct snap_clan *sc, double retention)
+{
+	char	err[HIST_ERR_MAX];
+	double	now = ev_now(loop);
+
+	if (h->db == NULL) {
+		if (now < h->retry_at) {
+			h->writes_failed++;
+			return -1;
+		}
+		if (hist_connect(h, err, sizeof(err)) == -1) {
+			h->writes_failed++;
+			hist_failed(h, now, err);
+			return -1;
+		}
+	}
+	if (history_record(h, sc, err, sizeof(err)) == -1) {
+		h->writes_failed++;
+		hist_failed(h, now, err);
+		return -1;
+	}
+	h->writes_ok++;
+	if (h->error[0] != '\0') {
+		log_info("history: %s works again", h->shown);
+		h->error[0] = h->logged[0] = '\0';
+	}
+	hist_prune_due(h, loop, sc->fetched_at, retention);
+	return 0;
+}
+
+void
+history_stats(const struct history *h, struct history_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (h == NULL)
+		return;
+	st->enabled = 1;
+	st->ok = h->error[0] == '\0';
+	st->error = st->ok ? NULL : h->error;
+	st->writes_ok = h->writes_ok;
+	st->writes_failed = h->writes_failed;
+	st->pruned = h->pruned;
+}

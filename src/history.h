@@ -1,0 +1,99 @@
+/* history.h - the history database: one row per snapshot, in SQLite. */
+#ifndef CLANPOPD_HISTORY_H
+#define CLANPOPD_HISTORY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <ev.h>
+#include <sqlite3.h>
+
+#define HISTORY_VERSION		1	/* PRAGMA user_version this code writes */
+#define HISTORY_BUSY_MS		100	/* busy_timeout, milliseconds */
+#define HISTORY_RETRY		60.0	/* seconds between tries of a failing
+					   database */
+#define HISTORY_PRUNE_EVERY	3600.0	/* seconds, at most (less when the
+					   retention is shorter) */
+#define HISTORY_PRUNE_BATCH	500	/* refreshes removed per transaction */
+
+struct outdir;
+struct snap_clan;
+struct history;
+
+/* What index.json and metrics.prom say of the database. */
+struct history_stats {
+	int		 enabled;	/* 0: output.database is "" */
+	int		 ok;		/* the last open or write worked */
+	const char	*error;		/* the last fault, NULL when ok */
+	unsigned long	 writes_ok;	/* refreshes recorded */
+	unsigned long	 writes_failed;	/* refreshes not recorded */
+	unsigned long	 pruned;	/* refreshes removed by retention */
+};
+
+/*
+ * Open (creating or migrating when needed) the database relpath inside
+ * od: plain names joined by '/', parents made as outdir_subdir makes
+ * them.  Never through a symbolic link, and only a regular file owned by
+ * clanpopd's user (or root), writable by its owner and by nobody else;
+ * the same holds for its -wal, -shm and -journal files.  Sets WAL mode,
+ * synchronous=NORMAL, foreign_keys=ON and a busy timeout of
+ * HISTORY_BUSY_MS.  A file that is not a database, is corrupt, or has a
+ * user_version above HISTORY_VERSION is left exactly as it is.
+ * Returns the history (free with history_close), or NULL only when out
+ * of memory.  When the database cannot be used, err holds the sentence
+ * (also history_stats' error), history_db() returns NULL and
+ * history_write tries again later; otherwise err is "".  od must
+ * outlive the history.
+ */
+struct history	*history_open(const struct outdir *od, const char *relpath,
+		    char *err, size_t errlen);
+
+/* Stop any pruning, close the database, free h.  NULL is allowed. */
+void		 history_close(struct history *h);
+
+/*
+ * The open database, for readers of the history (trends); NULL while it
+ * is unavailable.  Valid until the next history_write, history_close or
+ * history_open of the same history.
+ */
+sqlite3		*history_db(struct history *h);
+
+/*
+ * Record the snapshot sc in one transaction: the names of its cards
+ * (inserted, or updated when the API renamed one), one refreshes row and
+ * its favourites rows (sc->cards).  On failure everything is rolled back.
+ * Does not log and does not retry.  Returns 0, or -1 with a sentence in
+ * err (also when the database is unavailable).
+ */
+int		 history_record(struct history *h, const struct snap_clan *sc,
+		    char *err, size_t errlen);
+
+/*
+ * Remove at most limit of the oldest refreshes (with their favourites)
+ * fetched before cutoff, in one transaction.  Returns how many were
+ * removed, or -1 with a sentence in err.
+ */
+int		 history_prune_batch(struct history *h, time_t cutoff,
+		    int limit, char *err, size_t errlen);
+
+/*
+ * The daemon's write after a snapshot: open the database again when it
+ * failed and HISTORY_RETRY seconds have passed (ev_now of loop), record
+ * sc, and when retention (seconds, 0 = keep all) is set and due (at most
+ * every min(HISTORY_PRUNE_EVERY, retention)), remove the refreshes older
+ * than it, HISTORY_PRUNE_BATCH at a time from an ev_idle watcher on
+ * loop.  A fault is logged once (one line: what, the file, what to do)
+ * and the database is closed until the next try; a recovery is logged.
+ * Returns 0 when sc was recorded, -1 otherwise.
+ */
+int		 history_write(struct history *h, struct ev_loop *loop,
+		    const struct snap_clan *sc, double retention);
+
+/* Log a fault history_open found (once, as history_write would). */
+void		 history_log_open(struct history *h);
+
+/* The figures for the reports; error points into h. */
+void		 history_stats(const struct history *h,
+		    struct history_stats *st);
+
+#endif
