@@ -167,6 +167,9 @@ echo "# exposure under systemd $(in_ct systemctl --version | sed -n '1s/systemd 
 ok $? "systemd-analyze security: exposure ${score:-(none)} is 2.0 or lower"
 is "$(in_ct systemctl is-active clanpopd)" "inactive" \
     "without a token the package does not start the unit"
+# apt's log ends its lines with CR LF.
+is "$(tr -d '\r' <"$work/apt.log" | grep '^clanpopd: ')" "clanpopd: not started yet: put the API key into /etc/clanpopd/token (install -m 640 -g clanpopd /dev/null /etc/clanpopd/token), list your clans in /etc/clanpopd/clanpopd.yaml, then run: systemctl start clanpopd" \
+    "the installation says what to do before starting it"
 is "$(stat -c '%U:%G %a' "$root/etc/clanpopd/clanpopd.yaml")" \
     "root:root 644" "the configuration is installed, mode 644"
 is "$(in_ct dpkg-query -W -f='${Conffiles}' clanpopd | awk '{print $1}')" \
