@@ -125,6 +125,20 @@ log_errx(const char *fmt, ...)
 }
 
 void
+log_plain_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_journal)
+		fprintf(stderr, "<%d>", LOG_ERR);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	va_list	 ap;

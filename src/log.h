@@ -21,6 +21,11 @@ void	log_warn(const char *, ...) LOG_FMT(1, 2);
 void	log_warnx(const char *, ...) LOG_FMT(1, 2);
 /* An error (priority err) without errno. */
 void	log_errx(const char *, ...) LOG_FMT(1, 2);
+/*
+ * A start-up error as the user reads it: the line alone, without a
+ * timestamp, and with the "<3>" (err) prefix when stderr is the journal.
+ */
+void	log_plain_errx(const char *, ...) LOG_FMT(1, 2);
 /* Log an error with strerror(errno) and exit 1.  Start-up and OOM only. */
 void	fatal(const char *, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 void	fatalx(const char *, ...) LOG_FMT(1, 2) __attribute__((noreturn));

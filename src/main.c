@@ -90,7 +90,7 @@ load(const char *path, struct token_keys *keys, enum load_how how)
 		if (how == LOAD_RELOAD)
 			log_errx("%s", errs.msg[i]);
 		else
-			fprintf(stderr, "%s\n", errs.msg[i]);
+			log_plain_errx("%s", errs.msg[i]);
 	}
 	for (i = 0; i < errs.nwarn; i++) {
 		if (how == LOAD_CHECK)
@@ -108,17 +108,20 @@ load(const char *path, struct token_keys *keys, enum load_how how)
 		if (how == LOAD_RELOAD)
 			log_errx("%s", err);
 		else
-			fprintf(stderr, "%s\n", err);
+			log_plain_errx("%s", err);
 		conf_free(conf);
 		return NULL;
 	}
-	if (loose && how != LOAD_CHECK)
-		log_warnx("%s: the token file is readable by group or others; "
-		    "run chmod 600 %s", conf->token_file, conf->token_file);
-	else if (loose)
-		fprintf(stderr, "%s: warning: the token file is readable by "
-		    "group or others; run chmod 600 %s\n", conf->token_file,
-		    conf->token_file);
+	if (!loose)
+		return conf;
+	snprintf(err, sizeof(err), "the token file is open to others (only "
+	    "its owner may read it, and its group when root owns it): run "
+	    "chmod 600 %s, or for the systemd unit chmod 640 it with owner "
+	    "root and group clanpopd", conf->token_file);
+	if (how != LOAD_CHECK)
+		log_warnx("%s: %s", conf->token_file, err);
+	else
+		fprintf(stderr, "%s: warning: %s\n", conf->token_file, err);
 	return conf;
 }
 

@@ -311,6 +311,11 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 		sc->fetched = rd.fetched;
 		sc->without_favourite = rd.without_favourite;
 		sc->cards = rd.cards;
+		/* STATUS= names the newest snapshot until a refresh ends. */
+		if (rd.fetched_at > s->last_time) {
+			memcpy(s->last_tag, sc->tag, TAG_MAX);
+			s->last_time = rd.fetched_at;
+		}
 	}
 	return sc;
 }

@@ -12,20 +12,29 @@
 
 #include "token.h"
 
-/* What to do about errno e when the token file cannot be read. */
-static const char *
-token_hint(int e)
+/* "path: cannot read the API token" with errno e and what to do. */
+static void
+token_cannot(const char *path, int e, char *err, size_t errlen)
 {
 	switch (e) {
 	case ENOENT:
 	case ENOTDIR:
-		return "create it holding the key from the developer portal, "
-		    "or point api.token_file at it";
+		snprintf(err, errlen, "%s: cannot read the API token: %s "
+		    "(create it holding the key from the developer portal, "
+		    "readable by the user clanpopd runs as: for the systemd "
+		    "unit, install -m 640 -g clanpopd /dev/null %s, then write "
+		    "the key into it; or point api.token_file at it)", path,
+		    strerror(e), path);
+		break;
 	case EACCES:
 	case EPERM:
-		return "make it readable by the clanpopd user";
+		snprintf(err, errlen, "%s: cannot read the API token: %s "
+		    "(make it readable by the clanpopd user)", path,
+		    strerror(e));
+		break;
 	default:
-		return "check api.token_file";
+		snprintf(err, errlen, "%s: cannot read the API token: %s "
+		    "(check api.token_file)", path, strerror(e));
 	}
 }
 
@@ -42,9 +51,7 @@ token_slurp(int fd, const char *path, char *buf, size_t bufsize, size_t *n,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			snprintf(err, errlen, "%s: cannot read the API token: "
-			    "%s (%s)", path, strerror(errno),
-			    token_hint(errno));
+			token_cannot(path, errno, err, errlen);
 			return -1;
 		}
 		if (r == 0)
@@ -183,13 +190,11 @@ token_read(const char *path, struct token_keys *keys, int *loose, char *err,
 	 */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	    O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
-		    path, strerror(errno), token_hint(errno));
+		token_cannot(path, errno, err, errlen);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: cannot read the API token: %s (%s)",
-		    path, strerror(errno), token_hint(errno));
+		token_cannot(path, errno, err, errlen);
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -198,7 +203,12 @@ token_read(const char *path, struct token_keys *keys, int *loose, char *err,
 		    path);
 		goto done;
 	}
-	*loose = (st.st_mode & 077) != 0;
+	/*
+	 * As PostgreSQL does for its key: a file root owns may let its group
+	 * read it (root:clanpopd 0640, for a daemon that runs as clanpopd);
+	 * any other owner keeps it to itself.
+	 */
+	*loose = (st.st_mode & (st.st_uid == 0 ? 027 : 077)) != 0;
 	if ((buf = malloc(TOKEN_FILE_MAX + 1)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto done;

@@ -19,8 +19,9 @@ struct token_keys {
  * space; blank lines and lines starting with '#' are left out.  Returns 0
  * and fills *keys (free with token_keys_free), or -1 with a sentence
  * naming the file, and the line when there is one, in err (never a byte
- * of a key), *keys then empty.  *loose is set to 1 when the file is
- * readable by group or others.
+ * of a key), *keys then empty.  *loose is set to 1 when others can read or write
+ * the file, or its group can write it, or its group can read it and root
+ * does not own it.
  */
 int	token_read(const char *path, struct token_keys *keys, int *loose,
 	    char *err, size_t errlen);

@@ -36,7 +36,7 @@ SNIPPET = os.path.join(TOP_SRCDIR, "etc", "nginx", "clanpopd.conf")
 WWW = os.path.join(TOP_SRCDIR, "www")
 # The paths the shipped snippet names, and what a test puts in their place.
 SHIPPED_WWW = "/usr/share/clanpopd/www/"
-SHIPPED_DATA = "/srv/clanpopd/"
+SHIPPED_DATA = "/var/lib/clanpopd/"
 NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") +
                      ":/usr/sbin:/sbin") or "/usr/sbin/nginx"
 CHROMIUM = "/usr/bin/chromium"

@@ -44,8 +44,15 @@ is "$rc:$out" "0:$top_srcdir/etc/clanpopd.yaml: configuration OK (3 clans)" \
 is "$err" "" "-t on the example prints nothing on stderr"
 CREDENTIALS_DIRECTORY=$tmp/cred run --check-config -c "$top_srcdir/etc/demo.yaml"
 is "$rc" 78 "the demo config without its token file exits 78"
-is "$err" "$top_srcdir/etc/token: cannot read the API token: No such file or directory (create it holding the key from the developer portal, or point api.token_file at it)" \
-    "a missing token file is named"
+missing="$top_srcdir/etc/token: cannot read the API token: No such file or directory (create it holding the key from the developer portal, readable by the user clanpopd runs as: for the systemd unit, install -m 640 -g clanpopd /dev/null $top_srcdir/etc/token, then write the key into it; or point api.token_file at it)"
+is "$err" "$missing" "a missing token file is named, with how to create it"
+# Under the journal the daemon's one line is an error (priority 3), not
+# info: a start without a token fails with it, exit 78.
+: > "$tmp/journal"
+JOURNAL_STREAM=$(stat -c %d:%i "$tmp/journal") \
+    "$clanpopd" -c "$top_srcdir/etc/demo.yaml" 2>>"$tmp/journal"
+is "$?:$(cat "$tmp/journal")" "78:<3>$missing" \
+    "under the journal a start without a token logs one <3> line, exit 78"
 
 # A config with several errors: every one is reported, then exit 78.
 cat > "$tmp/bad.yaml" <<'YAML'
@@ -85,10 +92,27 @@ chmod 644 "$tmp/tok"
 run -t -c "$tmp/c.yaml"
 is "$rc:$out" "0:$tmp/c.yaml: configuration OK (1 clan)" \
     "a token readable by others still passes"
-is "$err" "$tmp/tok: warning: the token file is readable by group or others; run chmod 600 $tmp/tok" \
-    "a token readable by others gets a warning naming the file"
+loose="$tmp/tok: warning: the token file is open to others (only its owner may read it, and its group when root owns it): run chmod 600 $tmp/tok, or for the systemd unit chmod 640 it with owner root and group clanpopd"
+is "$err" "$loose" "a token readable by others gets a warning naming the file"
 case "$out$err" in *s3cr3t-value-xyz*) r=1 ;; *) r=0 ;; esac
 ok $r "the token never appears in the output"
+# root:clanpopd 0640, as the systemd unit reads it: its group may read a
+# file root owns, but not a file another user owns.
+chmod 640 "$tmp/tok"
+if [ "$(id -u)" -eq 0 ]; then
+	run -t -c "$tmp/c.yaml"
+	is "$rc:$err" "0:" "a token root owns, readable by its group: no warning"
+	chown nobody "$tmp/tok"
+	run -t -c "$tmp/c.yaml"
+	is "$rc:$err" "0:$loose" \
+	    "a token another user owns, readable by its group: a warning"
+	chown root "$tmp/tok"
+else
+	run -t -c "$tmp/c.yaml"
+	is "$rc:$err" "0:$loose" \
+	    "a token another user owns, readable by its group: a warning"
+	skip "a token root owns, readable by its group: no warning" "needs root to make"
+fi
 
 # A FIFO as the token file is refused at once instead of blocking -t (or a
 # reload) until something writes to it; timeout turns a hang into a

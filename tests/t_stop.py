@@ -41,8 +41,11 @@ ns = NotifySocket(wd)
 d = Daemon(cfg, wd, env={"NOTIFY_SOCKET": ns.path,
                          "WATCHDOG_USEC": "400000"})
 msgs = ns.drain(until="READY=1", timeout=5)
-t.ok(any(m.startswith("READY=1\nSTATUS=") for m in msgs),
-     "notify: READY=1 with a STATUS line")
+# The snapshot on disk is the last refresh until one ends in this run.
+at = json.loads(before)["fetched_at"][11:19]
+t.eq(msgs[-1:], ["READY=1\nSTATUS=1 clans, 0 refreshing, last refresh "
+                 "#9V2Y at %sZ, 0 failing, 1 of 1 API key usable" % at],
+     "notify: READY=1, its STATUS naming the snapshot on disk")
 t.ok(not os.path.exists(stale), "start: a stale temp file is removed")
 t.ok(d.wait_log(r"removed 1 temporary files left by an earlier run",
                 timeout=1) is not None, "start: the removal is logged")

@@ -1,6 +1,8 @@
 #!/bin/bash
 # t_unit.sh - the systemd unit: generated from its template, accepted by
-# `systemd-analyze verify`, and hardened to an exposure of 2.0 or lower.
+# `systemd-analyze verify`, and hardened to an exposure of 2.0 or lower;
+# the sysusers.d file that makes its user.  tests/t_systemd.sh runs it
+# under a real systemd.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/tests/tap.sh"
@@ -36,12 +38,14 @@ for line in \
     "Type=notify" \
     "NotifyAccess=main" \
     "ExecStart=$sbindir/clanpopd -c /etc/clanpopd/clanpopd.yaml" \
-    "ExecReload=/bin/kill -HUP \$MAINPID" \
+    "ExecReload=/bin/sh -c 'kill -HUP \$MAINPID'" \
     "WatchdogSec=60s" \
     "Restart=on-failure" \
-    "DynamicUser=yes" \
+    "RestartPreventExitStatus=64 78" \
+    "User=clanpopd" \
+    "Group=clanpopd" \
     "StateDirectory=clanpopd" \
-    "LoadCredential=token:/etc/clanpopd/token" \
+    "StateDirectoryMode=0755" \
     "UMask=0022" \
     "MemoryMax=256M" \
     "TasksMax=32" \
@@ -49,6 +53,10 @@ for line in \
 	grep -qxF -- "$line" "$unit"
 	ok $? "the unit has the line $line"
 done
+# A dynamic user's state directory is 0700 under /var/lib/private, and a
+# missing credential fails before clanpopd can say what is wrong.
+is "$(grep -E '^(DynamicUser|LoadCredential|SetCredential)' "$unit")" "" \
+    "the unit has no DynamicUser= and no credential"
 # One cap each: a second line would silently override the first.
 is "$(grep -cE '^(MemoryMax|TasksMax)=' "$unit")" 2 \
     "MemoryMax= and TasksMax= are each set once"
@@ -78,6 +86,23 @@ if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
 else
 	ok 1 "the exposure level ${score:-(none)} is 2.0 or lower"
 	diag "$tmp/security"
+fi
+
+# The user the unit names, made by systemd-sysusers from the installed
+# file, in an empty root: a system user and its group, no login.
+if command -v systemd-sysusers >/dev/null 2>&1; then
+	mkdir -p "$tmp/root/etc"
+	systemd-sysusers --root="$tmp/root" \
+	    "$top_srcdir/systemd/sysusers.d/clanpopd.conf" >/dev/null 2>&1
+	ok $? "systemd-sysusers applies systemd/sysusers.d/clanpopd.conf"
+	is "$(cat "$tmp/root/etc/passwd" 2>/dev/null)" \
+	    "clanpopd:x:999:999:clanpopd, Clash Royale card popularity daemon:/:/usr/sbin/nologin" \
+	    "sysusers makes the system user clanpopd, without a login shell"
+	is "$(cat "$tmp/root/etc/group" 2>/dev/null)" "clanpopd:x:999:" \
+	    "sysusers makes the group clanpopd"
+else
+	skip "systemd-sysusers applies systemd/sysusers.d/clanpopd.conf" \
+	    "systemd-sysusers not installed"
 fi
 
 tap_done
