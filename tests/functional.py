@@ -11,6 +11,7 @@ status as a test point.  Environment, set by .ci/run:
   CLANPOPD_SANITIZED   "1": the daemon is built with ASan + UBSan, and a
                        run whose stderr holds a sanitizer report fails"""
 
+import atexit
 import calendar
 import json
 import os
@@ -129,6 +130,9 @@ class Standin:
                 raise RuntimeError("stand-in API did not start: %s" %
                                    self.proc.stderr.read().decode())
             time.sleep(0.02)
+        # A test that stops early (a failed point, an exception) must not
+        # leave its stand-in running: CI would collect them.
+        atexit.register(self.stop)
         with open(port_file) as f:
             self.port = int(f.read().strip())
         self.base_url = "http://127.0.0.1:%d/v1" % self.port
@@ -302,6 +306,13 @@ class Daemon:
                                      stderr=self.logf, env=e)
         self.pid = self.proc.pid
         self.checked = False
+        atexit.register(self._reap)
+
+    def _reap(self):
+        """At exit, kill a daemon the test left running (not a check)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def log(self):
         with open(self.log_path) as f:
