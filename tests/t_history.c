@@ -19,18 +19,14 @@
 #include "snap.h"
 #include "tally.h"
 #include "tap.h"
+#include "tfile.h"
 
 static char	top[64];
 
 static const char *
 at(const char *rel)
 {
-	static char	buf[8][512];
-	static int	k;
-
-	k = (k + 1) % 8;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", top, rel);
-	return buf[k];
+	return tfile_at(top, rel);
 }
 
 static void

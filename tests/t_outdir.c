@@ -16,6 +16,7 @@
 #include "log.h"
 #include "outdir.h"
 #include "tap.h"
+#include "tfile.h"
 
 /*
  * Interposed on libc for outdir.c: the owner check is tested as if the
@@ -48,12 +49,7 @@ static char	top[64];
 static const char *
 at(const char *rel)
 {
-	static char	buf[8][512];
-	static int	k;
-
-	k = (k + 1) % 8;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", top, rel);
-	return buf[k];
+	return tfile_at(top, rel);
 }
 
 static void

@@ -1,5 +1,5 @@
-/* tfile.h - reading back what a unit test had written, for t_snap and
-   t_family. */
+/* tfile.h - paths under a unit test's directory, and reading back what
+   it had written. */
 #ifndef CLANPOPD_TFILE_H
 #define CLANPOPD_TFILE_H
 
@@ -7,6 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/*
+ * dir/rel, in one of 8 buffers used in turn, so that one call may take
+ * several such paths.
+ */
+static inline const char *
+tfile_at(const char *dir, const char *rel)
+{
+	static char	buf[8][512];
+	static int	k;
+
+	k = (k + 1) % 8;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, rel);
+	return buf[k];
+}
 
 /* The whole file at path, NUL-terminated (caller frees), or NULL. */
 static inline char *
