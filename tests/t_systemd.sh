@@ -2,7 +2,7 @@
 # t_systemd.sh - the Debian package under a real systemd: a minimal Debian
 # 12 booted in systemd-nspawn, the .deb (and clanpopd-dashboard, built
 # beside it) installed with apt, the service run against the stand-in API
-# on the host's loopback, upgraded, removed and purged.
+# on the host's loopback, upgraded, removed, installed again and purged.
 #
 #     bash tests/t_systemd.sh [PACKAGE.deb]    (as root; .ci/run runs it)
 #
