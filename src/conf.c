@@ -143,9 +143,6 @@ conf_check(struct conf_loader *ld, const struct yamltree_node *root)
 		confval_error(&ld->dg, ct, "api.connect_timeout", "%s is "
 		    "longer than api.timeout (%s); make it shorter", ct->str,
 		    confval_format_duration(cf->timeout, a, sizeof(a)));
-	if (!seen[CONFKEY_BURST].ok)
-		cf->burst = cf->requests_per_second < 1 ? 1 :
-		    cf->requests_per_second;
 
 	shortest = cf->interval;
 	for (i = 0; i < cf->nclans; i++) {

@@ -80,9 +80,12 @@ const struct confval_key confkeys[CONFKEY_N] = {
 	    .section = "limits", .name = "requests_per_second",
 	    .type = CONFVAL_NUMBER, .lo = 0, .hi = 10000, .def = 10,
 	    .off = CONF(requests_per_second) },
-	/* Default: limits.requests_per_second, at least 1. */
+	/*
+	 * Default 1: with a full bucket of one token a key's starts are
+	 * 1/rate apart, so no second sees more than the rate (README.md).
+	 */
 	[CONFKEY_BURST] = { .section = "limits", .name = "burst",
-	    .type = CONFVAL_NUMBER, .lo = 1, .hi = 10000,
+	    .type = CONFVAL_NUMBER, .lo = 1, .hi = 10000, .def = 1,
 	    .off = CONF(burst) },
 	[CONFKEY_MAX_RETRIES] = { .section = "limits", .name = "max_retries",
 	    .type = CONFVAL_INT, .lo = 0, .hi = 20, .def = 4,

@@ -366,6 +366,13 @@ m_failures(FILE *fp, const char *m, const struct snap_clan_info *ci)
 }
 
 static void
+m_interval(FILE *fp, const char *m, const struct snap_clan_info *ci)
+{
+	pclan(fp, m, ci->tag);
+	fprintf(fp, "} %lld\n", (long long)(ci->interval + 0.5));
+}
+
+static void
 m_duration(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	pclan(fp, m, ci->tag);
@@ -457,6 +464,9 @@ static const struct clan_metric {
 	{ "clanpopd_clan_consecutive_failures", "gauge",
 	  "Failed refreshes of the clan since its last success.", 0,
 	  m_failures },
+	{ "clanpopd_clan_interval_seconds", "gauge",
+	  "Seconds between the clan's refreshes, as configured.", 0,
+	  m_interval },
 	{ "clanpopd_clan_refresh_duration_seconds", "gauge",
 	  "Duration of the clan's last successful refresh.", 1, m_duration },
 	{ "clanpopd_clan_members", "gauge",

@@ -19,6 +19,15 @@ key_state(const struct fetch_key_stats *k)
 	return k->paused > 0 ? "paused" : "usable";
 }
 
+/* When a paused key's pause ends, Unix time; 0 when it is not paused. */
+static time_t
+paused_until(const struct fetch_key_stats *k)
+{
+	if (k->refused || k->paused <= 0)
+		return 0;
+	return time(NULL) + (time_t)ceil(k->paused);
+}
+
 void
 snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
 {
@@ -31,8 +40,7 @@ snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
 	fprintf(fp, "  \"keys\": [");
 	for (i = 0; i < d->nkeys; i++) {
 		k = &d->keys[i];
-		if (!k->refused && k->paused > 0) {
-			t = time(NULL) + (time_t)ceil(k->paused);
+		if ((t = paused_until(k)) != 0) {
 			isotime_utc(t, stamp);
 			snprintf(until, sizeof(until), "\"%s\"", stamp);
 		} else
@@ -45,7 +53,7 @@ snapkeys_index(FILE *fp, const struct snap_daemon_info *d)
 }
 
 /* What a per-key metric shows of a key. */
-enum key_value { KV_REQUESTS, KV_THROTTLED, KV_RATE, KV_USABLE };
+enum key_value { KV_REQUESTS, KV_THROTTLED, KV_RATE, KV_USABLE, KV_PAUSED };
 
 /* The per-key metrics of metrics.prom, in this order. */
 static const struct key_metric {
@@ -61,6 +69,8 @@ static const struct key_metric {
 	{ "clanpopd_key_usable", "gauge", "1 while the key may carry "
 	  "requests, 0 once the API refused it (until a reload).",
 	  KV_USABLE },
+	{ "clanpopd_key_paused_until_timestamp_seconds", "gauge", "Unix time "
+	  "the key's pause after a 429 ends (0: not paused).", KV_PAUSED },
 };
 
 void
@@ -83,8 +93,10 @@ snapkeys_metrics(FILE *fp, const struct snap_daemon_info *d)
 				fprintf(fp, "%lu\n", k->status_429);
 			else if (km->value == KV_RATE)
 				fprintf(fp, "%g\n", k->rate);
-			else
+			else if (km->value == KV_USABLE)
 				fprintf(fp, "%d\n", !k->refused);
+			else
+				fprintf(fp, "%lld\n", (long long)paused_until(k));
 		}
 	}
 }

@@ -19,7 +19,8 @@ void	snapkeys_index(FILE *fp, const struct snap_daemon_info *d);
 
 /*
  * The per-key metrics (HELP, TYPE and a sample per key, key="N"): requests,
- * 429s, the effective rate and whether the key is usable.
+ * 429s, the effective rate, whether the key is usable and when its pause
+ * ends.
  */
 void	snapkeys_metrics(FILE *fp, const struct snap_daemon_info *d);
 

@@ -1,7 +1,8 @@
 """standin_http - the stand-in API's HTTP/1.1 server: the shared State
 (statistics, the sliding rate window, fault counters, the request log), the
-request Handler (auth, rate limit, routing, faults, the hostile transports,
-the control endpoints) and the threading Server.  tests/standin.py starts it."""
+request Handler with its parts (Answers: auth, rate limit, routing, faults;
+Hostile: the hostile transports; Control: the control endpoints) and the
+threading Server.  tests/standin.py starts it."""
 
 import email.utils
 import hmac
@@ -178,110 +179,12 @@ def http_date():
     return _date_cache[1]
 
 
-# ---------------------------------------------------------------- handler
+# ---------------------------------------------------------------- hostile
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "standin/1"
-    sys_version = ""
-    timeout = 120
+class Hostile:
+    """Handler's stream faults: an answer that hangs, trickles, never ends
+    or is huge; the connection ends afterwards."""
 
-    def log_message(self, *args):  # quiet
-        pass
-
-    def log_error(self, *args):
-        pass
-
-    # Our own loop step so that in-flight starts when the request line is read.
-    def handle_one_request(self):
-        st = self.server.state
-        try:
-            self.raw_requestline = self.rfile.readline(65537)
-        except (TimeoutError, OSError):
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        t0 = time.monotonic()
-        parts = self.raw_requestline.split(b" ")
-        control = len(parts) > 1 and parts[1].startswith(b"/_/")
-        self._status = 400
-        self._kind = "other"
-        self._tag = None
-        self._key = None
-        self._method = parts[0].decode("latin-1", "replace")
-        self._window = None if control else st.begin(t0)
-        try:
-            if len(self.raw_requestline) > 65536:
-                self._send(414, err("badRequest", "Request line too long"))
-                self.close_connection = True
-                return
-            if not self.parse_request():
-                self.close_connection = True
-                return
-            self._drain_body()
-            if control:
-                self._control()
-            else:
-                self._api(t0)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True
-        except Exception as e:  # a bug here must not kill the server
-            self.close_connection = True
-            try:
-                self._send(500, err("unknownException", type(e).__name__))
-            except OSError:
-                pass
-        finally:
-            ms = (time.monotonic() - t0) * 1000
-            if not control:
-                st.end(self._status, self._kind, self._tag, self._key)
-            st.log(self._method, getattr(self, "path", "?"), self._status, ms)
-
-    def _drain_body(self):
-        self._body = b""
-        n = self.headers.get("Content-Length")
-        if n:
-            try:
-                n = int(n)
-            except ValueError:
-                n = 0
-            if 0 < n <= 10 * 1024 * 1024:
-                self._body = self.rfile.read(n)
-
-    def _send(self, status, body, ctype=CT_JSON, extra=(), truncate=False):
-        self._status = status
-        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
-                f"Date: {http_date()}", f"Content-Type: {ctype}",
-                f"Content-Length: {len(body)}", "Cache-Control: max-age=60"]
-        head.extend(extra)
-        if self.close_connection:
-            head.append("Connection: close")
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
-        if truncate:
-            self.close_connection = True
-            data += body[:len(body) // 2]
-        else:
-            data += body
-        self.wfile.write(data)
-
-    # ------------------------------------------------------------ API
-    def _api(self, t0):
-        st = self.server.state
-        sc = st.scenario
-        self._stream = None
-        status, body, ctype, extra, trunc = self._api_answer(st, sc)
-        delay = sc.latency_ms / 1000.0 + self._slow / 1000.0
-        left = t0 + delay - time.monotonic()
-        if left > 0:
-            time.sleep(left)
-        if self._stream is not None:
-            self._hostile(self._stream, body)
-        else:
-            self._send(status, body, ctype, extra, trunc)
-
-    # ------------------------------------------------------------ hostile
     def _head(self, status, extra):
         self._status = status
         head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
@@ -298,31 +201,45 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         kind, bps = mode
         if kind == "hang":
-            # No answer at all: wait for the client to give up and close.
-            self._status = 0
-            sock = self.connection
-            deadline = time.monotonic() + 3600
-            while time.monotonic() < deadline:
-                r, _w, _x = select.select([sock], [], [], 1.0)
-                if r and not sock.recv(65536):
-                    return
-            return
-        if kind == "trickle":
-            self._head(200, (f"Content-Length: {len(body)}",))
-            for i in range(0, len(body), bps):
-                self.wfile.write(body[i:i + bps])
-                time.sleep(1.0)
-            return
-        if kind == "endless":
-            self._head(200, ("Transfer-Encoding: chunked",))
-            self._chunk(b'{"tag":"#2Y0","name":"endless","memberList":[')
-            piece = b'{"tag":"#2Y0","name":"x"},' * 2048
-            sent = 0
-            while sent < ENDLESS_MAX:
-                self._chunk(piece)
-                sent += len(piece)
-            return
-        # huge / huge_chunked: the normal body padded to HUGE_SIZE, still JSON.
+            self._hang()
+        elif kind == "trickle":
+            self._trickle(body, bps)
+        elif kind == "endless":
+            self._endless()
+        else:
+            self._huge(kind, body)
+
+    def _hang(self):
+        """No answer at all: wait for the client to give up and close."""
+        self._status = 0
+        sock = self.connection
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            r, _w, _x = select.select([sock], [], [], 1.0)
+            if r and not sock.recv(65536):
+                return
+
+    def _trickle(self, body, bps):
+        """The body, bps bytes a second."""
+        self._head(200, (f"Content-Length: {len(body)}",))
+        for i in range(0, len(body), bps):
+            self.wfile.write(body[i:i + bps])
+            time.sleep(1.0)
+
+    def _endless(self):
+        """A chunked clan body that never closes its memberList, given up
+        after ENDLESS_MAX bytes."""
+        self._head(200, ("Transfer-Encoding: chunked",))
+        self._chunk(b'{"tag":"#2Y0","name":"endless","memberList":[')
+        piece = b'{"tag":"#2Y0","name":"x"},' * 2048
+        sent = 0
+        while sent < ENDLESS_MAX:
+            self._chunk(piece)
+            sent += len(piece)
+
+    def _huge(self, kind, body):
+        """huge / huge_chunked: the normal body padded to HUGE_SIZE, still
+        JSON, with a Content-Length or chunked."""
         pad = HUGE_SIZE - len(body) - len(b',"padding":""')
         data = body[:-1] + b',"padding":"' + b"x" * pad + b'"}'
         if kind == "huge":
@@ -334,6 +251,13 @@ class Handler(BaseHTTPRequestHandler):
             for i in range(0, len(data), 65536):
                 self._chunk(data[i:i + 65536])
             self.wfile.write(b"0\r\n\r\n")
+
+
+# ---------------------------------------------------------------- API answers
+
+class Answers:
+    """Handler's answer to an API request: routing, the refusals (token,
+    rate limits, method, path, tag), the tag's faults and the body."""
 
     def _api_answer(self, st, sc):
         """(status, body, content type, extra headers, truncate) for an API
@@ -458,47 +382,185 @@ class Handler(BaseHTTPRequestHandler):
                 sc.cache[key] = body
         return 200, body, CT_JSON, (), mode == "truncated"
 
-    # ------------------------------------------------------------ control
+
+# ---------------------------------------------------------------- control
+
+OK_BODY = b'{"ok":true}'
+
+# (path, method) -> the Control method that answers it.
+CONTROL = {
+    ("/_/stats", "GET"): "_c_stats",
+    ("/_/health", "GET"): "_c_health",
+    ("/_/reset", "POST"): "_c_reset",
+    ("/_/scenario", "GET"): "_c_scenario_get",
+    ("/_/scenario", "POST"): "_c_scenario_set",
+    ("/_/scenario", "PUT"): "_c_scenario_set",
+    ("/_/token", "POST"): "_c_token",
+    ("/_/expected", "GET"): "_c_expected",
+}
+
+
+class Control:
+    """Handler's control endpoints under /_/ (documented in tests/standin.py):
+    statistics, reset, the live scenario, the token file, expected()."""
+
     def _control(self):
-        st = self.server.state
         u = urllib.parse.urlsplit(self.path)
-        p, m = u.path, self.command
-        if p == "/_/stats" and m == "GET":
-            return self._send(200, json_bytes(st.stats()))
-        if p == "/_/health" and m == "GET":
-            return self._send(200, b'{"ok":true}')
-        if p == "/_/reset" and m == "POST":
-            st.reset()
-            return self._send(200, b'{"ok":true}')
-        if p == "/_/scenario" and m == "GET":
-            return self._send(200, json_bytes(st.scenario.raw))
-        if p == "/_/scenario" and m in ("POST", "PUT"):
+        name = CONTROL.get((u.path, self.command))
+        if name is None:
+            return self._send(404, err("notFound", "Unknown control endpoint"))
+        return getattr(self, name)(self.server.state, u)
+
+    def _c_stats(self, st, _u):
+        return self._send(200, json_bytes(st.stats()))
+
+    def _c_health(self, _st, _u):
+        return self._send(200, OK_BODY)
+
+    def _c_reset(self, st, _u):
+        st.reset()
+        return self._send(200, OK_BODY)
+
+    def _c_scenario_get(self, st, _u):
+        return self._send(200, json_bytes(st.scenario.raw))
+
+    def _c_scenario_set(self, st, _u):
+        try:
+            sc = Scenario(json.loads(self._body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError) as e:
+            return self._send(400, err("badRequest", str(e)))
+        st.scenario = sc
+        return self._send(200, OK_BODY)
+
+    def _c_token(self, st, _u):
+        """Re-read --token-file: keys were rotated, added or revoked."""
+        try:
+            keys = read_keys(st.token_file)
+        except OSError as e:
+            return self._send(500, err("unknownException", e.strerror))
+        if not keys:
+            return self._send(400, err("badRequest", "empty token file"))
+        st.keys = keys
+        return self._send(200, OK_BODY)
+
+    def _c_expected(self, st, u):
+        q = urllib.parse.parse_qs(u.query)
+        clan = q.get("clan", [""])[0]
+        try:
+            r = int(q.get("retries", ["3"])[0])
+            k = int(q.get("refresh", ["0"])[0])
+        except ValueError:
+            return self._send(400, err("badRequest", "retries and refresh must be integers"))
+        return self._send(200, json_bytes(expected(st.scenario, clan, r, k)))
+
+
+# ---------------------------------------------------------------- handler
+
+class Handler(Hostile, Answers, Control, BaseHTTPRequestHandler):
+    """One connection: reads each request, counts it, answers it through
+    Answers (API), Hostile (stream faults) or Control (/_/), logs it."""
+    protocol_version = "HTTP/1.1"
+    server_version = "standin/1"
+    sys_version = ""
+    timeout = 120
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def log_error(self, *args):
+        pass
+
+    # Our own loop step so that in-flight starts when the request line is read.
+    def handle_one_request(self):
+        st = self.server.state
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        t0 = time.monotonic()
+        parts = self.raw_requestline.split(b" ")
+        control = len(parts) > 1 and parts[1].startswith(b"/_/")
+        self._status = 400
+        self._kind = "other"
+        self._tag = None
+        self._key = None
+        self._method = parts[0].decode("latin-1", "replace")
+        self._window = None if control else st.begin(t0)
+        try:
+            self._dispatch(control, t0)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+        except Exception as e:  # a bug here must not kill the server
+            self.close_connection = True
             try:
-                sc = Scenario(json.loads(self._body.decode("utf-8")))
-            except (ValueError, UnicodeDecodeError) as e:
-                return self._send(400, err("badRequest", str(e)))
-            st.scenario = sc
-            return self._send(200, b'{"ok":true}')
-        if p == "/_/token" and m == "POST":
-            # Re-read --token-file: keys were rotated, added or revoked.
+                self._send(500, err("unknownException", type(e).__name__))
+            except OSError:
+                pass
+        finally:
+            ms = (time.monotonic() - t0) * 1000
+            if not control:
+                st.end(self._status, self._kind, self._tag, self._key)
+            st.log(self._method, getattr(self, "path", "?"), self._status, ms)
+
+    def _dispatch(self, control, t0):
+        """Parse the request read and answer it."""
+        if len(self.raw_requestline) > 65536:
+            self._send(414, err("badRequest", "Request line too long"))
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            self.close_connection = True
+            return
+        self._drain_body()
+        if control:
+            self._control()
+        else:
+            self._api(t0)
+
+    def _drain_body(self):
+        self._body = b""
+        n = self.headers.get("Content-Length")
+        if n:
             try:
-                keys = read_keys(st.token_file)
-            except OSError as e:
-                return self._send(500, err("unknownException", e.strerror))
-            if not keys:
-                return self._send(400, err("badRequest", "empty token file"))
-            st.keys = keys
-            return self._send(200, b'{"ok":true}')
-        if p == "/_/expected" and m == "GET":
-            q = urllib.parse.parse_qs(u.query)
-            clan = q.get("clan", [""])[0]
-            try:
-                r = int(q.get("retries", ["3"])[0])
-                k = int(q.get("refresh", ["0"])[0])
+                n = int(n)
             except ValueError:
-                return self._send(400, err("badRequest", "retries and refresh must be integers"))
-            return self._send(200, json_bytes(expected(st.scenario, clan, r, k)))
-        return self._send(404, err("notFound", "Unknown control endpoint"))
+                n = 0
+            if 0 < n <= 10 * 1024 * 1024:
+                self._body = self.rfile.read(n)
+
+    def _send(self, status, body, ctype=CT_JSON, extra=(), truncate=False):
+        self._status = status
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
+                f"Date: {http_date()}", f"Content-Type: {ctype}",
+                f"Content-Length: {len(body)}", "Cache-Control: max-age=60"]
+        head.extend(extra)
+        if self.close_connection:
+            head.append("Connection: close")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if truncate:
+            self.close_connection = True
+            data += body[:len(body) // 2]
+        else:
+            data += body
+        self.wfile.write(data)
+
+    def _api(self, t0):
+        st = self.server.state
+        sc = st.scenario
+        self._stream = None
+        status, body, ctype, extra, trunc = self._api_answer(st, sc)
+        delay = sc.latency_ms / 1000.0 + self._slow / 1000.0
+        left = t0 + delay - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        if self._stream is not None:
+            self._hostile(self._stream, body)
+        else:
+            self._send(status, body, ctype, extra, trunc)
 
 
 class Server(ThreadingHTTPServer):

@@ -235,15 +235,13 @@ def drift_points(cu, port):
        f"without drift a favourite never changes {got}")
 
 
-def main():
-    bench_secs = float(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
-    tmp = tempfile.mkdtemp(prefix="standin-selftest.")
-    proc, port, pf, logpath = start(tmp, SCENARIO)
-    cu = Curl(port)
-    sc = standin.Scenario(SCENARIO)
-    print(f"# standin pid {proc.pid} on port {port}")
+def enc(tag):
+    """A tag as a path segment: "#" percent-encoded."""
+    return tag.replace("#", "%23")
 
-    # --- clan
+
+def clan_points(cu):
+    """The clan answer: size, members, headers, tags, Unicode; returns it."""
     rc, st, h, b = cu.run("/v1/clans/%239V2Y")
     clan = json.loads(b)
     ok(rc == 0 and st == 200, "clan 200")
@@ -258,15 +256,20 @@ def main():
     ok(st2 == 200 and c2["tag"] == "#9V2Y", "tag normalised (trim, lower case)")
     st2, c2 = cu.json("/v1/clans/%232PYLQ")
     ok(c2["name"] == "Beta \"q\" \\ 😀 עברית", "unicode clan name round-trips")
+    return clan
 
-    # --- token
+
+def token_points(cu):
+    """No token or a wrong one: 403."""
     rc, st, h, b = cu.run("/v1/clans/%239V2Y", token=None)
     ok(st == 403 and json.loads(b) == {"reason": "accessDenied", "message": "Invalid authorization"},
        "no token -> 403 accessDenied", b)
     rc, st, h, b = cu.run("/v1/clans/%239V2Y", token="wrong")
     ok(st == 403, "wrong token -> 403")
 
-    # --- player
+
+def player_points(cu, sc, clan):
+    """A player answer agrees with its clan and the model."""
     ptag = clan["memberList"][0]["tag"]
     rc, st, h, b = cu.run("/v1/players/" + ptag.replace("#", "%23"))
     p = json.loads(b)
@@ -279,7 +282,9 @@ def main():
     sizes = [len(cu.run("/v1/players/" + m["tag"].replace("#", "%23"))[3]) for m in clan["memberList"][:10]]
     ok(all(20000 <= s <= 30000 for s in sizes), f"10 player sizes in 20-30 KB: {min(sizes)}..{max(sizes)}")
 
-    # --- tag errors
+
+def tag_error_points(cu):
+    """Malformed, double-encoded and unknown tags, a wrong prefix."""
     st, j = cu.json("/v1/players/%23nottag")
     ok(st == 400 and j["reason"] == "badRequest", "malformed tag -> 400 badRequest", j)
     st, j = cu.json("/v1/players/%25239V2Y")
@@ -291,9 +296,10 @@ def main():
     st, j = cu.json("/v2/clans/%239V2Y")
     ok(st == 404, "wrong prefix -> 404")
 
-    # --- faults (2PYLQ member indexes)
+
+def fault_points(cu, sc):
+    """Each fault of the clan 2PYLQ's members, by member index."""
     mt = sc.clans["#2PYLQ"].tags
-    enc = lambda t: t.replace("#", "%23")
     got = [cu.run("/v1/players/" + enc(mt[i]))[1] for i in (0, 1, 2, 6)]
     ok(got == [404, 400, 403, 500], f"404/400/403/500_json statuses {got}")
     rc, st, h, b = cu.run("/v1/players/" + enc(mt[3]))
@@ -324,7 +330,9 @@ def main():
     st, j = cu.json("/v1/clans/%238QRUL")
     ok(st == 500 and j["reason"] == "unknownException", "clan fault 500_json")
 
-    # --- expected() vs what a retrying client really gets
+
+def expected_points(cu, port):
+    """expected() against what a retrying client really gets."""
     exp = standin.expected(SCENARIO, "2PYLQ", 3)
     print("# expected(2PYLQ, R=3) =", json.dumps(exp, ensure_ascii=False))
     ok(exp is not None and (exp["members"], exp["fetched"], exp["failed"], exp["without_favourite"])
@@ -346,9 +354,10 @@ def main():
            f"real {real}\nexp  {standin.expected(SCENARIO, clan_tag, r)}")
     st, j = cu.json("/_/expected?clan=%232PYLQ&retries=3", token=None)
     ok(j == exp, "/_/expected endpoint")
-    drift_points(cu, port)
 
-    # --- live scenario + rate limit
+
+def rate_points(cu):
+    """The live scenario, the rate limit and its Retry-After, forbidden."""
     rl = dict(SCENARIO, rate_limit={"per_second": 3, "retry_after": 1})
     rc, st, h, b = cu.run("/_/scenario", token=None, method="POST", data=json.dumps(rl))
     ok(st == 200, "POST /_/scenario")
@@ -374,8 +383,10 @@ def main():
         st, j = cu.json("/v1/clans/%239V2Y")
         ok(st == 403 and j["reason"] == reason, f"forbidden={mode} -> 403 {j}")
 
-    # --- stats: peak_in_flight and busiest_second; the latency outlasts
-    # the start of ten curl processes on a loaded machine
+
+def stats_points(cu):
+    """The statistics: peak_in_flight and busiest_second; the latency
+    outlasts the start of ten curl processes on a loaded machine."""
     cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(SCENARIO, latency_ms=900)))
     cu.run("/_/reset", token=None, method="POST")
     procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-H", "@-",
@@ -409,7 +420,9 @@ def main():
     ok(set(s) >= {"requests", "by_status", "by_kind", "peak_in_flight", "busiest_second", "in_flight",
                   "requests_per_tag"}, "stats fields present")
 
-    # --- several keys: read as clanpopd reads them, a limit and a 403 per key
+
+def key_points(cu, tmp):
+    """Several keys: read as clanpopd reads them, a limit and a 403 per key."""
     key2 = "second-" + TOKEN[::-1]
     with open(os.path.join(tmp, "token"), "w") as fh:
         fh.write("# two keys\n" + TOKEN + "\n\n" + key2 + "\n")
@@ -437,7 +450,9 @@ def main():
     st, j = cu.json("/v1/clans/%239V2Y", token=key2)
     ok(st == 403 and j["reason"] == "accessDenied", "a key removed from the file gets 403", j)
 
-    # --- keep-alive: many requests on one connection
+
+def keepalive_points(port, clan):
+    """Many requests on one keep-alive connection."""
     c = http.client.HTTPConnection("127.0.0.1", port)
     good = 0
     for i in range(20):
@@ -448,14 +463,18 @@ def main():
     c.close()
     ok(good == 20, "20 requests on one keep-alive connection")
 
-    if bench_secs:
-        cu.run("/_/reset", token=None, method="POST")
-        res = bench(port, bench_secs)
-        print("# bench:", res)
-        st, s = cu.json("/_/stats", token=None)
-        print(f"# bench stats: busiest_second {s['busiest_second']} peak_in_flight {s['peak_in_flight']}")
 
-    # --- the token is nowhere; SIGTERM exits cleanly and removes the port file
+def bench_points(cu, port, bench_secs):
+    """--bench: the throughput of 25 KB player bodies."""
+    cu.run("/_/reset", token=None, method="POST")
+    res = bench(port, bench_secs)
+    print("# bench:", res)
+    st, s = cu.json("/_/stats", token=None)
+    print(f"# bench stats: busiest_second {s['busiest_second']} peak_in_flight {s['peak_in_flight']}")
+
+
+def stop_points(proc, pf, logpath, tmp):
+    """The token is nowhere; SIGTERM exits cleanly and removes the port file."""
     proc.send_signal(signal.SIGTERM)
     rc = proc.wait(timeout=5)
     ok(rc == 0 and not os.path.exists(pf), f"SIGTERM -> exit {rc}, port file removed")
@@ -464,6 +483,29 @@ def main():
     ok(logtxt.count("\n") > 50 and " /v1/clans/%239V2Y 200 " in logtxt, "log has one line per request")
     ok(TOKEN not in logtxt and TOKEN not in errtxt and errtxt == "", "token never in log/stderr; stderr empty",
        errtxt[:500])
+
+
+def main():
+    bench_secs = float(sys.argv[sys.argv.index("--bench") + 1]) if "--bench" in sys.argv else 0
+    tmp = tempfile.mkdtemp(prefix="standin-selftest.")
+    proc, port, pf, logpath = start(tmp, SCENARIO)
+    cu = Curl(port)
+    sc = standin.Scenario(SCENARIO)
+    print(f"# standin pid {proc.pid} on port {port}")
+    clan = clan_points(cu)
+    token_points(cu)
+    player_points(cu, sc, clan)
+    tag_error_points(cu)
+    fault_points(cu, sc)
+    expected_points(cu, port)
+    drift_points(cu, port)
+    rate_points(cu)
+    stats_points(cu)
+    key_points(cu, tmp)
+    keepalive_points(port, clan)
+    if bench_secs:
+        bench_points(cu, port, bench_secs)
+    stop_points(proc, pf, logpath, tmp)
     print(f"1..{n_test}")
     if n_fail:
         print(f"# {n_fail} of {n_test} failed; files in {tmp}")

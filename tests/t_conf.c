@@ -837,7 +837,7 @@ test_example(const char *top)
 	    "example: user_agent");
 	tap_int(cf->max_concurrent, 8, "example: max_concurrent");
 	tap_ok(cf->requests_per_second == 10, "example: requests_per_second");
-	tap_ok(cf->burst == 10, "example: burst");
+	tap_ok(cf->burst == 1, "example: burst");
 	tap_int(cf->max_retries, 4, "example: max_retries");
 	tap_ok(cf->interval == 900, "example: interval");
 	tap_ok(cf->jitter == 0.10, "example: jitter");
@@ -1010,7 +1010,7 @@ test_defaults(void)
 		tap_int(cf->max_concurrent, 8, "defaults: max_concurrent");
 		tap_ok(cf->requests_per_second == 10,
 		    "defaults: requests_per_second");
-		tap_ok(cf->burst == 10, "defaults: burst");
+		tap_ok(cf->burst == 1, "defaults: burst");
 		tap_int(cf->max_retries, 4, "defaults: max_retries");
 		tap_ok(cf->interval == 900, "defaults: interval");
 		tap_ok(cf->jitter == 0.10, "defaults: jitter");
@@ -1088,13 +1088,14 @@ test_defaults(void)
 	}
 	conf_free(cf);
 
-	/* connect_timeout follows a short timeout; burst follows rate. */
+	/* connect_timeout follows a short timeout; burst stays 1. */
 	write_str("d.yaml", "api:\n  timeout: 2s\nlimits:\n"
 	    "  requests_per_second: 25\nclans: [9V2Y]\n");
 	if ((cf = load_ok("short timeout", "d.yaml", &noenv)) != NULL) {
 		tap_ok(cf->connect_timeout == 2,
 		    "short timeout: connect_timeout is the timeout");
-		tap_ok(cf->burst == 25, "short timeout: burst is the rate");
+		tap_ok(cf->burst == 1,
+		    "short timeout: burst is 1 whatever the rate");
 	}
 	conf_free(cf);
 	write_str("d.yaml", "limits:\n  requests_per_second: 0\n"

@@ -75,6 +75,10 @@
 	"# TYPE clanpopd_key_usable gauge\n" \
 	"clanpopd_key_usable{key=\"1\"} 1\n" \
 	"clanpopd_key_usable{key=\"3\"} 0\n" \
+	"# HELP clanpopd_key_paused_until_timestamp_seconds Unix time the key's pause after a 429 ends (0: not paused).\n" \
+	"# TYPE clanpopd_key_paused_until_timestamp_seconds gauge\n" \
+	"clanpopd_key_paused_until_timestamp_seconds{key=\"1\"} 0\n" \
+	"clanpopd_key_paused_until_timestamp_seconds{key=\"3\"} 0\n" \
 	"# HELP clanpopd_clan_last_success_timestamp_seconds Unix time of the clan's last snapshot (0: none yet).\n" \
 	"# TYPE clanpopd_clan_last_success_timestamp_seconds gauge\n" \
 	"clanpopd_clan_last_success_timestamp_seconds{clan=\"#9V2Y\"} 1795300000\n" \
@@ -83,6 +87,10 @@
 	"# TYPE clanpopd_clan_consecutive_failures gauge\n" \
 	"clanpopd_clan_consecutive_failures{clan=\"#9V2Y\"} 0\n" \
 	"clanpopd_clan_consecutive_failures{clan=\"#2PYLQ\"} 3\n" \
+	"# HELP clanpopd_clan_interval_seconds Seconds between the clan's refreshes, as configured.\n" \
+	"# TYPE clanpopd_clan_interval_seconds gauge\n" \
+	"clanpopd_clan_interval_seconds{clan=\"#9V2Y\"} 900\n" \
+	"clanpopd_clan_interval_seconds{clan=\"#2PYLQ\"} 60\n" \
 	"# HELP clanpopd_clan_refresh_duration_seconds Duration of the clan's last successful refresh.\n" \
 	"# TYPE clanpopd_clan_refresh_duration_seconds gauge\n" \
 	"clanpopd_clan_refresh_duration_seconds{clan=\"#9V2Y\"} 0.812\n" \

@@ -2,7 +2,7 @@
 # t_systemd.sh - the Debian package under a real systemd: a minimal Debian
 # 12 booted in systemd-nspawn, the .deb (and clanpopd-dashboard, built
 # beside it) installed with apt, the service run against the stand-in API
-# on the host's loopback, upgraded, removed and purged.
+# on the host's loopback, upgraded, removed, installed again and purged.
 #
 #     bash tests/t_systemd.sh [PACKAGE.deb]    (as root; .ci/run runs it)
 #
@@ -342,6 +342,25 @@ ok $? "apt-get remove"
 is "$(cd "$root" && ls -d etc/clanpopd/clanpopd.yaml etc/clanpopd/token var/lib/clanpopd/clans/9V2Y.json usr/sbin/clanpopd 2>/dev/null | tr '\n' ,)" \
     "etc/clanpopd/clanpopd.yaml,etc/clanpopd/token,var/lib/clanpopd/clans/9V2Y.json," \
     "remove takes the daemon, keeps the configuration, the token and the state"
+is "$(in_ct systemctl is-active clanpopd)" "inactive" "remove stops the service"
+
+# 9. A reinstall over the kept configuration and token starts the service
+#    again, as a first install with a token does.
+in_ct apt-get install -y -q /var/tmp/up.deb >"$work/apt.log" 2>&1
+rc=$?
+ok $rc "apt-get installs $ver+up1 again after remove"
+[ $rc -eq 0 ] || sed 's/^/# /' "$work/apt.log" | tail -20
+cmp -s "$work/good.yaml" "$root/etc/clanpopd/clanpopd.yaml"
+ok $? "reinstall: the edited configuration is kept"
+wait_for 10 test "$(in_ct systemctl is-active clanpopd)" = active
+is "$(in_ct systemctl is-active clanpopd)/$(prop Result)" "active/success" \
+    "reinstall: the service is started"
+is "$(tr -d '\r' <"$work/apt.log" | grep -c '^clanpopd: not started')" 0 \
+    "reinstall: with the token kept, no word of starting it by hand"
+[ -e "$root/run/clanpopd.reinstall" ]
+ok $((!$?)) "reinstall: preinst's mark is gone"
+
+# 10. purge removes everything but the user.
 in_ct apt-get purge -y -q clanpopd clanpopd-dashboard >"$work/apt.log" 2>&1
 ok $? "apt-get purge"
 is "$(cd "$root" && ls -d etc/clanpopd var/lib/clanpopd lib/systemd/system/clanpopd.service etc/systemd/system/multi-user.target.wants/clanpopd.service usr/share/clanpopd 2>/dev/null)" \

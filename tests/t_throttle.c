@@ -678,11 +678,78 @@ test_keys_apart(void)
 	throttle_free(t);
 }
 
+#define FLOOD_N	64	/* waiters queued at once */
+
+/*
+ * Keep FLOOD_N waiters queued on one key from t0 (its bucket full) and
+ * start each as early as the throttle allows, for span seconds: the worst
+ * case for a window.  Returns the starts in the first second [t0, t0 + 1)
+ * and sets *busiest to the most in any second [s, s + 1) from a start s.
+ */
+static int
+flood(double rate, double burst, double t0, double span, int *busiest)
+{
+	struct throttle_waiter	 w[FLOOD_N] = { { NULL, NULL, 0, 0 } };
+	struct throttle		*t;
+	double			 starts[FLOOD_N], now = t0, wait = 0;
+	int			 i, j, n = 0, first = 0;
+
+	t = throttle_new(FLOOD_N, rate, burst, t0);
+	enqueue_all(t, w, FLOOD_N);
+	while (n < FLOOD_N && now < t0 + span && wait >= 0) {
+		while (n < FLOOD_N && throttle_next(t, now, &wait) != NULL)
+			starts[n++] = now;
+		now += wait;
+	}
+	throttle_free(t);
+	*busiest = 0;
+	for (i = 0; i < n; i++) {
+		if (starts[i] < t0 + 1)
+			first++;
+		for (j = i; j < n && starts[j] < starts[i] + 1; j++)
+			;
+		if (j - i > *busiest)
+			*busiest = j - i;
+	}
+	return first;
+}
+
+/*
+ * The default burst, 1 (conf.c): a key never starts more than its rate in
+ * a second (the next whole number for a fractional rate), the first
+ * second included.  The old default, burst = rate, did not.
+ */
+static void
+test_default_burst(void)
+{
+	static const struct {
+		double	rate, t0;
+		int	most;
+	} c[] = {
+		{ 10, 0, 10 }, { 3, 0, 3 }, { 2.5, 0, 3 }, { 0.5, 0, 1 },
+		{ 7, 1e6, 7 }, { 10, 1e6, 10 },
+	};
+	size_t	i;
+	int	first, busiest;
+
+	for (i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		first = flood(c[i].rate, 1, c[i].t0, 5, &busiest);
+		tap_ok(first == c[i].most && busiest == c[i].most,
+		    "burst 1 at %g/s from %g: %d in the first second, at most "
+		    "%d in any second (%d, %d)", c[i].rate, c[i].t0, c[i].most,
+		    c[i].most, first, busiest);
+	}
+	first = flood(10, 10, 0, 5, &busiest);
+	tap_ok(first == 19 && busiest == 19, "burst 10 at 10/s: 19 in the "
+	    "first second, twice the rate (%d, %d)", first, busiest);
+}
+
 int
 main(void)
 {
 	test_semaphore();
 	test_bucket();
+	test_default_burst();
 	test_429();
 	test_set_limits();
 	test_keys();
