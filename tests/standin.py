@@ -137,8 +137,8 @@ nobody is online in epoch 0.  At epoch k:
   deck       currentDeck: 8 of the owned cards, picked again (by
              h64("deck", T, e, id)) for each e > 0
 so a player's favourite and deck can change only in an epoch it was online
-in, and a client that reads after /_/epoch reads in a later second than
-any lastSeen of that epoch.  A "liar" player uses e = k (its favourite and
+in; a client that read before /_/epoch read in an earlier second than any
+lastSeen of the new epoch, and one that reads after it in a later one.  A "liar" player uses e = k (its favourite and
 deck move on every epoch, online or not) while its lastSeen keeps the rule
 above: an API whose lastSeen lies.  expected(..., epoch=k) gives the
 snapshot at epoch k (any k >= 0).
@@ -210,8 +210,11 @@ Control endpoints (no token, never counted in stats, no latency)
                      JSON (null = none; refresh defaults to 0, epoch to the
                      current epoch; 400 for a negative epoch)
   POST /_/epoch      begin activity epoch k+1: waits until the second t_k
-                     is over, sets t_{k+1} = this second, waits until that
-                     one is over too (so at most about 2 s), then answers
+                     and the second of the last API answer are over (so a
+                     profile read before the call is never older than a
+                     lastSeen of the new epoch), sets t_{k+1} = this second,
+                     waits until that one is over too (so at most about
+                     2 s), then answers
                      {"epoch": k+1, "time": t_{k+1}, "online": {"#CLAN":
                      ["#PLAYER", ...]}}: for every clan of the scenario its
                      members online in epoch k+1, once each, in memberList

@@ -61,6 +61,7 @@ class State:
         self.loglock = threading.Lock()
         self.lock = threading.Lock()
         self.epoch_lock = threading.Lock()
+        self.last_answer = 0.0    # Unix time the last API answer was written
         self.reset()
 
     def reset(self):
@@ -120,6 +121,7 @@ class State:
 
     def end(self, status, kind, tag, key=None):
         with self.lock:
+            self.last_answer = time.time()
             self.in_flight -= 1
             k = str(status)
             self.by_status[k] = self.by_status.get(k, 0) + 1
@@ -152,10 +154,14 @@ class State:
 
     def advance(self):
         """Start the next activity epoch in a later second than the current
-        one began in; returns (its number, its start time) once that second
-        is over, so that a read after it is later than any of its lastSeen."""
+        one began in and than the last API answer (so that no profile read
+        before it looks older than its lastSeen); returns (its number, its
+        start time) once that second is over, so that a read after it is
+        later than any of its lastSeen."""
         with self.epoch_lock:
-            wait_past(self.epochs()[-1])
+            with self.lock:
+                past = max(self.times[-1], math.floor(self.last_answer))
+            wait_past(past)
             with self.lock:
                 t = math.floor(time.time())
                 self.times.append(t)

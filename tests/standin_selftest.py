@@ -312,7 +312,10 @@ def act_refused(cu):
 
 
 def act_epoch(cu, times, epochs):
-    """POST /_/epoch: the next epoch in a later second, answered after it."""
+    """POST /_/epoch: the next epoch in a later second than the last epoch
+    and the last API answer, answered after it."""
+    t_read = time.time()
+    cu.run("/v1/clans/%23PQL9")
     t_call = time.time()
     st, j = cu.json("/_/epoch", token=None, method="POST")
     t_done = time.time()
@@ -321,9 +324,11 @@ def act_epoch(cu, times, epochs):
     want = {ct: [t for t in ({"#9V2Y": sc.clans["#9V2Y"].tags, "#PQL9": ["#2Y0", "#8Q0"]}[ct])
                  if on(t, k)] for ct in ("#9V2Y", "#PQL9")}
     ok(st == 200 and j["epoch"] == k and j["online"] == want and j["time"] > times[-1]
-       and j["time"] >= math.floor(t_call) and math.floor(t_done) > j["time"]
+       and j["time"] >= math.floor(t_call) and j["time"] > math.floor(t_read)
+       and math.floor(t_done) > j["time"]
        and t_done - t_call < 3.0,
-       f"/_/epoch {k}: time {j['time']} after t_{k - 1} {times[-1]}, answered in a later second "
+       f"/_/epoch {k}: time {j['time']} after t_{k - 1} {times[-1]} and a read at {t_read:.3f}, "
+       f"answered in a later second "
        f"({t_done:.3f}, {t_done - t_call:.2f} s), online {[len(v) for v in j['online'].values()]}",
        json.dumps(j))
     times.append(j["time"])
