@@ -83,8 +83,9 @@ def build_probe(work):
     src = os.path.join(TOP, "src")
     argv = (["cc", "-std=c11", "-O2", "-I" + builddir, "-I" + src, "-o",
              probe, os.path.join(TOP, "bench", "history_cost.c")] +
-            [os.path.join(src, f) for f in ("history.c", "histfile.c",
-                                            "outdir.c", "log.c", "rng.c")] +
+            [os.path.join(src, f) for f in ("history.c", "histfile.c", "histprof.c",
+                                            "profstore.c", "outdir.c", "log.c",
+                                            "rng.c")] +
             flags.stdout.split() + ["-lev", "-lm"])
     p = subprocess.run(argv, capture_output=True, text=True)
     if p.returncode != 0:

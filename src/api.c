@@ -13,6 +13,7 @@
 #include "jsonscan.h"
 #include "tag.h"
 
+#define API_TIME_LEN	20	/* bytes of "20210617T113925.000Z" */
 
 /*
  * An upper bound on the values json-c would build from len bytes: every
@@ -139,11 +140,13 @@ tag_hash(const char *s)
 }
 
 /*
- * Add tag to clan->tags unless already there, using the open-addressing
+ * Add tag, last seen at seen, to clan->tags and clan->seen unless already
+ * there, using the open-addressing
  * set slots (nslots a power of two, SIZE_MAX marks an empty slot).
  */
 static void
-add_tag(struct api_clan *clan, size_t *slots, size_t nslots, const char *tag)
+add_tag(struct api_clan *clan, size_t *slots, size_t nslots, const char *tag,
+    int64_t seen)
 {
 	size_t i;
 
@@ -155,6 +158,7 @@ add_tag(struct api_clan *clan, size_t *slots, size_t nslots, const char *tag)
 		}
 	}
 	slots[i] = clan->ntags;
+	clan->seen[clan->ntags] = seen;
 	memcpy(clan->tags[clan->ntags++], tag, TAG_MAX);
 }
 
@@ -163,6 +167,20 @@ too_many_members(size_t n, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "the API listed %zu members (at most %d are "
 	    "possible); refusing the response", n, API_MEMBERS_MAX);
+}
+
+/* A member's lastSeen, or API_SEEN_NONE. */
+static int64_t
+member_seen(struct json_object *m)
+{
+	struct json_object	*v;
+	int64_t			 t;
+
+	if ((v = get_string(m, "lastSeen")) == NULL ||
+	    api_parse_time(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v), &t) == -1)
+		return API_SEEN_NONE;
+	return t;
 }
 
 /*
@@ -181,7 +199,8 @@ clan_members(struct json_object *list, struct api_clan *out)
 		continue;
 	if ((slots = malloc(nslots * sizeof(*slots))) == NULL)
 		return -1;
-	if ((out->tags = calloc(out->nlisted, sizeof(*out->tags))) == NULL) {
+	if ((out->tags = calloc(out->nlisted, sizeof(*out->tags))) == NULL ||
+	    (out->seen = calloc(out->nlisted, sizeof(*out->seen))) == NULL) {
 		free(slots);
 		return -1;
 	}
@@ -199,13 +218,75 @@ clan_members(struct json_object *list, struct api_clan *out)
 				out->first_invalid = i;
 			continue;
 		}
-		add_tag(out, slots, nslots, tag);
+		add_tag(out, slots, nslots, tag, member_seen(m));
 	}
 	free(slots);
 	if (out->ntags == 0) {
 		free(out->tags);
+		free(out->seen);
 		out->tags = NULL;
+		out->seen = NULL;
 	}
+	return 0;
+}
+
+/* The n decimal digits at s as a number, or -1 when one is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+int
+api_parse_time(const char *s, size_t len, int64_t *secs)
+{
+	int y, mo, d, h, mi, sec;
+
+	if (len != API_TIME_LEN || s[8] != 'T' || s[15] != '.' ||
+	    s[19] != 'Z' || digits(s + 16, 3) < 0)
+		return -1;
+	y = digits(s, 4);
+	mo = digits(s + 4, 2);
+	d = digits(s + 6, 2);
+	h = digits(s + 9, 2);
+	mi = digits(s + 11, 2);
+	sec = digits(s + 13, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return -1;
+	*secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
@@ -264,6 +345,7 @@ api_clan_free(struct api_clan *clan)
 {
 	free(clan->name);
 	free(clan->tags);
+	free(clan->seen);
 	memset(clan, 0, sizeof(*clan));
 }
 

@@ -27,7 +27,12 @@ struct api_clan {
 	size_t	  ninvalid;	/* entries without a usable tag */
 	size_t	  first_invalid;	/* index of the first, when ninvalid */
 	size_t	  nduplicate;	/* entries repeating an earlier tag */
+	int64_t	 *seen;		/* per tag: its lastSeen in Unix seconds, or
+				   API_SEEN_NONE; NULL when ntags is 0 */
 };
+
+/* A member's lastSeen that is absent or not in the API's form. */
+#define API_SEEN_NONE	INT64_MIN
 
 struct api_player {
 	int	 has_favourite;	/* 1 when currentFavouriteCard.id is usable */
@@ -37,12 +42,23 @@ struct api_player {
 };
 
 /*
+ * Parse the API's time stamp, ISO 8601 basic in UTC with milliseconds
+ * ("20210617T113925.000Z"), the len bytes at s, into Unix seconds (the
+ * milliseconds dropped).  Only that form is taken: another length, an
+ * offset instead of 'Z', a field out of range (February 30, hour 24, a
+ * year before 1970) give -1.
+ */
+int	api_parse_time(const char *s, size_t len, int64_t *secs);
+
+/*
  * Parse a clan body.  Returns 0 and fills out (free with api_clan_free),
  * or -1 with a sentence in err when the body is not a JSON object, has
  * no memberList array, lists more than 100 members (counted before
  * anything is built), holds more than API_JSON_VALUES_MAX JSON values (or
  * on out of memory); out is then left empty and needs no freeing.  Ill-typed fields never fail the parse: a member
- * whose tag is missing or not a tag counts in ninvalid.  Only white space
+ * whose tag is missing or not a tag counts in ninvalid; a lastSeen
+ * that is missing or not a time stamp api_parse_time takes is
+ * API_SEEN_NONE (of a repeated tag, the first entry's counts).  Only white space
  * may follow the JSON value; the body need not be NUL-terminated.
  */
 int	api_parse_clan(const char *body, size_t len, struct api_clan *out,

@@ -119,6 +119,34 @@ conf_paths(struct conf_loader *ld)
 		ld->dg.nomem = 1;
 }
 
+/*
+ * A stored profile must outlive at least one interval of every clan, or
+ * no refresh could ever reuse it.  Without schedule.profile_max_age, the
+ * longest interval in use when it is longer than the default.
+ */
+static void
+conf_check_max_age(struct conf_loader *ld)
+{
+	const struct confval_seen *seen = &ld->seen[CONFKEY_PROFILE_MAX_AGE];
+	struct conf *cf = ld->cf;
+	char a[32];
+	double longest = cf->interval;
+	size_t i;
+
+	for (i = 0; i < cf->nclans; i++)
+		if (cf->clans[i].interval > longest)
+			longest = cf->clans[i].interval;
+	if (seen->node == NULL) {
+		if (cf->profile_max_age < longest)
+			cf->profile_max_age = longest;
+	} else if (seen->ok && cf->profile_max_age < longest)
+		confval_error(&ld->dg, seen->node, "schedule.profile_max_age",
+		    "%s is shorter than the longest interval in use (%s), so "
+		    "no profile could ever be reused; make it at least that "
+		    "long", seen->node->str,
+		    confval_format_duration(longest, a, sizeof(a)));
+}
+
 /* The defaults that come from other keys, and the checks across keys. */
 static void
 conf_check(struct conf_loader *ld, const struct yamltree_node *root)
@@ -151,6 +179,7 @@ conf_check(struct conf_loader *ld, const struct yamltree_node *root)
 		if (i == 0 || cf->clans[i].interval < shortest)
 			shortest = cf->clans[i].interval;
 	}
+	conf_check_max_age(ld);
 	if (seen[CONFKEY_JITTER].ok && !cf->jitter_pct &&
 	    (seen[CONFKEY_INTERVAL].node == NULL ||
 	    seen[CONFKEY_INTERVAL].ok) && cf->jitter >= shortest / 2)

@@ -34,6 +34,9 @@ struct conf {
 				   else seconds */
 	int	 jitter_pct;
 	double	 stop_grace;	/* seconds */
+	int	 reuse_unseen;	/* reuse profiles of members not seen since */
+	double	 profile_max_age;	/* seconds, >= every clan's interval */
+	double	 seen_margin;	/* seconds */
 
 	/* output */
 	char	*out_dir;

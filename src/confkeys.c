@@ -103,6 +103,18 @@ const struct confval_key confkeys[CONFKEY_N] = {
 	[CONFKEY_STOP_GRACE] = { .section = "schedule", .name = "stop_grace",
 	    .type = CONFVAL_DURATION, .lo = 0, .hi = HOUR, .def = 10,
 	    .off = CONF(stop_grace) },
+	[CONFKEY_REUSE_UNSEEN] = {
+	    .section = "schedule", .name = "reuse_unseen",
+	    .type = CONFVAL_BOOL, .def = 1, .off = CONF(reuse_unseen) },
+	/* At least the longest interval: conf.c checks. */
+	[CONFKEY_PROFILE_MAX_AGE] = {
+	    .section = "schedule", .name = "profile_max_age",
+	    .type = CONFVAL_DURATION, .lo = INTERVAL_MIN, .hi = 30 * DAY,
+	    .def = DAY, .off = CONF(profile_max_age) },
+	[CONFKEY_SEEN_MARGIN] = {
+	    .section = "schedule", .name = "seen_margin",
+	    .type = CONFVAL_DURATION, .lo = 0, .hi = DAY, .def = HOUR,
+	    .off = CONF(seen_margin) },
 
 	[CONFKEY_OUTPUT] = { .section = "", .name = "output",
 	    .type = CONFVAL_SECTION },

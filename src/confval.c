@@ -150,6 +150,29 @@ confval_numeral(struct diag *dg, const char *path,
 }
 
 int
+confval_bool(struct diag *dg, const char *path, const struct yamltree_node *v,
+    int *out)
+{
+	static const char *const words[] = { "false", "False", "FALSE",
+	    "true", "True", "TRUE" };
+	char	q[DIAG_QUOTE_SIZE];
+	size_t	i;
+
+	if (confval_scalar(dg, path, v, "true or false") == -1)
+		return -1;
+	for (i = 0; v->plain && i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strcmp(v->str, words[i]) == 0) {
+			*out = i >= 3;
+			return 0;
+		}
+	}
+	diag_quote(v->str, v->len, q, sizeof(q));
+	confval_error(dg, v, path, "%s is not a boolean; use true or false",
+	    q);
+	return -1;
+}
+
+int
 confval_int(struct diag *dg, const char *path, const struct yamltree_node *v,
     int lo, int hi, int *out)
 {
@@ -280,6 +303,7 @@ confval_defaults(struct confval_walk *w, const char *section, void *base)
 				return -1;
 			break;
 		case CONFVAL_INT:
+		case CONFVAL_BOOL:
 			*(int *)(void *)field = (int)k->def;
 			break;
 		case CONFVAL_NUMBER:
@@ -346,6 +370,8 @@ confval_read(struct confval_walk *w, const struct confval_key *k,
 	case CONFVAL_STRING:
 		return confval_string(w->dg, path, v, k->want,
 		    (char **)(void *)field);
+	case CONFVAL_BOOL:
+		return confval_bool(w->dg, path, v, (int *)(void *)field);
 	case CONFVAL_OTHER:
 		break;
 	}

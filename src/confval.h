@@ -22,6 +22,7 @@ enum confval_type {
 	CONFVAL_NUMBER,		/* double, lo..hi */
 	CONFVAL_DURATION,	/* double seconds, lo..hi */
 	CONFVAL_STRING,		/* char *, without control characters */
+	CONFVAL_BOOL,		/* int 0 or 1, from true or false */
 	CONFVAL_OTHER		/* only the key's read function knows */
 };
 
@@ -99,6 +100,9 @@ int		 confval_number(struct diag *, const char *path,
 int		 confval_duration(struct diag *, const char *path,
 		    const struct yamltree_node *v, double lo, double hi,
 		    double *out);
+/* true or false (plain, any of the three cases YAML allows) as 1 or 0. */
+int		 confval_bool(struct diag *, const char *path,
+		    const struct yamltree_node *v, int *out);
 /* A string without control characters; the old *out is freed. */
 int		 confval_string(struct diag *, const char *path,
 		    const struct yamltree_node *v, const char *want,

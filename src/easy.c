@@ -11,6 +11,7 @@
 
 #include "easy.h"
 #include "fetch.h"
+#include "httppolicy.h"
 
 #define EASY_STALL_SPEED	64	/* bytes/s below which a transfer stalls */
 #define EASY_STALL_TIME		5	/* seconds of stall that end a transfer */
@@ -112,6 +113,17 @@ easy_retry_after(CURL *e, double max)
 	if (secs < 0)
 		secs = 0;
 	return secs > max ? max : secs;
+}
+
+long
+easy_max_age(CURL *e)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(e, "Cache-Control", 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return -1;
+	return http_max_age(h->value);
 }
 
 int

@@ -38,6 +38,12 @@ CURL	*easy_get(const struct easy_opts *opts, struct easy_body *body,
  */
 double	 easy_retry_after(CURL *, double max);
 
+/*
+ * The answer's Cache-Control max-age in seconds (http_max_age), or -1
+ * when it has none.
+ */
+long	 easy_max_age(CURL *);
+
 /* 1 when another try cannot fix the transport error rc. */
 int	 easy_permanent(CURLcode rc);
 

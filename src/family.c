@@ -123,9 +123,10 @@ family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
 	int			 rc = -1;
 
 	for (i = 0; i < n; i++)
-		if (ci[i].latest != NULL &&
-		    ci[i].fetched > ci[i].without_favourite)
-			players += ci[i].fetched - ci[i].without_favourite;
+		if (ci[i].latest != NULL && ci[i].fetched + ci[i].reused >
+		    ci[i].without_favourite)
+			players += ci[i].fetched + ci[i].reused -
+			    ci[i].without_favourite;
 	if (family_merge(ci, n, &fc, &nfc) == -1)
 		return -1;
 	isotime_utc(now, stamp);

@@ -124,6 +124,7 @@ req_finish(struct fetch_req *r, struct fetch_result *res)
 	res->url = url != NULL ? url : path;
 	res->attempts = r->attempts;
 	res->retries = r->retries;
+	res->refused = r->refused;
 	/* The request is gone before the callback, which may free arg. */
 	r->body.data = NULL;
 	r->url = NULL;
@@ -282,6 +283,7 @@ req_done(struct fetch_req *r, CURLcode rc)
 	long			 status = 0;
 
 	memset(&res, 0, sizeof(res));
+	res.max_age = -1;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK)
 		status = 0;
@@ -294,11 +296,15 @@ req_done(struct fetch_req *r, CURLcode rc)
 	if (action == HTTP_DONE) {
 		f->throttled_streak = 0;
 		res.ok = 1;
+		res.max_age = easy_max_age(r->easy);
 		req_finish(r, &res);
 		return;
 	}
 	if (status != 0)
 		server_reason(f, r, res.reason, sizeof(res.reason));
+	/* A game update may change profiles without a login: see refresh.c. */
+	if (status == 503 && strcmp(res.reason, "inMaintenance") == 0)
+		f->maintenance = time(NULL);
 	easy_describe(rc, status, res.reason, &r->body, r->errbuf, res.error,
 	    sizeof(res.error));
 	if (action == HTTP_PAUSE) {
@@ -309,6 +315,7 @@ req_done(struct fetch_req *r, CURLcode rc)
 	}
 	/* Another key may be accepted: neither a failure nor a retry. */
 	if (action == HTTP_REFUSED && fetchkey_refused(r, res.reason)) {
+		r->refused++;
 		requeue(r);
 		return;
 	}
@@ -522,6 +529,12 @@ const struct fetch_stats *
 fetcher_stats(const struct fetcher *f)
 {
 	return &f->stats;
+}
+
+time_t
+fetcher_maintenance(const struct fetcher *f)
+{
+	return f->maintenance;
 }
 
 double

@@ -3,6 +3,7 @@
 #define CLANPOPD_FETCH_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <ev.h>
 
@@ -47,6 +48,10 @@ struct fetch_result {
 	char		 error[384];	/* when !ok, a sentence without URL */
 	unsigned	 attempts;	/* requests sent for this fetch */
 	unsigned	 retries;	/* of them, retries after errors */
+	unsigned	 refused;	/* of them, answered by a 403 that left
+					   their key out; sent again on another */
+	long		 max_age;	/* when ok: the answer's Cache-Control
+					   max-age, seconds; -1: none */
 };
 
 struct fetcher;
@@ -95,6 +100,11 @@ double		 fetcher_rate(const struct fetcher *);
  */
 void		 fetcher_on_key_change(struct fetcher *, void (*cb)(void *),
 		    void *arg);
+/*
+ * The wall-clock time of the last 503 inMaintenance answer, or 0 when
+ * none came since the fetcher was made.
+ */
+time_t		 fetcher_maintenance(const struct fetcher *);
 /* The number of API keys. */
 size_t		 fetcher_nkeys(const struct fetcher *);
 /* What key i (0 to fetcher_nkeys() - 1, in file order) is now, into *ks. */

@@ -51,6 +51,7 @@ struct fetcher {
 	void			*key_cb_arg;
 	double			 logged_rate;
 	unsigned		 throttled_streak;	/* 429s since a success */
+	time_t			 maintenance;	/* last inMaintenance, or 0 */
 	uint64_t		 rng;
 	struct fetch_stats	 stats;
 	size_t			 pending;
@@ -79,6 +80,7 @@ struct fetch_req {
 	ev_timer		 retry_timer;
 	unsigned		 attempts;
 	unsigned		 retries;
+	unsigned		 refused;	/* attempts on a key then left out */
 	unsigned		 throttled;	/* 429s in a row */
 	struct fetch_req	*next;		/* in fetcher.reqs */
 	struct fetch_req	*prev;

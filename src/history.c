@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "histfile.h"
+#include "histprof.h"
 #include "history.h"
 #include "log.h"
 #include "outdir.h"
@@ -62,12 +63,32 @@ static const char hist_schema_1[] =
     "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;\n";
 
 /*
+ * Version 2: the profile store (what each member's last read said, see
+ * profstore.h), the time of the last maintenance, and how many members
+ * each refresh counted from stored profiles.
+ */
+static const char hist_schema_2[] =
+    "CREATE TABLE profiles (\n"
+    "  tag TEXT PRIMARY KEY,\n"
+    "  clan TEXT NOT NULL,\n"
+    "  read_at INTEGER NOT NULL,\n"
+    "  max_age INTEGER,\n"
+    "  card_id INTEGER,\n"
+    "  card_name TEXT) WITHOUT ROWID;\n"
+    "CREATE INDEX profiles_clan ON profiles (clan);\n"
+    "CREATE TABLE store_state (key TEXT PRIMARY KEY, "
+    "value INTEGER NOT NULL) WITHOUT ROWID;\n"
+    "ALTER TABLE refreshes ADD COLUMN reused INTEGER NOT NULL "
+    "DEFAULT 0;\n";
+
+/*
  * The migrations: step i takes a database from user_version i to i + 1,
  * in one transaction with the new user_version.  Version 0 is a new,
  * empty file.
  */
 static const char *const hist_steps[HISTORY_VERSION] = {
 	hist_schema_1,
+	hist_schema_2,
 };
 
 /* The name of a card as stored: a card the API sent without one is "". */
@@ -77,8 +98,8 @@ static const char *const hist_steps[HISTORY_VERSION] = {
     "name <> excluded.name"
 #define HIST_SQL_REFRESH \
     "INSERT INTO refreshes (clan, clan_name, fetched_at, members, " \
-    "fetched, failed, without_favourite, complete, duration_ms) " \
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    "fetched, failed, without_favourite, complete, duration_ms, " \
+    "reused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 #define HIST_SQL_FAV \
     "INSERT INTO favourites (refresh_id, card_id, players) " \
     "VALUES (?1, ?2, ?3)"
@@ -368,6 +389,7 @@ hist_insert(struct history *h, const struct snap_clan *sc)
 	/* Rounded as the snapshot's duration_ms is. */
 	sqlite3_bind_int64(h->s_refresh, 9,
 	    (sqlite3_int64)(sc->duration * 1000 + 0.5));
+	sqlite3_bind_int64(h->s_refresh, 10, (sqlite3_int64)sc->reused);
 	if ((rc = hist_step(h->s_refresh)) != SQLITE_OK)
 		return rc;
 	rid = sqlite3_last_insert_rowid(h->db);
@@ -378,6 +400,9 @@ hist_insert(struct history *h, const struct snap_clan *sc)
 		sqlite3_bind_int64(h->s_fav, 3, tc->count);
 		rc = hist_step(h->s_fav);
 	}
+	if (rc == SQLITE_OK && sc->store != NULL)
+		rc = histprof_write(h->db, sc->store, sc->tag, sc->changes,
+		    sc->nchanges);
 	return rc;
 }
 

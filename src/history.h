@@ -8,7 +8,7 @@
 #include <ev.h>
 #include <sqlite3.h>
 
-#define HISTORY_VERSION		1	/* PRAGMA user_version this code writes */
+#define HISTORY_VERSION		2	/* PRAGMA user_version this code writes */
 #define HISTORY_BUSY_MS		100	/* busy_timeout, milliseconds */
 #define HISTORY_RETRY		60.0	/* seconds between tries of a failing
 					   database */
@@ -61,8 +61,9 @@ sqlite3		*history_db(struct history *h);
 /*
  * Record the snapshot sc in one transaction: the names of its cards
  * (inserted, or updated when the API renamed one), one refreshes row and
- * its favourites rows (sc->cards).  On failure everything is rolled back.
- * Does not log and does not retry.  Returns 0, or -1 with a sentence in
+ * its favourites rows (sc->cards), and what became of the members'
+ * profiles (sc->changes, with sc->store; none when sc->store is NULL).
+ * On failure everything is rolled back.  Does not log and does not retry.  Returns 0, or -1 with a sentence in
  * err (also when the database is unavailable).
  */
 int		 history_record(struct history *h, const struct snap_clan *sc,

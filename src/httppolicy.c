@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "httppolicy.h"
 
@@ -45,4 +46,32 @@ http_hint(long status, const char *reason, int clan)
 		return "there is no clan with this tag; check the tag in the "
 		    "configuration";
 	return NULL;
+}
+
+long
+http_max_age(const char *v)
+{
+	const char	*p = v;
+	long		 secs;
+	size_t		 n;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t,");
+		if (strncasecmp(p, "max-age", 7) == 0 &&
+		    p[7 + strspn(p + 7, " \t")] == '=') {
+			p += 7 + strspn(p + 7, " \t") + 1;
+			p += strspn(p, " \t");
+			if (*p == '"')
+				p++;
+			if ((n = strspn(p, "0123456789")) == 0)
+				return -1;
+			if (n > 9)
+				return 999999999;
+			for (secs = 0; n > 0; n--, p++)
+				secs = secs * 10 + (*p - '0');
+			return secs;
+		}
+		p += strcspn(p, ",");
+	}
+	return -1;
 }

@@ -24,4 +24,12 @@ enum http_action	http_action(long status, int permanent);
  */
 const char		*http_hint(long status, const char *reason, int clan);
 
+/*
+ * The max-age directive of a Cache-Control header value, in seconds
+ * (directives are comma-separated, names case-insensitive; a value of
+ * more than 9 digits is taken as 999999999), or -1 when there is none,
+ * it has no value, or the value is not decimal digits.
+ */
+long			 http_max_age(const char *cache_control);
+
 #endif

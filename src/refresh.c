@@ -12,23 +12,28 @@
 #include "httppolicy.h"
 #include "log.h"
 #include "monotime.h"
+#include "profstore.h"
 #include "refresh.h"
+#include "schedpol.h"
 #include "tally.h"
 
 struct refresh_player {
 	struct refresh		*rf;
 	struct fetch_req	*req;	/* NULL once done */
 	char			 tag[TAG_MAX];
+	enum profstore_op	 op;	/* what became of its profile */
 };
 
 struct refresh {
 	struct fetcher		*f;
+	struct refresh_opts	 opts;
 	refresh_done_cb		*done;
 	void			*arg;
 	struct fetch_req	*clan_req;
 	struct refresh_player	*players;
 	size_t			 nplayers;
 	size_t			 outstanding;
+	size_t			 changes_cap;	/* of res.changes */
 	size_t			 refused;	/* players whose card was refused */
 	char			 refused_first[320];	/* the first of them */
 	double			 started;	/* monotonic */
@@ -55,9 +60,55 @@ refresh_free(struct refresh *rf)
 		fetch_cancel(rf->clan_req);
 	cancel_players(rf);
 	free(rf->players);
+	free(rf->res.changes);
 	free(rf->res.name);
 	tally_free(&rf->res.cards);
 	free(rf);
+}
+
+/* profstore_prune_clan: the player left the clan; its row goes too. */
+static void
+gone_cb(void *arg, const char *tag)
+{
+	struct refresh			*rf = arg;
+	struct profstore_change		*c;
+
+	if (rf->res.nchanges == rf->changes_cap) {
+		rf->changes_cap *= 2;
+		if ((c = reallocarray(rf->res.changes, rf->changes_cap,
+		    sizeof(*c))) == NULL)
+			fatal("profiles");
+		rf->res.changes = c;
+	}
+	c = &rf->res.changes[rf->res.nchanges++];
+	memcpy(c->tag, tag, TAG_MAX);
+	c->op = PROFSTORE_GONE;
+}
+
+/*
+ * The clan was read: what became of each member's profile, and the
+ * profiles of players it no longer lists forgotten.
+ */
+static void
+settle_profiles(struct refresh *rf)
+{
+	char	(*tags)[TAG_MAX];
+	size_t	  i;
+
+	rf->changes_cap = rf->nplayers + 8;
+	if ((rf->res.changes = calloc(rf->changes_cap,
+	    sizeof(*rf->res.changes))) == NULL ||
+	    (tags = calloc(rf->nplayers + 1, sizeof(*tags))) == NULL)
+		fatal("profiles");
+	for (i = 0; i < rf->nplayers; i++) {
+		memcpy(tags[i], rf->players[i].tag, TAG_MAX);
+		memcpy(rf->res.changes[i].tag, rf->players[i].tag, TAG_MAX);
+		rf->res.changes[i].op = rf->players[i].op;
+	}
+	rf->res.nchanges = rf->nplayers;
+	profstore_prune_clan(rf->opts.store, rf->res.tag,
+	    (const char (*)[TAG_MAX])tags, rf->nplayers, gone_cb, rf);
+	free(tags);
 }
 
 static void
@@ -72,8 +123,10 @@ end(struct refresh *rf)
 		    API_CARD_NAME_MAX, rf->refused_first);
 	rf->res.duration = monotime_now() - rf->started;
 	rf->res.fetched_at = time(NULL);
-	if (rf->res.ok)
+	if (rf->res.ok) {
 		tally_sort(&rf->res.cards);
+		settle_profiles(rf);
+	}
 	rf->done(rf->arg, &rf->res);
 	refresh_free(rf);
 }
@@ -85,6 +138,34 @@ note_error(struct refresh *rf, const char *tag, const char *why)
 	if (rf->res.error[0] == '\0')
 		snprintf(rf->res.error, sizeof(rf->res.error), "player %s: %s",
 		    tag, why);
+}
+
+/* Count one member's favourite card (0: none). */
+static void
+count_card(struct refresh *rf, int64_t id, const char *name)
+{
+	if (id == 0)
+		rf->res.without_favourite++;
+	else if (tally_add(&rf->res.cards, id, name) == -1)
+		fatal("tally");
+}
+
+/* Store what the answer fr said of player tag, as of its arrival. */
+static void
+keep_profile(struct refresh *rf, const char *tag,
+    const struct fetch_result *fr, const struct api_player *ap)
+{
+	struct profile p;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.tag, tag, TAG_MAX);
+	memcpy(p.clan, rf->res.tag, TAG_MAX);
+	p.read_at = (int64_t)time(NULL);
+	p.max_age = fr->max_age;
+	p.card_id = ap->has_favourite ? ap->card_id : 0;
+	p.card_name = ap->has_favourite ? ap->card_name : NULL;
+	if (profstore_put(rf->opts.store, &p, 0) == -1)
+		fatal("profile store");
 }
 
 static void
@@ -100,8 +181,12 @@ player_cb(void *arg, const struct fetch_result *fr)
 	rf->outstanding--;
 	rf->res.requests += fr->attempts;
 	rf->res.retries += fr->retries;
+	rf->res.refused_key += fr->refused;
+	/* Whatever was stored must not stand for a read that failed. */
+	p->op = PROFSTORE_FAILED;
 	if (!fr->ok) {
 		rf->res.failed++;
+		profstore_del(rf->opts.store, p->tag);
 		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
 		    fr->error, fr->url);
 		if (http_action(fr->status, 0) == HTTP_REFUSED) {
@@ -123,18 +208,59 @@ player_cb(void *arg, const struct fetch_result *fr)
 		else if (rf->refused++ == 0)
 			snprintf(rf->refused_first, sizeof(rf->refused_first),
 			    "player %s: %s (GET %s)", p->tag, err, fr->url);
+		profstore_del(rf->opts.store, p->tag);
 		note_error(rf, p->tag, err);
 	} else {
 		rf->res.fetched++;
-		if (!ap.has_favourite)
-			rf->res.without_favourite++;
-		else if (tally_add(&rf->res.cards, ap.card_id,
-		    ap.card_name) == -1)
-			fatal("tally");
+		p->op = PROFSTORE_READ;
+		keep_profile(rf, p->tag, fr, &ap);
+		count_card(rf, ap.has_favourite ? ap.card_id : 0,
+		    ap.card_name);
 		api_player_free(&ap);
 	}
 	if (rf->outstanding == 0)
 		end(rf);
+}
+
+/*
+ * Count member tag, last seen at seen, from its stored profile when
+ * schedpol_member() allows, or ask for its profile.
+ */
+static void
+start_member(struct refresh *rf, struct refresh_player *p, const char *tag,
+    int64_t seen, int64_t now)
+{
+	const struct profile	*prof;
+	struct schedpol_member	 m;
+	char			 enc[TAG_URL_MAX], path[64 + TAG_URL_MAX];
+
+	p->rf = rf;
+	memcpy(p->tag, tag, TAG_MAX);
+	prof = profstore_get(rf->opts.store, tag);
+	memset(&m, 0, sizeof(m));
+	m.reuse_unseen = rf->opts.reuse_unseen;
+	m.profile_max_age = rf->opts.profile_max_age;
+	m.seen_margin = rf->opts.seen_margin;
+	m.now = now;
+	m.stored = prof != NULL;
+	m.read_at = prof != NULL ? prof->read_at : 0;
+	m.max_age = prof != NULL ? prof->max_age : -1;
+	m.seen_known = seen != API_SEEN_NONE;
+	m.seen = seen;
+	m.maintenance = profstore_maintenance(rf->opts.store);
+	if (schedpol_member(&m) == SCHEDPOL_REUSE) {
+		p->op = PROFSTORE_REUSED;
+		rf->res.reused++;
+		count_card(rf, prof->card_id, prof->card_name);
+		profstore_move(rf->opts.store, tag, rf->res.tag);
+		return;
+	}
+	if (tag_url_encode(p->tag, enc, sizeof(enc)) == -1)
+		fatalx("member tag %s not normalised", p->tag);
+	snprintf(path, sizeof(path), "/players/%s", enc);
+	if ((p->req = fetch_get(rf->f, path, player_cb, p)) == NULL)
+		fatal("player request");
+	rf->outstanding++;
 }
 
 static void
@@ -143,12 +269,14 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	struct refresh	*rf = arg;
 	struct api_clan	 ac;
 	const char	*hint;
-	char		 err[256], path[64 + TAG_URL_MAX];
+	char		 err[256];
+	int64_t		 now;
 	size_t		 i;
 
 	rf->clan_req = NULL;
 	rf->res.requests += fr->attempts;
 	rf->res.retries += fr->retries;
+	rf->res.refused_key += fr->refused;
 	rf->res.status = fr->status;
 	if (!fr->ok) {
 		if ((hint = http_hint(fr->status, fr->reason, 1)) != NULL)
@@ -185,27 +313,20 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	    (rf->players = calloc(ac.ntags, sizeof(*rf->players))) == NULL)
 		fatal("players");
 	rf->nplayers = ac.ntags;
-	for (i = 0; i < ac.ntags; i++) {
-		struct refresh_player *p = &rf->players[i];
-		char enc[TAG_URL_MAX];
-
-		p->rf = rf;
-		memcpy(p->tag, ac.tags[i], TAG_MAX);
-		if (tag_url_encode(p->tag, enc, sizeof(enc)) == -1)
-			fatalx("member tag %s not normalised", p->tag);
-		snprintf(path, sizeof(path), "/players/%s", enc);
-		if ((p->req = fetch_get(rf->f, path, player_cb, p)) == NULL)
-			fatal("player request");
-		rf->outstanding++;
-	}
+	/* A maintenance may have changed profiles: see schedpol_member(). */
+	profstore_set_maintenance(rf->opts.store,
+	    (int64_t)fetcher_maintenance(rf->f));
+	now = (int64_t)time(NULL);
+	for (i = 0; i < ac.ntags; i++)
+		start_member(rf, &rf->players[i], ac.tags[i], ac.seen[i], now);
 	api_clan_free(&ac);
 	if (rf->outstanding == 0)
 		end(rf);
 }
 
 struct refresh *
-refresh_start(struct fetcher *f, const char *tag, refresh_done_cb *done,
-    void *arg)
+refresh_start(struct fetcher *f, const char *tag,
+    const struct refresh_opts *opts, refresh_done_cb *done, void *arg)
 {
 	struct refresh	*rf;
 	char		 enc[TAG_URL_MAX], path[64 + TAG_URL_MAX];
@@ -215,6 +336,7 @@ refresh_start(struct fetcher *f, const char *tag, refresh_done_cb *done,
 	if ((rf = calloc(1, sizeof(*rf))) == NULL)
 		return NULL;
 	rf->f = f;
+	rf->opts = *opts;
 	rf->done = done;
 	rf->arg = arg;
 	rf->started = monotime_now();

@@ -5,11 +5,20 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "profstore.h"
 #include "tag.h"
 #include "tally.h"
 
 struct fetcher;
 struct refresh;
+
+/* How a refresh may reuse stored profiles (schedule.* of the config). */
+struct refresh_opts {
+	struct profstore	*store;	/* shared by every refresh; kept */
+	int			 reuse_unseen;
+	double			 profile_max_age;	/* seconds */
+	double			 seen_margin;		/* seconds */
+};
 
 struct refresh_result {
 	char		 tag[TAG_MAX];
@@ -18,6 +27,7 @@ struct refresh_result {
 	char		 error[1024];	/* why !ok; else the first player error */
 	size_t		 members;	/* distinct members, see api.h */
 	size_t		 fetched;	/* players whose JSON was read */
+	size_t		 reused;	/* players counted from the store */
 	size_t		 failed;	/* players not read after retries */
 	size_t		 without_favourite;
 	struct tally	 cards;		/* sorted when ok */
@@ -25,6 +35,10 @@ struct refresh_result {
 	double		 duration;	/* seconds from start to end */
 	unsigned	 requests;	/* requests sent, retries included */
 	unsigned	 retries;
+	unsigned	 refused_key;	/* of them, on a key then left out */
+	struct profstore_change *changes;	/* what became of each
+					   profile, when ok */
+	size_t		 nchanges;
 	long		 status;	/* HTTP status of a failed clan request */
 };
 
@@ -32,12 +46,16 @@ struct refresh_result {
 typedef void	 refresh_done_cb(void *arg, struct refresh_result *res);
 
 /*
- * Start refreshing the clan tag (normalised) through f.  done is called
- * once, later, from the event loop, unless refresh_cancel is called first.
- * Returns NULL on out of memory.
+ * Start refreshing the clan tag (normalised) through f.  A member whose
+ * stored profile schedpol_member() lets stand is counted from it without
+ * a request; every profile read goes into opts->store, a failed one is
+ * forgotten, and so is that of a player the clan no longer lists.  done
+ * is called once, later, from the event loop, unless refresh_cancel is
+ * called first.  Returns NULL on out of memory.
  */
 struct refresh	*refresh_start(struct fetcher *f, const char *tag,
-		    refresh_done_cb *done, void *arg);
+		    const struct refresh_opts *opts, refresh_done_cb *done,
+		    void *arg);
 /* Abort a running refresh: its requests are cancelled, done is not called. */
 void		 refresh_cancel(struct refresh *);
 

@@ -11,8 +11,10 @@
 
 #include "conf.h"
 #include "fetch.h"
+#include "histprof.h"
 #include "history.h"
 #include "log.h"
+#include "profstore.h"
 #include "refresh.h"
 #include "rng.h"
 #include "sched.h"
@@ -135,8 +137,9 @@ clan_write(struct sched *s, struct refresh_result *res)
 {
 	struct snap_clan	 snap = { res->tag, res->name, res->fetched_at,
 				    res->duration, res->members, res->fetched,
-				    res->failed, res->without_favourite,
-				    &res->cards };
+				    res->reused, res->failed,
+				    res->without_favourite, &res->cards,
+				    s->store, res->changes, res->nchanges };
 	char			 err[1024];
 
 	if (!res->ok)
@@ -156,10 +159,30 @@ clan_write(struct sched *s, struct refresh_result *res)
 	return SCHEDPOL_WRITTEN;
 }
 
+/* 1 when clan is one of the configured clans (arg: the struct sched). */
+static int
+sched_follows(void *arg, const char *clan)
+{
+	struct sched	*s = arg;
+	size_t		 i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->clans[i]->tag, clan) == 0)
+			return 1;
+	return 0;
+}
+
 void
 sched_set_history(struct sched *s, struct history *h)
 {
+	char err[512];
+
 	s->hist = h;
+	s->maint_saved = 0;
+	profstore_keep_clans(s->store, sched_follows, s);
+	if (history_db(h) != NULL && histprof_load(history_db(h), s->store,
+	    sched_follows, s, err, sizeof(err)) == -1)
+		log_warnx("history: %s; those members are read again", err);
 }
 
 /* Keep the figures of res's snapshot; its tally and name move to sc. */
@@ -173,6 +196,7 @@ clan_keep(struct sched_clan *sc, struct refresh_result *res)
 	sc->duration = res->duration;
 	sc->members = res->members;
 	sc->fetched = res->fetched;
+	sc->reused = res->reused;
 	sc->failed = res->failed;
 	sc->without_favourite = res->without_favourite;
 	tally_free(&sc->cards);
@@ -183,12 +207,22 @@ clan_keep(struct sched_clan *sc, struct refresh_result *res)
 	res->name = NULL;
 }
 
+/* " (1 on a refused key)" when a request went to a key left out. */
+static const char *
+refused_note(const struct refresh_result *res, char *buf, size_t len)
+{
+	if (res->refused_key == 0)
+		return "";
+	snprintf(buf, len, " (%u on a refused key)", res->refused_key);
+	return buf;
+}
+
 /* Set c's last error and log how its refresh ended. */
 static void
 clan_report(struct sched_clan *sc, const struct refresh_result *res,
     enum schedpol_end end)
 {
-	char msg[1200];
+	char msg[1200], note[64];
 
 	if (end == SCHEDPOL_WRITTEN) {
 		if (res->failed > 0) {
@@ -198,10 +232,12 @@ clan_report(struct sched_clan *sc, const struct refresh_result *res,
 			set_error(sc, msg);
 		} else
 			set_error(sc, NULL);
-		log_info("%s: %zu members, %zu fetched, %zu failed, "
-		    "%zu without favourite, %u requests, %u retries, %.2f s",
-		    res->tag, res->members, res->fetched, res->failed,
-		    res->without_favourite, res->requests, res->retries,
+		log_info("%s: %zu members, %zu read, %zu unchanged since "
+		    "read, %zu failed, %zu without favourite, %u requests%s, "
+		    "%u retries, %.2f s", res->tag, res->members,
+		    res->fetched, res->reused, res->failed,
+		    res->without_favourite, res->requests,
+		    refused_note(res, note, sizeof(note)), res->retries,
 		    res->duration);
 		return;
 	}
@@ -213,6 +249,22 @@ clan_report(struct sched_clan *sc, const struct refresh_result *res,
 		log_errx("%s: refresh failed (%u in a row), the previous "
 		    "snapshot is kept: %s", res->tag, sc->pol.failures,
 		    res->error);
+}
+
+/*
+ * Keep the time of a maintenance the fetcher met in the database at
+ * once: the first refresh after it must read everyone, also after a
+ * restart before the next snapshot.
+ */
+static void
+save_maintenance(struct sched *s)
+{
+	int64_t t = (int64_t)fetcher_maintenance(s->f);
+
+	profstore_set_maintenance(s->store, t);
+	if (t > s->maint_saved && history_db(s->hist) != NULL &&
+	    histprof_maintenance(history_db(s->hist), t) == SQLITE_OK)
+		s->maint_saved = t;
 }
 
 static void
@@ -227,6 +279,9 @@ clan_done_cb(void *arg, struct refresh_result *res)
 	sc->rf = NULL;
 	s->active--;
 	sc->last_attempt = time(NULL);
+	s->players_read += res->fetched;
+	s->players_reused += res->reused;
+	save_maintenance(s);
 	end = clan_write(s, res);
 	if (end == SCHEDPOL_WRITTEN)
 		clan_keep(sc, res);
@@ -273,11 +328,14 @@ sched_pump(struct sched *s)
 	struct sched_clan	*sc;
 	size_t		 max = s->conf->max_concurrent < 2 ? 2 :
 			    (size_t)s->conf->max_concurrent;
+	struct refresh_opts	 opts = { s->store, s->conf->reuse_unseen,
+				    s->conf->profile_max_age,
+				    s->conf->seen_margin };
 
 	while (!s->stopping && s->active < max &&
 	    (sc = ready_pop(s)) != NULL) {
-		if ((sc->rf = refresh_start(s->f, sc->tag, clan_done_cb, sc)) ==
-		    NULL)
+		if ((sc->rf = refresh_start(s->f, sc->tag, &opts,
+		    clan_done_cb, sc)) == NULL)
 			fatal("refresh %s", sc->tag);
 		s->active++;
 	}
@@ -309,6 +367,7 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 		sc->complete = rd.complete;
 		sc->name = rd.name;
 		sc->fetched = rd.fetched;
+		sc->reused = rd.reused;
 		sc->without_favourite = rd.without_favourite;
 		sc->cards = rd.cards;
 		/* STATUS= names the newest snapshot until a refresh ends. */
@@ -361,7 +420,9 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	ev_timer_init(&s->grace_timer, NULL, 0., 0.);
 	ev_timer_init(&s->report_timer, sched_report_cb, 0., 0.);
 	s->report_timer.data = s;
-	if ((s->clans = calloc(conf->nclans, sizeof(*s->clans))) == NULL) {
+	if ((s->store = profstore_new()) == NULL ||
+	    (s->clans = calloc(conf->nclans, sizeof(*s->clans))) == NULL) {
+		profstore_free(s->store);
 		free(s);
 		return NULL;
 	}
@@ -373,6 +434,10 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 		}
 	}
 	s->n = conf->nclans;
+	/*
+	 * A refresh consults the profile store only when its clan's body
+	 * arrives, from the loop: after sched_set_history filled it.
+	 */
 	if (once) {
 		for (i = 0; i < s->n; i++)
 			ready_push(s, s->clans[i]);
@@ -550,5 +615,6 @@ sched_free(struct sched *s)
 	ev_timer_stop(s->loop, &s->grace_timer);
 	ev_timer_stop(s->loop, &s->report_timer);
 	free(s->clans);
+	profstore_free(s->store);
 	free(s);
 }

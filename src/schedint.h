@@ -39,7 +39,7 @@ struct sched_clan {
 					   snapshot written by this run */
 	int		 snap_known;	/* or from one read back at start */
 	double		 duration;
-	size_t		 members, fetched, failed, without_favourite;
+	size_t		 members, fetched, reused, failed, without_favourite;
 	struct tally	 cards;
 	unsigned long	 skipped;
 };
@@ -50,6 +50,10 @@ struct sched {
 	const struct conf	*conf;
 	const struct outdir	*od;
 	struct history		*hist;		/* NULL: no history database */
+	struct profstore	*store;		/* the members' profiles */
+	int64_t			 maint_saved;	/* maintenance time in hist */
+	unsigned long		 players_read;	/* since start */
+	unsigned long		 players_reused;
 	int			 once;
 	sched_idle_cb		*idle;
 	void			*arg;

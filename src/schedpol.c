@@ -77,6 +77,32 @@ schedpol_restart(struct schedpol_clan *c)
 	}
 }
 
+enum schedpol_read
+schedpol_member(const struct schedpol_member *m)
+{
+	double margin = m->seen_margin;
+
+	if (!m->reuse_unseen)
+		return SCHEDPOL_READ_OFF;
+	if (!m->stored)
+		return SCHEDPOL_READ_NEW;
+	if (m->now < m->read_at ||
+	    (double)(m->now - m->read_at) >= m->profile_max_age)
+		return SCHEDPOL_READ_OLD;
+	if (m->maintenance != 0 && m->maintenance >= m->read_at)
+		return SCHEDPOL_READ_MAINT;
+	if (!m->seen_known)
+		return SCHEDPOL_READ_UNSEEN;
+	if (m->seen > m->now)
+		return SCHEDPOL_READ_FUTURE;
+	if (m->max_age > 0 && (double)m->max_age > margin)
+		margin = (double)m->max_age;
+	/* Compared as doubles: a margin of years cannot wrap around. */
+	if ((double)m->seen >= (double)m->read_at - margin)
+		return SCHEDPOL_READ_SEEN;
+	return SCHEDPOL_REUSE;
+}
+
 int
 schedpol_failing(const struct schedpol_clan *c)
 {

@@ -81,6 +81,50 @@ int	schedpol_failing(const struct schedpol_clan *);
 /* 1 when the clan has no new snapshot: it failed or none has ended yet. */
 int	schedpol_unwritten(const struct schedpol_clan *);
 
+/*
+ * Whether a member's stored profile may stand for reading it again: what
+ * the decision needs, all times in Unix seconds of clanpopd's clock.
+ */
+struct schedpol_member {
+	int		 reuse_unseen;	/* schedule.reuse_unseen */
+	double		 profile_max_age;	/* seconds */
+	double		 seen_margin;	/* seconds */
+	int64_t		 now;
+	int		 stored;	/* a profile read successfully is kept */
+	int64_t		 read_at;	/* when its answer arrived */
+	int64_t		 max_age;	/* that answer's Cache-Control max-age,
+					   seconds; -1: none */
+	int		 seen_known;	/* lastSeen was sent and parsed */
+	int64_t		 seen;		/* the member's lastSeen */
+	int64_t		 maintenance;	/* the last inMaintenance answer; 0:
+					   none seen */
+};
+
+/* The decision, and why: each reason to read is its own value. */
+enum schedpol_read {
+	SCHEDPOL_REUSE,		/* counted from the stored profile */
+	SCHEDPOL_READ_OFF,	/* schedule.reuse_unseen is false */
+	SCHEDPOL_READ_NEW,	/* no stored profile (new member, failed
+				   read, restart without a database) */
+	SCHEDPOL_READ_OLD,	/* stored profile_max_age ago or more, or
+				   read "later" than now (the clock moved) */
+	SCHEDPOL_READ_UNSEEN,	/* no usable lastSeen */
+	SCHEDPOL_READ_FUTURE,	/* lastSeen after now */
+	SCHEDPOL_READ_SEEN,	/* seen at or after read_at - margin */
+	SCHEDPOL_READ_MAINT	/* a maintenance at or after read_at */
+};
+
+/*
+ * Decide whether member m's profile is read or reused.  Reused only when
+ * reuse_unseen is set, a profile is stored, now - read_at is less than
+ * profile_max_age (and not negative), no maintenance was seen at or after
+ * read_at, lastSeen parsed, is not after now, and is before read_at -
+ * margin, where margin is the larger of seen_margin and the stored
+ * answer's max-age (an answer may be that much older than its arrival).
+ * Anything in doubt reads.
+ */
+enum schedpol_read schedpol_member(const struct schedpol_member *m);
+
 /* A clan of the running schedule, as a reload sees it. */
 struct schedpol_cur {
 	const char			*tag;

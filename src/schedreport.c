@@ -13,6 +13,7 @@
 #include "history.h"
 #include "log.h"
 #include "notify.h"
+#include "profstore.h"
 #include "sched.h"
 #include "schedint.h"
 #include "snap.h"
@@ -84,6 +85,7 @@ sched_write_reports(struct sched *s)
 		ci[i].duration = sc->duration;
 		ci[i].members = sc->members;
 		ci[i].fetched = sc->fetched;
+		ci[i].reused = sc->reused;
 		ci[i].failed = sc->failed;
 		ci[i].without_favourite = sc->without_favourite;
 		ci[i].cards = sc->has_result ? &sc->cards : NULL;
@@ -100,6 +102,9 @@ sched_write_reports(struct sched *s)
 	di.skipped = s->skipped;
 	di.reloads_ok = s->reloads_ok;
 	di.reloads_failed = s->reloads_failed;
+	di.players_read = s->players_read;
+	di.players_reused = s->players_reused;
+	di.profiles = profstore_count(s->store);
 	history_report(s->hist, s->conf->database, &di.history);
 	if (snap_write_reports(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)

@@ -91,6 +91,8 @@ snap_clan_json(const struct snap_clan *sc)
 	    json_object_new_int64((int64_t)sc->members));
 	json_object_object_add(players, "fetched",
 	    json_object_new_int64((int64_t)sc->fetched));
+	json_object_object_add(players, "reused",
+	    json_object_new_int64((int64_t)sc->reused));
 	json_object_object_add(players, "failed",
 	    json_object_new_int64((int64_t)sc->failed));
 	json_object_object_add(players, "without_favourite",
@@ -175,6 +177,8 @@ index_entry(const struct snap_clan_info *ci)
 	    json_object_new_int64((int64_t)(ci->interval + 0.5)));
 	json_object_object_add(e, "complete", ci->has_result ||
 	    ci->last_success ? json_object_new_boolean(ci->complete) : NULL);
+	json_object_object_add(e, "reused", ci->has_result ?
+	    json_object_new_int64((int64_t)ci->reused) : NULL);
 	return e;
 }
 
@@ -226,6 +230,9 @@ snap_index_write(FILE *fp, const struct snap_daemon_info *d,
 		fprintf(fp, "  \"started_at\": null,\n");
 	fprintf(fp, "  \"generated_at\": \"%s\",\n", now);
 	snapkeys_index(fp, d);
+	fprintf(fp, "  \"profiles\": {\"stored\": %zu, \"read_total\": %lu, "
+	    "\"reused_total\": %lu},\n", d->profiles, d->players_read,
+	    d->players_reused);
 	if (index_history(fp, &d->history) == -1)
 		return -1;
 	fprintf(fp, "  \"clans\": [");
@@ -336,6 +343,25 @@ m_reloads(FILE *fp, const char *m, const struct snap_daemon_info *d,
 }
 
 static void
+m_read(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
+{
+	fprintf(fp, "%s %lu\n", m, d->players_read);
+}
+
+static void
+m_reused(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
+{
+	fprintf(fp, "%s %lu\n", m, d->players_reused);
+}
+
+static void
+m_profiles(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	fprintf(fp, "%s %zu\n", m, d->profiles);
+}
+
+static void
 m_history(FILE *fp, const char *m, const struct snap_daemon_info *d,
     size_t n)
 {
@@ -389,13 +415,13 @@ m_members(FILE *fp, const char *m, const struct snap_clan_info *ci)
 static void
 m_players(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
-	static const char	*states[] = { "fetched", "failed",
+	static const char	*states[] = { "fetched", "reused", "failed",
 				    "without_favourite" };
 	size_t			 j, v;
 
-	for (j = 0; j < 3; j++) {
-		v = j == 0 ? ci->fetched : j == 1 ? ci->failed :
-		    ci->without_favourite;
+	for (j = 0; j < 4; j++) {
+		v = j == 0 ? ci->fetched : j == 1 ? ci->reused : j == 2 ?
+		    ci->failed : ci->without_favourite;
 		pclan(fp, m, ci->tag);
 		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
 	}
@@ -447,6 +473,12 @@ static const struct daemon_metric {
 	  "because the previous one was still running.", m_skipped, 0 },
 	{ "clanpopd_reloads_total", "counter",
 	  "Configuration reloads, by result.", m_reloads, 0 },
+	{ "clanpopd_players_read_total", "counter", "Player profiles read "
+	  "from the API.", m_read, 0 },
+	{ "clanpopd_players_reused_total", "counter", "Players counted from "
+	  "their stored profile instead, each a request saved.", m_reused, 0 },
+	{ "clanpopd_profiles_stored", "gauge", "Player profiles in the "
+	  "store.", m_profiles, 0 },
 	{ "clanpopd_history_writes_total", "counter", "Snapshots recorded in "
 	  "the history database, by result.", m_history, 0 },
 	{ "clanpopd_history_ok", "gauge", "1 when the history database is "

@@ -11,6 +11,8 @@
 #include "tally.h"
 
 struct outdir;
+struct profstore;
+struct profstore_change;
 
 /* One clan's snapshot: what a refresh that read the clan found. */
 struct snap_clan {
@@ -19,10 +21,15 @@ struct snap_clan {
 	time_t			 fetched_at;	/* wall clock at the end */
 	double			 duration;	/* seconds */
 	size_t			 members;
-	size_t			 fetched;
+	size_t			 fetched;	/* read in this refresh */
+	size_t			 reused;	/* counted from stored profiles */
 	size_t			 failed;
 	size_t			 without_favourite;
 	const struct tally	*cards;		/* sorted */
+	/* For the history database: what became of each profile. */
+	const struct profstore	*store;
+	const struct profstore_change *changes;
+	size_t			 nchanges;
 };
 
 /*
@@ -50,6 +57,7 @@ struct snap_clan_info {
 	double		 duration;	/* seconds */
 	size_t		 members;
 	size_t		 fetched;
+	size_t		 reused;
 	size_t		 failed;
 	size_t		 without_favourite;
 	const struct tally *cards;	/* NULL when not known */
@@ -81,6 +89,10 @@ struct snap_daemon_info {
 	unsigned long		 skipped;
 	unsigned long		 reloads_ok;
 	unsigned long		 reloads_failed;
+	unsigned long		 players_read;	/* profiles read, since start */
+	unsigned long		 players_reused;	/* counted from the store
+						   instead: requests saved */
+	size_t			 profiles;	/* profiles in the store now */
 	struct snap_history	 history;
 };
 
@@ -116,6 +128,7 @@ struct snap_read {
 	int		 complete;
 	char		*name;		/* NULL when none */
 	size_t		 fetched;
+	size_t		 reused;
 	size_t		 without_favourite;
 	struct tally	 cards;		/* in the snapshot's order */
 };

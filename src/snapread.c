@@ -84,6 +84,9 @@ read_snapshot(struct json_object *o, struct snap_read *rd)
 	json_object_object_get_ex(o, "players", &players);
 	if (players != NULL && jint(players, "fetched", 0, INT64_MAX, &n) == 0)
 		rd->fetched = (size_t)n;
+	/* Absent from snapshots written before profiles were reused. */
+	if (players != NULL && jint(players, "reused", 0, INT64_MAX, &n) == 0)
+		rd->reused = (size_t)n;
 	if (players != NULL &&
 	    jint(players, "without_favourite", 0, INT64_MAX, &n) == 0)
 		rd->without_favourite = (size_t)n;

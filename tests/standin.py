@@ -29,7 +29,8 @@ Order of checks for each API request: forbidden (scenario) -> 403, token ->
 400/404, then the tag's faults.  The scenario
 latency (+ a tag's slow:MS) is slept before every API response, errors too.
 Every response: Content-Type application/json; charset=utf-8 (text/html for
-the *_html faults), Cache-Control: max-age=60, Content-Length.
+the *_html faults), Cache-Control: max-age=N (the scenario's max_age; none
+when it is null), Content-Length.
 Auth: "Authorization: Bearer <key>", key = one of the keys of --token-file,
 read as clanpopd reads it: one key per line, each stripped of surrounding
 whitespace, blank lines and lines starting with '#' left out; key N is the
@@ -54,8 +55,13 @@ Scenario format (a JSON object; every key optional)
                               # the last 1.0 s (throttled ones count too)
       "retry_after": 1        # as in rate_limit
     },
+    "max_age": 60,            # integer >= 0: "Cache-Control: max-age=N" on
+                              # every response; null: no Cache-Control
     "drift": null,            # or {"seed": 0, "period": 3}: favourites drift
                               # (see "Drift" below)
+    "activity": null,         # or {"seed": 0, "online": 0.25}: members come
+                              # online in epochs (see "Activity" below);
+                              # activity and drift exclude each other
     "forbidden": null,        # or "accessDenied" | "invalidIp": answer every
                               # API request with that 403; or "echo": a 403
                               # whose reason, message and X-Echo header repeat
@@ -72,7 +78,7 @@ Scenario format (a JSON object; every key optional)
     },
     "players": {              # explicit players (also makes a tag known)
       "#2Y0": {"card": {"id": 26000017, "name": "Wizard"},   # or "card": 26000017
-               "name": "Zoë", "fault": "fail_once"}
+               "name": "Zoë", "fault": "fail_once", "liar": false}
     }
   }
 
@@ -85,6 +91,8 @@ becomes a member object without a "tag" key).  "members_field" overrides the
 top-level "members" number (the client must not trust it).  "name",
 "description", "type" override generated values.  "faults" maps a member
 INDEX (string) to a fault spec; it applies to the player with that tag.
+Without "activity" every member's lastSeen is the second of the answer
+("%Y%m%dT%H%M%S.000Z", UTC): everyone is online now.
 "fault" is a fault spec for the clan request itself.  "body" (any JSON
 value, sent as compact UTF-8) or "body_b64" (raw bytes, base64) replace
 the clan's 200 answer verbatim (faults still apply first): hostile JSON,
@@ -95,7 +103,7 @@ error body of your own (e.g. {"reason": 5}).
 expected() does not look inside body / body_b64: count such clans by hand.
 
 Players: every valid tag listed by a clan is a known player; "players" adds
-or overrides tags: "name", "card" (an id from the built-in table, or an
+or overrides tags: "name", "liar" (true/false, see "Activity"), "card" (an id from the built-in table, or an
 object {"id", "name", optional "rarity", "elixirCost", "maxLevel",
 "maxEvolutionLevel"}; unknown ids need a "name"), "fault".  If a tag is
 listed in several places: the "players" entry wins, else the first clan /
@@ -112,6 +120,28 @@ its generated favourite, epoch e > 0 the same weighted pick for the tag
 refresh, and a client that read every player once per refresh sees at its
 k-th refresh (from 0) what expected(..., refresh=k) says.
 Scenario.favourite_of(tag, n) gives the favourite of any answer.
+
+Activity: with "activity" {"seed": S (integer, default 0), "online": P
+(a number from 0 to 1)}, time runs in epochs.  The stand-in keeps the
+current epoch k (0 at start and at /_/reset; a scenario change keeps it and
+the epoch times) and the Unix second t_j each epoch j began in (t_0: start
+or reset); POST /_/epoch begins the next.  Player tag T is online in epoch
+j >= 1 when h64("online", S, T, j) % 1000000 < round(P * 1000000), h64
+being the first 8 bytes of sha256 of the parts joined by ":" (big-endian);
+nobody is online in epoch 0.  At epoch k:
+  lastSeen   t_j for the latest j in 1..k T was online in; when none,
+             t_0 - 60 - h64("seen", S, T) % 86400 (before any read)
+  favourite  with e = the epochs in 1..k T was online in: e == 0 the
+             generated favourite, e > 0 the same weighted pick for the tag
+             "T:act:S:e"; a player with its own "card" keeps it
+  deck       currentDeck: 8 of the owned cards, picked again (by
+             h64("deck", T, e, id)) for each e > 0
+so a player's favourite and deck can change only in an epoch it was online
+in; a client that read before /_/epoch read in an earlier second than any
+lastSeen of the new epoch, and one that reads after it in a later one.  A "liar" player uses e = k (its favourite and
+deck move on every epoch, online or not) while its lastSeen keeps the rule
+above: an API whose lastSeen lies.  expected(..., epoch=k) gives the
+snapshot at epoch k (any k >= 0).
 
 Fault spec: a string or a list of strings, at most one "terminal" fault:
   terminal: "404" "400" "403" "500_json" "503_json" (inMaintenance)
@@ -142,10 +172,10 @@ Fault spec: a string or a list of strings, at most one "terminal" fault:
             limit and tag checks count.
   extra:    "slow:MS" adds MS ms of latency to every response for that tag.
 
-expected(scenario, clan_tag, max_retries=3, refresh=0) (scenario: dict,
-path or Scenario) gives the snapshot a correct client must produce on its
-refresh-th refresh (0: the first; only drift makes them differ) after
-start/reset: {"members", "fetched", "failed",
+expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0) (scenario:
+dict, path or Scenario) gives the snapshot a correct client must produce on
+its refresh-th refresh (0: the first) after start/reset under drift, or in
+activity epoch `epoch` under activity (without either they are the same): {"members", "fetched", "failed",
 "without_favourite", "favourite_cards": [{"name","id","count"}, ...]} sorted
 by count desc, name asc, id asc; or None when there is no snapshot.
 
@@ -171,12 +201,30 @@ Control endpoints (no token, never counted in stats, no latency)
                      sliding window the rate limit uses); rate_window: the
                      arrivals in the last 1.0 s now.
   POST /_/reset      zero stats, the fail_once / fail:N counters and the
-                     drift's answer counts
+                     drift's answer counts; back to activity epoch 0, t_0 =
+                     now
   POST /_/scenario   body = scenario JSON; replaces it live (400 if invalid)
   GET  /_/scenario   the current scenario JSON as given
   POST /_/token      re-read --token-file (keys rotated, added or removed)
-  GET  /_/expected?clan=%23TAG&retries=R&refresh=K   expected() as JSON
-                     (null = none; refresh defaults to 0)
+  GET  /_/expected?clan=%23TAG&retries=R&refresh=K&epoch=J   expected() as
+                     JSON (null = none; refresh defaults to 0, epoch to the
+                     current epoch; 400 for a negative epoch)
+  POST /_/epoch      begin activity epoch k+1: waits until the second t_k
+                     and the second of the last API answer are over (so a
+                     profile read before the call is never older than a
+                     lastSeen of the new epoch), sets t_{k+1} = this second,
+                     waits until that one is over too (so at most about
+                     2 s), then answers
+                     {"epoch": k+1, "time": t_{k+1}, "online": {"#CLAN":
+                     ["#PLAYER", ...]}}: for every clan of the scenario its
+                     members online in epoch k+1, once each, in memberList
+                     order (all [] without "activity"); calls are one at
+                     a time
+  GET  /_/activity?clan=%23TAG&epoch=J   {"epoch": J, "time": t_J,
+                     "online": [...]}: that clan's members online in epoch J
+                     (default: the current epoch; [] for 0); 400 for an
+                     epoch below 0 or above the current one, 404 for a clan
+                     not in the scenario
   GET  /_/health     {"ok": true}
 """
 

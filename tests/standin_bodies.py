@@ -39,7 +39,11 @@ def _card_obj(card, level=None, count=None, owned=True):
     return o
 
 
-def clan_body(sc, c):
+def clan_body(sc, c, times=None, now=0):
+    """The clan's body at the activity epoch len(times) - 1 with those
+    epoch start times (see Scenario.last_seen), answered at Unix second
+    now."""
+    times = times or (now,)
     ct = c.tag
     h = h64("clandata", ct)
     loc = LOCATIONS[h % len(LOCATIONS)]
@@ -55,7 +59,7 @@ def clan_body(sc, c):
             m["tag"] = entry
         m["name"] = sc.name_of(t) if t else player_name(str(entry))
         m["role"] = "leader" if i == 0 else ("coLeader" if i < 3 else ("elder" if i < 10 else "member"))
-        ts = 1700000000 - mh % 864000
+        ts = sc.last_seen(t if t else str(entry), times, now)
         m["lastSeen"] = time.strftime("%Y%m%dT%H%M%S.000Z", time.gmtime(ts))
         m["expLevel"] = 30 + mh % 45
         m["trophies"] = max(0, 9000 - 40 * i - mh % 30)
@@ -79,11 +83,12 @@ def clan_body(sc, c):
     return json_bytes(body)
 
 
-def player_body(sc, tag, fav_mode=None, n=0):
-    """The player's body at its n-th answer (see Scenario.favourite_of)."""
+def player_body(sc, tag, fav_mode=None, n=0, k=0):
+    """The player's body at its n-th answer in activity epoch k (see
+    Scenario.favourite_of)."""
     p = sc.players[tag]
     h = h64("player", tag)
-    fav = sc.favourite_of(tag, n)
+    fav = sc.favourite_of(tag, n, k)
     exp = 30 + h % 45
     trophies = 5000 + h % 4000
     wins = 1000 + (h >> 8) % 9000
@@ -93,6 +98,11 @@ def player_body(sc, tag, fav_mode=None, n=0):
     pool.sort(key=lambda c: h64("own", tag, c[0]))
     owned = pool[:52 + h % 12]
     deck = owned[:8]
+    e = sc.act_epoch(tag, k)
+    if e > 0:
+        # Under activity the deck, like the favourite, changes only with
+        # an epoch the player was online in.
+        deck = sorted(owned, key=lambda c: h64("deck", tag, e, c[0]))[:8]
     owned.sort(key=lambda c: c[0])
     cards = []
     for c in owned:

@@ -61,10 +61,12 @@ class State:
         self.logfh = logfh
         self.loglock = threading.Lock()
         self.lock = threading.Lock()
+        self.epoch_lock = threading.Lock()
+        self.last_answer = 0.0    # Unix time the last API answer was written
         self.reset()
 
     def reset(self):
-        with self.lock:
+        with self.epoch_lock, self.lock:
             self.requests = 0
             self.by_status = {}
             self.by_kind = {}
@@ -77,6 +79,8 @@ class State:
             self.key_windows = {}
             self.per_key = {}
             self.answers = {}
+            # The activity epochs: epoch k began at Unix second times[k].
+            self.times = [math.floor(time.time())]
 
     def begin(self, now):
         """An API request arrived: returns the arrivals in (now-1, now]."""
@@ -118,6 +122,7 @@ class State:
 
     def end(self, status, kind, tag, key=None):
         with self.lock:
+            self.last_answer = time.time()
             self.in_flight -= 1
             k = str(status)
             self.by_status[k] = self.by_status.get(k, 0) + 1
@@ -142,6 +147,48 @@ class State:
             n = self.answers.get(tag, 0)
             self.answers[tag] = n + 1
             return n
+
+    def epochs(self):
+        """The start times of the activity epochs 0 .. the current one."""
+        with self.lock:
+            return tuple(self.times)
+
+    def advance(self):
+        """Start the next activity epoch in a later second than the current
+        one began in and than the last API answer (so that no profile read
+        before it looks older than its lastSeen); returns (its number, its
+        start time) once that second is over, so that a read after it is
+        later than any of its lastSeen."""
+        with self.epoch_lock:
+            with self.lock:
+                past = max(self.times[-1], math.floor(self.last_answer))
+            wait_past(past)
+            with self.lock:
+                t = math.floor(time.time())
+                self.times.append(t)
+                k = len(self.times) - 1
+            wait_past(t)
+            return k, t
+
+    def body(self, sc, kind, obj, fm, n):
+        """The 200 body of a clan or player obj, fm its favourite fault or
+        None, n the player's answer count: generated once per favourite and
+        deck, a clan's once per lastSeen second (or epoch under activity)."""
+        times = self.epochs()
+        if kind == "player":
+            key = (kind, obj.tag, fm, sc.variant(obj.tag, n, len(times) - 1))
+            body = sc.cache.get(key)
+            if body is None:
+                body = sc.cache[key] = player_body(sc, obj.tag, fm, n, len(times) - 1)
+            return body
+        now = math.floor(time.time())
+        stamp = times if sc.activity is not None else now
+        hit = sc.cache.get((kind, obj.tag))
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        body = clan_body(sc, obj, times, now)
+        sc.cache[(kind, obj.tag)] = (stamp, body)
+        return body
 
     def stats(self):
         with self.lock:
@@ -168,6 +215,47 @@ class State:
                 pass
 
 
+def wait_past(t):
+    """Sleep until the Unix second t is over."""
+    while math.floor(time.time()) <= t:
+        time.sleep(t + 1.001 - time.time())
+
+
+def cache_control(sc):
+    """The Cache-Control header lines the scenario's max_age gives."""
+    return () if sc.max_age is None else (f"Cache-Control: max-age={sc.max_age}",)
+
+
+def activity_control(st, path, method, query):
+    """The control endpoints of epochs and truth: POST /_/epoch, GET
+    /_/activity and GET /_/expected; (status, body) or None for any other."""
+    if path == "/_/epoch" and method == "POST":
+        k, t = st.advance()
+        sc = st.scenario
+        online = {ct: sc.clan_online(ct, k) for ct in sc.clans}
+        return 200, json_bytes({"epoch": k, "time": t, "online": online})
+    if path not in ("/_/activity", "/_/expected") or method != "GET":
+        return None
+    q = urllib.parse.parse_qs(query)
+    times, sc = st.epochs(), st.scenario
+    try:
+        r = int(q.get("retries", ["3"])[0])
+        refresh = int(q.get("refresh", ["0"])[0])
+        j = int(q.get("epoch", [len(times) - 1])[0])
+    except ValueError:
+        return 400, err("badRequest", "retries, refresh and epoch must be integers")
+    if j < 0 or (path == "/_/activity" and j >= len(times)):
+        return 400, err("badRequest", f"epoch {j}: ask for one from 0 to the current "
+                        f"epoch, {len(times) - 1}")
+    clan = q.get("clan", [""])[0]
+    if path == "/_/expected":
+        return 200, json_bytes(expected(sc, clan, r, refresh, j))
+    ct = normalise_tag(clan)
+    if ct not in sc.clans:
+        return 404, err("notFound", f"no clan {clan!r} in the scenario: give clan=%23TAG")
+    return 200, json_bytes({"epoch": j, "time": times[j], "online": sc.clan_online(ct, j)})
+
+
 _date_cache = [0, ""]
 
 
@@ -188,8 +276,8 @@ class Hostile:
     def _head(self, status, extra):
         self._status = status
         head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
-                f"Date: {http_date()}", f"Content-Type: {CT_JSON}",
-                "Cache-Control: max-age=60", "Connection: close"]
+                f"Date: {http_date()}", f"Content-Type: {CT_JSON}", "Connection: close"]
+        head.extend(cache_control(self.server.state.scenario))
         head.extend(extra)
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
 
@@ -375,11 +463,7 @@ class Answers:
             return obj.status, body, CT_JSON, (), False
         if body is None:
             n = self.server.state.count_answer(tag) if kind == "player" else 0
-            key = (kind, tag, fm, sc.drift_epoch(tag, n))
-            body = sc.cache.get(key)
-            if body is None:
-                body = clan_body(sc, obj) if kind == "clan" else player_body(sc, tag, fm, n)
-                sc.cache[key] = body
+            body = self.server.state.body(sc, kind, obj, fm, n)
         return 200, body, CT_JSON, (), mode == "truncated"
 
 
@@ -396,16 +480,19 @@ CONTROL = {
     ("/_/scenario", "POST"): "_c_scenario_set",
     ("/_/scenario", "PUT"): "_c_scenario_set",
     ("/_/token", "POST"): "_c_token",
-    ("/_/expected", "GET"): "_c_expected",
 }
 
 
 class Control:
     """Handler's control endpoints under /_/ (documented in tests/standin.py):
-    statistics, reset, the live scenario, the token file, expected()."""
+    statistics, reset, the live scenario, the token file (the epochs,
+    activity and expected() are activity_control's)."""
 
     def _control(self):
         u = urllib.parse.urlsplit(self.path)
+        answer = activity_control(self.server.state, u.path, self.command, u.query)
+        if answer is not None:
+            return self._send(*answer)
         name = CONTROL.get((u.path, self.command))
         if name is None:
             return self._send(404, err("notFound", "Unknown control endpoint"))
@@ -442,16 +529,6 @@ class Control:
             return self._send(400, err("badRequest", "empty token file"))
         st.keys = keys
         return self._send(200, OK_BODY)
-
-    def _c_expected(self, st, u):
-        q = urllib.parse.parse_qs(u.query)
-        clan = q.get("clan", [""])[0]
-        try:
-            r = int(q.get("retries", ["3"])[0])
-            k = int(q.get("refresh", ["0"])[0])
-        except ValueError:
-            return self._send(400, err("badRequest", "retries and refresh must be integers"))
-        return self._send(200, json_bytes(expected(st.scenario, clan, r, k)))
 
 
 # ---------------------------------------------------------------- handler
@@ -536,7 +613,8 @@ class Handler(Hostile, Answers, Control, BaseHTTPRequestHandler):
         self._status = status
         head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
                 f"Date: {http_date()}", f"Content-Type: {ctype}",
-                f"Content-Length: {len(body)}", "Cache-Control: max-age=60"]
+                f"Content-Length: {len(body)}"]
+        head.extend(cache_control(self.server.state.scenario))
         head.extend(extra)
         if self.close_connection:
             head.append("Connection: close")

@@ -12,6 +12,7 @@ client process (not run by default).
 import hashlib
 import http.client
 import json
+import math
 import os
 import signal
 import subprocess
@@ -233,6 +234,186 @@ def drift_points(cu, port):
     got = [cu.json("/v1/players/" + t0)[1]["currentFavouriteCard"]["id"] for _ in range(3)]
     ok(got == [standin.Scenario(SCENARIO).favourite_of(tags[0])[0]] * 3,
        f"without drift a favourite never changes {got}")
+
+
+ACT = {"activity": {"seed": 3, "online": 0.3}, "max_age": 0,
+       "clans": {"9V2Y": {"members": 50},
+                 "PQL9": {"members_list": ["#2Y0", "#2y0", "nottag", None, "#8Q0"]}},
+       "players": {"#9UG20PRGQ": {"liar": True}, "#98YU9UVPL": {"card": 28000011}}}
+LIAR, CARD = "#9UG20PRGQ", "#98YU9UVPL"
+
+
+def h64(*parts):
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def on(tag, j):
+    """The activity rule of ACT, written out again: 30 % online."""
+    return j >= 1 and h64("online", 3, tag, j) % 1000000 < 300000
+
+
+def stamp(t):
+    return time.strftime("%Y%m%dT%H%M%S.000Z", time.gmtime(t))
+
+
+def act_truth(tags, times):
+    """{tag: (lastSeen, favourite id)} at epoch len(times) - 1 by the rule."""
+    k = len(times) - 1
+    out = {}
+    for t in tags:
+        last = [j for j in range(1, k + 1) if on(t, j)]
+        seen = times[last[-1]] if last else times[0] - 60 - h64("seen", 3, t) % 86400
+        e = k if t == LIAR else len(last)
+        fav = standin.generated_favourite(t if e == 0 else f"{t}:act:3:{e}")
+        out[t] = (stamp(seen), 28000011 if t == CARD else fav)
+    return out
+
+
+def act_observe(cu, port, tags):
+    """({tag: (lastSeen, favourite id)}, {tag: deck ids}, snapshot) as a
+    client sees them now."""
+    st, clan = cu.json("/v1/clans/%239V2Y")
+    seen = {m["tag"]: m["lastSeen"] for m in clan["memberList"]}
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    got, decks = {}, {}
+    for t in tags:
+        c.request("GET", "/v1/players/" + t.replace("#", "%23"),
+                  headers={"Authorization": f"Bearer {TOKEN}"})
+        p = json.loads(c.getresponse().read())
+        got[t] = (seen[t], p["currentFavouriteCard"]["id"])
+        decks[t] = [d["id"] for d in p["currentDeck"]]
+    c.close()
+    return got, decks, MiniClient(port, 3).snapshot("9V2Y")
+
+
+def act_refused(cu):
+    """Scenarios with a bad activity, liar or max_age are refused."""
+    bad = [({"activity": {"online": 0.5}, "drift": {"seed": 1}},
+            "activity and drift exclude each other: give one of them"),
+           ({"activity": {"online": 1.5}}, None), ({"activity": {"online": "x"}}, None),
+           ({"activity": {"seed": "1", "online": 0.5}}, None), ({"activity": {"seed": 1}}, None),
+           ({"activity": {"online": 0.5, "period": 2}}, None),
+           ({"players": {"#2Y0": {"liar": "yes"}}}, "players.#2Y0.liar: true or false"),
+           ({"max_age": -1}, None), ({"max_age": "60"}, None), ({"max_age": True}, None)]
+    want = 'activity: null or {"seed": integer, "online": a number from 0 to 1}'
+    maxage = "max_age: an integer >= 0 (seconds), or null for no Cache-Control"
+    msgs = []
+    for raw, msg in bad:
+        try:
+            standin.Scenario(raw)
+            msgs.append(None)
+        except standin.ScenarioError as e:
+            msgs.append(str(e) == (msg or (maxage if "max_age" in raw else want)))
+    ok(msgs == [True] * len(bad), "bad activity / liar / max_age scenarios refused with their sentence",
+       msgs)
+    rc, st, h, b = cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(
+        ACT, drift={"seed": 1, "period": 2})))
+    ok(st == 400 and json.loads(b)["message"] == bad[0][1], "POST activity + drift -> 400", b)
+
+
+def act_epoch(cu, times, epochs):
+    """POST /_/epoch: the next epoch in a later second than the last epoch
+    and the last API answer, answered after it."""
+    t_read = time.time()
+    cu.run("/v1/clans/%23PQL9")
+    t_call = time.time()
+    st, j = cu.json("/_/epoch", token=None, method="POST")
+    t_done = time.time()
+    sc = standin.Scenario(ACT)
+    k = len(times)
+    want = {ct: [t for t in ({"#9V2Y": sc.clans["#9V2Y"].tags, "#PQL9": ["#2Y0", "#8Q0"]}[ct])
+                 if on(t, k)] for ct in ("#9V2Y", "#PQL9")}
+    ok(st == 200 and j["epoch"] == k and j["online"] == want and j["time"] > times[-1]
+       and j["time"] >= math.floor(t_call) and j["time"] > math.floor(t_read)
+       and math.floor(t_done) > j["time"]
+       and t_done - t_call < 3.0,
+       f"/_/epoch {k}: time {j['time']} after t_{k - 1} {times[-1]} and a read at {t_read:.3f}, "
+       f"answered in a later second "
+       f"({t_done:.3f}, {t_done - t_call:.2f} s), online {[len(v) for v in j['online'].values()]}",
+       json.dumps(j))
+    times.append(j["time"])
+    epochs.append(j)
+
+
+def activity_points(cu, port):
+    """Activity epochs: lastSeen, favourites and decks per epoch, the
+    liar, /_/epoch, /_/activity, /_/expected, max_age, reset."""
+    act_refused(cu)
+    t_before = time.time()
+    rc, st, h, b = cu.run("/v1/clans/%239V2Y")
+    t_after = time.time()
+    seen = {m["lastSeen"] for m in json.loads(b)["memberList"]}
+    ok(len(seen) == 1 and seen <= {stamp(math.floor(t_before)), stamp(math.floor(t_after))},
+       f"without activity every lastSeen is the second of the answer {seen}")
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(ACT))
+    t_before = time.time()
+    cu.run("/_/reset", token=None, method="POST")
+    t_after = time.time()
+    st, a0 = cu.json("/_/activity?clan=%239V2Y", token=None)
+    ok(a0["epoch"] == 0 and a0["online"] == [] and math.floor(t_before) <= a0["time"] <= t_after,
+       f"after reset: epoch 0 began at {a0['time']}, nobody online", a0)
+    tags = standin.Scenario(ACT).clans["#9V2Y"].tags
+    times, epochs, views, decks, snaps = [a0["time"]], [], [], [], []
+    for k in range(4):
+        if k:
+            act_epoch(cu, times, epochs)
+        got, dk, snap = act_observe(cu, port, tags)
+        views.append(got)
+        decks.append(dk)
+        snaps.append(snap)
+        truth = act_truth(tags, times)
+        ok(got == truth, f"epoch {k}: lastSeen and favourite of all 50 members as the rule says",
+           "\n".join(f"{t}: {got[t]} != {truth[t]}" for t in tags if got[t] != truth[t]))
+    for k in range(1, 4):
+        onl = {t for t in tags if on(t, k)}
+        fav = {t for t in tags if views[k][t][1] != views[k - 1][t][1]}
+        deck = {t for t in tags if decks[k][t] != decks[k - 1][t]}
+        last = {t for t in tags if views[k][t][0] != views[k - 1][t][0]}
+        ok(fav - {LIAR} <= onl and deck - {LIAR} <= onl and last == onl and len(fav - {LIAR}) >= 5
+           and len(deck) >= 5 and LIAR in fav and LIAR in deck and LIAR not in onl | last
+           and CARD not in fav,
+           f"epoch {k}: {len(onl)} online, {len(last)} lastSeen moved to t_{k}, "
+           f"{len(fav)} favourites and {len(deck)} decks changed, all online but the offline liar")
+    ok(on(CARD, 1) and views[1][CARD][1] == 28000011 and decks[1][CARD] != decks[0][CARD],
+       "a player with its own card keeps it online, its deck changes")
+    act_endpoints(cu, times, epochs, snaps)
+
+
+def act_endpoints(cu, times, epochs, snaps):
+    """/_/activity and /_/expected per epoch; max_age; scenario change and
+    reset of the epochs."""
+    acts = [cu.json(f"/_/activity?clan=%239V2Y&epoch={j}", token=None)[1] for j in range(4)]
+    ok(acts == [{"epoch": 0, "time": times[0], "online": []}]
+       + [{"epoch": j, "time": times[j], "online": epochs[j - 1]["online"]["#9V2Y"]}
+          for j in (1, 2, 3)] and cu.json("/_/activity?clan=%23pql9", token=None)[1]
+       == {"epoch": 3, "time": times[3], "online": epochs[2]["online"]["#PQL9"]},
+       "/_/activity per epoch 0..3 and by default the current one", acts)
+    codes = [cu.run(q, token=None)[1] for q in ("/_/activity?clan=%239V2Y&epoch=4",
+                                               "/_/activity?clan=%239V2Y&epoch=-1",
+                                               "/_/activity?clan=%23PPPP", "/_/expected?epoch=x")]
+    ok(codes == [400, 400, 404, 400], f"/_/activity epoch 4 and -1, unknown clan, bad epoch: {codes}")
+    exps = [cu.json(f"/_/expected?clan=%239V2Y&retries=3&epoch={j}", token=None)[1] for j in range(4)]
+    ok(exps == snaps == [standin.expected(ACT, "9V2Y", 3, epoch=j) for j in range(4)]
+       and len({json.dumps(e) for e in exps}) == 4,
+       "/_/expected?epoch=0..3 == expected(epoch=j) == what a client read at epoch j")
+    ok(cu.json("/_/expected?clan=%239V2Y&retries=3", token=None)[1] == exps[3],
+       "/_/expected defaults to the current epoch")
+    rc, st, h, b = cu.run("/v1/players/%23" + LIAR[1:])
+    ok(h.get("cache-control") == "max-age=0", f"max_age 0: {h.get('cache-control')}")
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(ACT, max_age=None)))
+    heads = [cu.run(q, token=t)[2] for q, t in (("/v1/clans/%239V2Y", TOKEN),
+                                                ("/v1/players/%23NOTAG", TOKEN), ("/_/health", None))]
+    ok(all("cache-control" not in h for h in heads), "max_age null: no Cache-Control at all")
+    st, a = cu.json("/_/activity?clan=%239V2Y", token=None)
+    ok(a["epoch"] == 3 and a["time"] == times[3], "a scenario change keeps the epoch and its time")
+    cu.run("/_/reset", token=None, method="POST")
+    st, a = cu.json("/_/activity?clan=%239V2Y", token=None)
+    st2, p = cu.json("/v1/players/%23" + LIAR[1:])
+    ok(a["epoch"] == 0 and a["time"] >= times[3] and cu.run("/_/activity?clan=%239V2Y&epoch=1",
+                                                            token=None)[1] == 400
+       and p["currentFavouriteCard"]["id"] == standin.generated_favourite(LIAR),
+       "reset: back to epoch 0 with a new t_0, favourites as at the start", a)
+    cu.run("/_/scenario", token=None, method="POST", data=json.dumps(SCENARIO))
 
 
 def enc(tag):
@@ -499,6 +680,7 @@ def main():
     fault_points(cu, sc)
     expected_points(cu, port)
     drift_points(cu, port)
+    activity_points(cu, port)
     rate_points(cu)
     stats_points(cu)
     key_points(cu, tmp)

@@ -134,11 +134,11 @@ def parse_faults(spec, where, player=True):
 # ---------------------------------------------------------------- scenario
 
 class Player:
-    __slots__ = ("tag", "clan", "name", "card", "faults", "body", "status")
+    __slots__ = ("tag", "clan", "name", "card", "faults", "body", "status", "liar")
 
     def __init__(self, tag, clan=None):
         self.tag, self.clan, self.name, self.card, self.faults = tag, clan, None, None, Faults()
-        self.body, self.status = None, 200
+        self.body, self.status, self.liar = None, 200, False
 
 
 class Clan:
@@ -213,6 +213,10 @@ class Scenario:
                     or not isinstance(d.get("period", 3), int) or d.get("period", 3) < 1):
                 raise ScenarioError("drift: null or {\"seed\": integer, \"period\": integer >= 1}")
             self.drift = (d.get("seed", 0), d.get("period", 3))
+        self.max_age = raw.get("max_age", 60)
+        if self.max_age is not None and (type(self.max_age) is not int or self.max_age < 0):
+            raise ScenarioError("max_age: an integer >= 0 (seconds), or null for no Cache-Control")
+        self.activity = activity(raw)
 
     def _add_clan(self, key, spec):
         """One "clans" entry: the clan, and its members as known players."""
@@ -280,6 +284,10 @@ class Scenario:
             p.status = custom_status(spec, f"players.{key}")
         if "fault" in spec:
             p.faults = parse_faults(spec["fault"], f"players.{key}.fault")
+        if "liar" in spec:
+            if not isinstance(spec["liar"], bool):
+                raise ScenarioError(f"players.{key}.liar: true or false")
+            p.liar = spec["liar"]
         if spec.get("card") is not None:
             p.card = self._card(spec["card"], f"players.{key}.card")
 
@@ -313,17 +321,85 @@ class Scenario:
         seed, period = self.drift
         return (n + h64("phase", seed, tag) % period) // period
 
-    def favourite_of(self, tag, n=0):
+    def online(self, tag, j):
+        """Is the player online in activity epoch j?  Nobody is in epoch 0,
+        nor in any epoch without "activity"."""
+        if self.activity is None or j < 1:
+            return False
+        seed, per_million = self.activity
+        return h64("online", seed, tag, j) % 1000000 < per_million
+
+    def act_epoch(self, tag, k):
+        """Which of its activity favourites (and decks) a player shows at
+        epoch k (0 = the generated one): the epochs 1..k it was online in,
+        or k itself for a liar."""
+        if self.activity is None:
+            return 0
+        p = self.players.get(tag)
+        if p is not None and p.liar:
+            return k
+        return sum(1 for j in range(1, k + 1) if self.online(tag, j))
+
+    def last_seen(self, tag, times, now):
+        """A member's lastSeen (Unix seconds) at epoch len(times) - 1 with
+        epoch start times `times`; without activity it is `now`."""
+        if self.activity is None:
+            return now
+        for j in range(len(times) - 1, 0, -1):
+            if self.online(tag, j):
+                return times[j]
+        return times[0] - 60 - h64("seen", self.activity[0], tag) % 86400
+
+    def variant(self, tag, n, k):
+        """The drift or activity epoch that picks a player's favourite at
+        its n-th answer in activity epoch k (they exclude each other)."""
+        if self.activity is not None:
+            return self.act_epoch(tag, k)
+        return self.drift_epoch(tag, n)
+
+    def favourite_of(self, tag, n=0, k=0):
         """(id, name, rarity, elixirCost, maxEvolutionLevel, maxLevel) at
-        the player's n-th answer (counted from 0; matters under drift)."""
+        the player's n-th answer (counted from 0; matters under drift) in
+        activity epoch k (matters under activity)."""
         p = self.players.get(tag)
         if p is not None and p.card is not None:
             return p.card
-        epoch = self.drift_epoch(tag, n)
-        cid = generated_favourite(tag) if epoch == 0 else \
-            generated_favourite(f"{tag}:{self.drift[0]}:{epoch}")
+        e = self.variant(tag, n, k)
+        if e == 0:
+            cid = generated_favourite(tag)
+        elif self.activity is not None:
+            cid = generated_favourite(f"{tag}:act:{self.activity[0]}:{e}")
+        else:
+            cid = generated_favourite(f"{tag}:{self.drift[0]}:{e}")
         cid, name, rarity, elixir, evo = CARD_BY_ID[cid]
         return (cid, name, rarity, elixir, evo, None)
+
+    def clan_online(self, clan_tag, j):
+        """The valid member tags of a clan online in epoch j, once each,
+        in memberList order."""
+        seen = set()
+        out = []
+        for t in self.clans[clan_tag].tags:
+            if t is not None and t not in seen:
+                seen.add(t)
+                if self.online(t, j):
+                    out.append(t)
+        return out
+
+
+def activity(raw):
+    """The scenario's "activity" as (seed, online per million), or None."""
+    a = raw.get("activity")
+    if a is None:
+        return None
+    if raw.get("drift") is not None:
+        raise ScenarioError("activity and drift exclude each other: give one of them")
+    online = a.get("online") if isinstance(a, dict) else None
+    if (not isinstance(a, dict) or set(a) - {"seed", "online"}
+            or type(a.get("seed", 0)) is not int
+            or type(online) not in (int, float) or not 0 <= online <= 1):
+        raise ScenarioError('activity: null or {"seed": integer, "online": a number from 0 to 1}')
+    return a.get("seed", 0), round(online * 1000000)
 
 
 def rate_limit(raw, name):
@@ -342,10 +418,11 @@ def rate_limit(raw, name):
 
 # ---------------------------------------------------------------- expected
 
-def expected(scenario, clan_tag, max_retries=3, refresh=0):
+def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0):
     """Snapshot counts a correct client must produce at its refresh-th
-    refresh (0: the first) since start or /_/reset; only drift makes
-    refreshes differ."""
+    refresh (0: the first) since start or /_/reset under drift, or in
+    activity epoch `epoch` under activity; without either they are all
+    the same."""
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
     if sc.forbidden:
         return None
@@ -373,7 +450,7 @@ def expected(scenario, clan_tag, max_retries=3, refresh=0):
         if p.faults.terminal in FAV_FAULTS:
             without += 1
             continue
-        card = sc.favourite_of(t, refresh)
+        card = sc.favourite_of(t, refresh, epoch)
         ent = counts.setdefault(card[0], {"name": card[1], "id": card[0], "count": 0})
         ent["count"] += 1
     fav = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))

@@ -109,6 +109,10 @@ test_clan_fixture(void)
 	tap_str(c.tags[0], "#VYPU8YCUV", "clan.json first tag");
 	tap_str(c.tags[1], "#UPJR28209", "clan.json second tag");
 	tap_str(c.tags[49], "#R8JQCV9R2", "clan.json last tag");
+	tap_int(c.seen[0], 1623624199, "clan.json first lastSeen: "
+	    "20210613T224319.000Z");
+	tap_int(c.seen[1], 1623664346, "clan.json second lastSeen");
+	tap_int(c.seen[49], 1623946866, "clan.json last lastSeen");
 	api_clan_free(&c);
 	tap_ok(c.name == NULL && c.tags == NULL && c.ntags == 0,
 	    "api_clan_free leaves an empty struct");
@@ -153,6 +157,65 @@ test_clan_unicode(void)
 	tap_ok(c.tags == NULL, "empty memberList gives tags NULL");
 	api_clan_free(&c);
 	free(body);
+}
+
+static void
+tap_time(const char *s, int64_t want, const char *what)
+{
+	int64_t t = 0;
+
+	if (want == -1)
+		tap_int(api_parse_time(s, strlen(s), &t), -1, "time: %s: %s",
+		    what, s);
+	else {
+		tap_int(api_parse_time(s, strlen(s), &t), 0, "time: %s: %s",
+		    what, s);
+		tap_int(t, want, "time: %s: the seconds", what);
+	}
+}
+
+static void
+test_time(void)
+{
+	struct api_clan	 c;
+	char		 err[256] = "";
+
+	tap_time("19700101T000000.000Z", 0, "the epoch");
+	tap_time("20210617T113925.000Z", 1623929965, "API.md's example");
+	tap_time("20210617T113925.999Z", 1623929965, "milliseconds dropped");
+	tap_time("20240229T235959.000Z", 1709251199, "a leap day");
+	tap_time("20000229T120000.000Z", 951825600, "2000 is a leap year");
+	tap_time("19000301T000000.000Z", -1, "before 1970");
+	tap_time("20230229T000000.000Z", -1, "February 29 of 2023");
+	tap_time("21000229T000000.000Z", -1, "2100 is no leap year");
+	tap_time("20210617T243925.000Z", -1, "hour 24");
+	tap_time("20210617T116025.000Z", -1, "minute 60");
+	tap_time("20210617T113960.000Z", -1, "second 60");
+	tap_time("20211317T113925.000Z", -1, "month 13");
+	tap_time("20210600T113925.000Z", -1, "day 0");
+	tap_time("20210617T113925.000+0200", -1, "an offset");
+	tap_time("20210617T113925Z", -1, "no milliseconds");
+	tap_time("2021-06-17T11:39:25.000Z", -1, "extended format");
+	tap_time("20210617T113925.00xZ", -1, "a letter in the milliseconds");
+	tap_time("2021061 T113925.000Z", -1, "a space");
+	tap_time("", -1, "empty");
+
+	tap_int(clan_str("{\"memberList\":[{\"tag\":\"#9V2Y\",\"lastSeen\":"
+	    "\"20210617T113925.000Z\"},{\"tag\":\"#8QLP\"},{\"tag\":"
+	    "\"#2Y0\",\"lastSeen\":20210617},{\"tag\":\"#2Y2\",\"lastSeen\":"
+	    "\"20210617T113925.000+0000\"},{\"tag\":\"#9v2y\",\"lastSeen\":"
+	    "\"20220101T000000.000Z\"},{\"tag\":\"#2Y8\",\"lastSeen\":"
+	    "\"20210617T113925.000Z\\u0000\"}]}", &c, err, sizeof(err)), 0,
+	    "lastSeen of several shapes parses");
+	tap_int(c.ntags, 5, "lastSeen: 5 distinct members");
+	tap_int(c.seen[0], 1623929965, "lastSeen: a time stamp");
+	tap_ok(c.seen[1] == API_SEEN_NONE, "lastSeen: absent");
+	tap_ok(c.seen[2] == API_SEEN_NONE, "lastSeen: a number");
+	tap_ok(c.seen[3] == API_SEEN_NONE, "lastSeen: with an offset");
+	tap_ok(c.seen[4] == API_SEEN_NONE, "lastSeen: with a NUL after it");
+	tap_int(c.nduplicate, 1, "lastSeen: the repeated tag is a duplicate");
+	api_clan_free(&c);
+	tap_ok(c.seen == NULL, "api_clan_free frees seen");
 }
 
 static void
@@ -854,6 +917,7 @@ main(void)
 	test_clan_fixture();
 	test_clan_unicode();
 	test_clan_members();
+	test_time();
 	test_clan_shapes();
 	test_clan_deep();
 	test_clan_large();

@@ -278,7 +278,8 @@ static const struct bad bad[] = {
 	    "  every: 5m\n"
 	    "clans: [9V2Y]\n", {
 		"bad.yaml:2:3: schedule.every: unknown key (valid keys: "
-		"interval, jitter, stop_grace)",
+		"interval, jitter, stop_grace, reuse_unseen, profile_max_age, "
+		"seen_margin)",
 		NULL } },
 	{ "an ambiguous prefix",
 	    "limits:\n"
@@ -362,6 +363,35 @@ static const struct bad bad[] = {
 		"(10s..7d)",
 		"bad.yaml:3:15: schedule.stop_grace: 2h is out of range "
 		"(0s..1h)",
+		NULL } },
+	{ "reuse_unseen not a boolean",
+	    "schedule:\n"
+	    "  reuse_unseen: yes\n"
+	    "  seen_margin: 2d\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:17: schedule.reuse_unseen: \"yes\" is not a "
+		"boolean; use true or false",
+		"bad.yaml:3:16: schedule.seen_margin: 2d is out of range "
+		"(0s..1d)",
+		NULL } },
+	{ "profile_max_age shorter than an interval",
+	    "schedule:\n"
+	    "  interval: 1h\n"
+	    "  profile_max_age: 2h\n"
+	    "clans:\n"
+	    "  - 9V2Y\n"
+	    "  - tag: 2PYLQ\n"
+	    "    interval: 3h\n", {
+		"bad.yaml:3:20: schedule.profile_max_age: 2h is shorter than "
+		"the longest interval in use (3h), so no profile could ever be "
+		"reused; make it at least that long",
+		NULL } },
+	{ "profile_max_age out of range",
+	    "schedule:\n"
+	    "  profile_max_age: 5s\n"
+	    "clans: [9V2Y]\n", {
+		"bad.yaml:2:20: schedule.profile_max_age: 5s is out of range "
+		"(10s..30d)",
 		NULL } },
 	{ "interval too long",
 	    "schedule:\n"
@@ -843,6 +873,9 @@ test_example(const char *top)
 	tap_ok(cf->jitter == 0.10, "example: jitter");
 	tap_int(cf->jitter_pct, 1, "example: jitter_pct");
 	tap_ok(cf->stop_grace == 10, "example: stop_grace");
+	tap_int(cf->reuse_unseen, 1, "example: reuse_unseen");
+	tap_ok(cf->profile_max_age == 86400, "example: profile_max_age");
+	tap_ok(cf->seen_margin == 3600, "example: seen_margin");
 	tap_str(cf->out_dir, "/var/lib/clanpopd", "example: directory");
 	tap_int(cf->history, 0, "example: history");
 	tap_str(cf->database, "history.sqlite", "example: database");
@@ -892,6 +925,9 @@ static const char good_yaml[] =
     "  interval: 1h\n"
     "  jitter: 2m\n"
     "  stop_grace: 0\n"
+    "  reuse_unseen: false\n"
+    "  profile_max_age: 2h\n"
+    "  seen_margin: 0\n"
     "output:\n"
     "  directory: out\n"
     "  history: 24\n"
@@ -930,6 +966,9 @@ check_good(const char *name, const struct conf *cf, const char *dir)
 	tap_int(cf->jitter_pct, 0, "%s: jitter_pct", name);
 	tap_ok(conf_jitter(cf, 3600) == 120, "%s: conf_jitter", name);
 	tap_ok(cf->stop_grace == 0, "%s: stop_grace", name);
+	tap_int(cf->reuse_unseen, 0, "%s: reuse_unseen", name);
+	tap_ok(cf->profile_max_age == 7200, "%s: profile_max_age", name);
+	tap_ok(cf->seen_margin == 0, "%s: seen_margin", name);
 	snprintf(want, sizeof(want), "%s%sout", dir, dir[0] ? "/" : "");
 	tap_str(cf->out_dir, want, "%s: directory", name);
 	tap_int(cf->history, 24, "%s: history", name);
@@ -1017,6 +1056,10 @@ test_defaults(void)
 		tap_int(cf->jitter_pct, 1, "defaults: jitter_pct");
 		tap_ok(conf_jitter(cf, 600) == 60, "defaults: conf_jitter");
 		tap_ok(cf->stop_grace == 10, "defaults: stop_grace");
+		tap_int(cf->reuse_unseen, 1, "defaults: reuse_unseen");
+		tap_ok(cf->profile_max_age == 86400,
+		    "defaults: profile_max_age");
+		tap_ok(cf->seen_margin == 3600, "defaults: seen_margin");
 		tap_str(cf->out_dir, "/var/lib/clanpopd", "defaults: directory");
 		tap_int(cf->history, 0, "defaults: history");
 		tap_str(cf->database, "history.sqlite", "defaults: database");
@@ -1028,6 +1071,14 @@ test_defaults(void)
 		tap_str(cf->clans[0].name, NULL, "defaults: clan name");
 		tap_ok(cf->clans[0].interval == 900, "defaults: clan interval");
 	}
+	conf_free(cf);
+
+	/* Without profile_max_age, an interval longer than 24h sets it. */
+	write_str("long.yaml", "schedule:\n  interval: 2d\nclans:\n"
+	    "  - 9V2Y\n  - {tag: 2PYLQ, interval: 3d}\n");
+	if ((cf = load_ok("long intervals", "long.yaml", &noenv)) != NULL)
+		tap_ok(cf->profile_max_age == 3 * 86400, "long intervals: "
+		    "profile_max_age is the longest interval, 3d");
 	conf_free(cf);
 
 	/* A NULL env is the same as an empty one. */

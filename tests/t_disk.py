@@ -106,7 +106,7 @@ failures = 0
 def wait_success(what):
     global successes
     successes += 1
-    found = d.wait_log(r"%s: 3 members, 3 fetched" % TAG,
+    found = d.wait_log(r"%s: 3 members, 3 read" % TAG,
                        timeout=2 * INTERVAL + 5, count=successes)
     t.ok(found is not None, "%s: the refresh succeeds" % what)
     return found is not None

@@ -270,7 +270,7 @@ os.chmod(out, 0o755)
 
 # Planted while the daemon runs: that clan's write is skipped.
 d = Daemon(cfg, wd)
-t.ok(d.wait_log(r"#9V2Y: 2 members, 2 fetched", timeout=30) is not None,
+t.ok(d.wait_log(r"#9V2Y: 2 members, 2 read", timeout=30) is not None,
      "running: a first refresh")
 snap_before = snapshot(out, TAG)
 shutil.rmtree(os.path.join(out, "history", "9V2Y"))

@@ -1,5 +1,6 @@
-/* t_history.c - unit tests for history.c: the schema, records, renames,
-   retention, migrations and the files it refuses. */
+/* t_history.c - unit tests for history.c and histprof.c: the schema,
+   records, renames, retention, migrations, the files it refuses and the
+   profile store's rows. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -14,8 +15,10 @@
 
 #include <sqlite3.h>
 
+#include "histprof.h"
 #include "history.h"
 #include "outdir.h"
+#include "profstore.h"
 #include "snap.h"
 #include "tally.h"
 #include "tap.h"
@@ -99,26 +102,57 @@ q(sqlite3 *db, const char *sql)
 	return d.buf;
 }
 
+/*
+ * The schema of version 1 as clanpopd.yaml(5) documents it, statement by
+ * statement: version 2 appends a column to refreshes and adds tables.
+ */
+#define V1_CARDS \
+    "CREATE TABLE cards (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+#define V1_REFRESHES \
+    "CREATE TABLE refreshes (\n" \
+    "  id INTEGER PRIMARY KEY,\n" \
+    "  clan TEXT NOT NULL,\n" \
+    "  clan_name TEXT NOT NULL,\n" \
+    "  fetched_at INTEGER NOT NULL,\n" \
+    "  members INTEGER NOT NULL, fetched INTEGER NOT NULL, failed INTEGER " \
+    "NOT NULL,\n" \
+    "  without_favourite INTEGER NOT NULL, complete INTEGER NOT NULL, " \
+    "duration_ms INTEGER NOT NULL"
+#define V1_INDEX \
+    "CREATE INDEX refreshes_clan_time ON refreshes (clan, fetched_at)"
+#define V1_FAVOURITES \
+    "CREATE TABLE favourites (\n" \
+    "  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE " \
+    "CASCADE,\n" \
+    "  card_id INTEGER NOT NULL REFERENCES cards (id),\n" \
+    "  players INTEGER NOT NULL,\n" \
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID"
+
+/* What version 1 ran on a new file, and the sqlite_master it left. */
+static const char v1_sql[] =
+    "BEGIN IMMEDIATE;\n" V1_CARDS ";\n" V1_REFRESHES ");\n" V1_INDEX ";\n"
+    V1_FAVOURITES ";\nPRAGMA user_version = 1;\nCOMMIT;\n";
+static const char want_master_1[] =
+    "table|cards|" V1_CARDS "\n"
+    "table|refreshes|" V1_REFRESHES ")\n"
+    "index|refreshes_clan_time|" V1_INDEX "\n"
+    "table|favourites|" V1_FAVOURITES "\n";
+
 static const char want_master[] =
-    "table|cards|CREATE TABLE cards (id INTEGER PRIMARY KEY, name TEXT NOT "
-    "NULL)\n"
-    "table|refreshes|CREATE TABLE refreshes (\n"
-    "  id INTEGER PRIMARY KEY,\n"
+    "table|cards|" V1_CARDS "\n"
+    "table|refreshes|" V1_REFRESHES ", reused INTEGER NOT NULL DEFAULT 0)\n"
+    "index|refreshes_clan_time|" V1_INDEX "\n"
+    "table|favourites|" V1_FAVOURITES "\n"
+    "table|profiles|CREATE TABLE profiles (\n"
+    "  tag TEXT PRIMARY KEY,\n"
     "  clan TEXT NOT NULL,\n"
-    "  clan_name TEXT NOT NULL,\n"
-    "  fetched_at INTEGER NOT NULL,\n"
-    "  members INTEGER NOT NULL, fetched INTEGER NOT NULL, failed INTEGER "
-    "NOT NULL,\n"
-    "  without_favourite INTEGER NOT NULL, complete INTEGER NOT NULL, "
-    "duration_ms INTEGER NOT NULL)\n"
-    "index|refreshes_clan_time|CREATE INDEX refreshes_clan_time ON "
-    "refreshes (clan, fetched_at)\n"
-    "table|favourites|CREATE TABLE favourites (\n"
-    "  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE "
-    "CASCADE,\n"
-    "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
-    "  players INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID\n";
+    "  read_at INTEGER NOT NULL,\n"
+    "  max_age INTEGER,\n"
+    "  card_id INTEGER,\n"
+    "  card_name TEXT) WITHOUT ROWID\n"
+    "index|profiles_clan|CREATE INDEX profiles_clan ON profiles (clan)\n"
+    "table|store_state|CREATE TABLE store_state (key TEXT PRIMARY KEY, "
+    "value INTEGER NOT NULL) WITHOUT ROWID\n";
 
 /* A snapshot of tag at t with cards given as id, name, count triples. */
 static void
@@ -169,7 +203,7 @@ test_schema(const struct outdir *od)
 
 	tap_str(q(db, "SELECT type, name, sql FROM sqlite_master ORDER BY "
 	    "rowid"), want_master, "new: the schema, exactly");
-	tap_str(q(db, "PRAGMA user_version"), "1\n", "new: user_version 1");
+	tap_str(q(db, "PRAGMA user_version"), "2\n", "new: user_version 2");
 	tap_str(q(db, "PRAGMA journal_mode"), "wal\n", "new: WAL mode");
 	tap_str(q(db, "PRAGMA synchronous"), "1\n", "new: synchronous NORMAL");
 	tap_str(q(db, "PRAGMA foreign_keys"), "1\n", "new: foreign keys on");
@@ -205,6 +239,7 @@ test_record(const struct outdir *od)
 	free(t.cards);
 	snap_of(&sc, &t, "#9V2Y", NULL, 1764000900, 2, ids, renamed, counts);
 	sc.failed = 0;
+	sc.reused = 1;
 	sc.duration = 0.0004;
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "record: second refresh, a card renamed, a name missing");
@@ -219,9 +254,9 @@ test_record(const struct outdir *od)
 	    "26000000|Sir Knight\n28000011|The Log\n159000000|\n",
 	    "record: cards, renamed, a missing name keeps the old one");
 	tap_str(q(history_db(h), "SELECT * FROM refreshes ORDER BY id"),
-	    "1|#9V2Y|A \"clan\" \xc3\xbc|1764000000|5|4|1|1|0|1235\n"
-	    "2|#9V2Y||1764000900|5|4|0|1|1|0\n"
-	    "3|#2PYLQ|B|1764000901|5|0|1|0|0|1235\n",
+	    "1|#9V2Y|A \"clan\" \xc3\xbc|1764000000|5|4|1|1|0|1235|0\n"
+	    "2|#9V2Y||1764000900|5|4|0|1|1|0|1\n"
+	    "3|#2PYLQ|B|1764000901|5|0|1|0|0|1235|0\n",
 	    "record: refreshes, every column");
 	tap_str(q(history_db(h), "SELECT * FROM favourites ORDER BY "
 	    "refresh_id, card_id"),
@@ -318,12 +353,13 @@ test_refusals(const struct outdir *od)
 	size_t		 len;
 
 	/* A database of a newer clanpopd. */
-	make_db("v2.sqlite", "CREATE TABLE future (x); PRAGMA user_version = 2");
-	snprintf(want, sizeof(want), "%s/v2.sqlite was made by a newer "
-	    "clanpopd (schema version 2; this one reads up to 1); clanpopd "
+	make_db("v3.sqlite",
+	    "CREATE TABLE future (x); PRAGMA user_version = 3");
+	snprintf(want, sizeof(want), "%s/v3.sqlite was made by a newer "
+	    "clanpopd (schema version 3; this one reads up to 2); clanpopd "
 	    "leaves it untouched: upgrade clanpopd, or set output.database "
 	    "to another file", top);
-	refused(od, "v2.sqlite", want, "user_version 2");
+	refused(od, "v3.sqlite", want, "user_version 3");
 
 	/* Another program's database. */
 	make_db("other.sqlite", "CREATE TABLE mine (x)");
@@ -403,8 +439,345 @@ test_empty_file(const struct outdir *od)
 	h = open_ok(od, "empty.sqlite", "empty file");
 	tap_str(q(history_db(h), "SELECT type, name, sql FROM sqlite_master "
 	    "ORDER BY rowid"), want_master, "empty file: migrated from 0");
-	tap_str(q(history_db(h), "PRAGMA user_version"), "1\n",
-	    "empty file: user_version 1");
+	tap_str(q(history_db(h), "PRAGMA user_version"), "2\n",
+	    "empty file: user_version 2");
+	history_close(h);
+}
+
+/* The version-1 rows of cards, refreshes and favourites, every byte. */
+#define Q_V1_ROWS \
+    "SELECT quote(id), quote(name) FROM cards ORDER BY id; " \
+    "SELECT quote(id), quote(clan), quote(clan_name), quote(fetched_at), " \
+    "quote(members), quote(fetched), quote(failed), " \
+    "quote(without_favourite), quote(complete), quote(duration_ms) " \
+    "FROM refreshes ORDER BY id; " \
+    "SELECT quote(refresh_id), quote(card_id), quote(players) " \
+    "FROM favourites ORDER BY refresh_id, card_id"
+
+/* A version-1 file with rows, as version 1 left it; opened, it is 2. */
+static void
+test_migrate_v1(const struct outdir *od)
+{
+	static const char rows[] =
+	    "INSERT INTO cards VALUES (26000000, 'Knight'), (28000011, ''), "
+	    "(159000000, 'Archer Queen');\n"
+	    "INSERT INTO refreshes VALUES (1, '#9V2Y', "
+	    "'A ''clan'' \xc3\xbc|x', 1764000000, 50, 48, 2, 3, 0, 12345), "
+	    "(2, '#2PYLQ', '', 1764000900, 1, 1, 0, 0, 1, 0);\n"
+	    "INSERT INTO favourites VALUES (1, 26000000, 40), "
+	    "(1, 159000000, 5), (2, 28000011, 1);\n";
+	static const char want_rows[] =
+	    "26000000|'Knight'\n28000011|''\n159000000|'Archer Queen'\n"
+	    "1|'#9V2Y'|'A ''clan'' \xc3\xbc|x'|1764000000|50|48|2|3|0|12345\n"
+	    "2|'#2PYLQ'|''|1764000900|1|1|0|0|1|0\n"
+	    "1|26000000|40\n1|159000000|5\n2|28000011|1\n";
+	static const int64_t	 ids[] = { 26000000 };
+	static const char *const names[] = { "Sir Knight" };
+	static const unsigned	 counts[] = { 3 };
+	struct history		*h;
+	struct snap_clan	 sc;
+	struct tally		 t;
+	sqlite3			*db;
+	char			 sql[2048], err[1024];
+
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode = WAL;\n%s%s", v1_sql,
+	    rows);
+	make_db("v1.sqlite", sql);
+	if (sqlite3_open(at("v1.sqlite"), &db) != SQLITE_OK)
+		exit(99);
+	tap_str(q(db, "SELECT type, name, sql FROM sqlite_master ORDER BY "
+	    "rowid"), want_master_1, "v1 file: version 1's schema");
+	tap_str(q(db, "PRAGMA user_version"), "1\n", "v1 file: user_version 1");
+	tap_str(q(db, Q_V1_ROWS), want_rows, "v1 file: its rows");
+	sqlite3_close(db);
+
+	h = open_ok(od, "v1.sqlite", "v1 migrated");
+	db = history_db(h);
+	tap_str(q(db, "PRAGMA user_version"), "2\n",
+	    "v1 migrated: user_version 2");
+	tap_str(q(db, "SELECT type, name, sql FROM sqlite_master ORDER BY "
+	    "rowid"), want_master, "v1 migrated: version 2's schema, exactly");
+	tap_str(q(db, Q_V1_ROWS), want_rows,
+	    "v1 migrated: every row kept, byte for byte");
+	tap_str(q(db, "SELECT id, quote(reused) FROM refreshes ORDER BY id"),
+	    "1|0\n2|0\n", "v1 migrated: the old refreshes reused 0");
+	tap_str(q(db, "PRAGMA integrity_check"), "ok\n",
+	    "v1 migrated: integrity_check ok");
+	tap_str(q(db, "PRAGMA foreign_key_check"), "",
+	    "v1 migrated: no foreign key broken");
+	tap_str(q(db, "SELECT (SELECT count(*) FROM profiles), "
+	    "(SELECT count(*) FROM store_state)"), "0|0\n",
+	    "v1 migrated: profiles and store_state empty");
+
+	snap_of(&sc, &t, "#9V2Y", "A", 1764001800, 1, ids, names, counts);
+	sc.reused = 2;
+	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
+	    "v1 migrated: a refresh recorded");
+	free(t.cards);
+	tap_str(q(db, "SELECT * FROM refreshes WHERE id > 2; "
+	    "SELECT * FROM favourites WHERE refresh_id > 2; "
+	    "SELECT * FROM cards WHERE id = 26000000"),
+	    "3|#9V2Y|A|1764001800|5|4|1|1|0|1235|2\n3|26000000|3\n"
+	    "26000000|Sir Knight\n", "v1 migrated: its rows");
+	tap_str(q(db, "PRAGMA integrity_check"), "ok\n",
+	    "v1 migrated: integrity_check ok after it");
+	history_close(h);
+}
+
+/* A migration step that fails leaves the file at version 1. */
+static void
+test_migrate_fails(const struct outdir *od)
+{
+	struct history	*h;
+	sqlite3		*db;
+	char		 sql[2048], err[1024];
+
+	snprintf(sql, sizeof(sql), "%sCREATE TABLE store_state (x);\n", v1_sql);
+	make_db("v1bad.sqlite", sql);
+	h = history_open(od, "v1bad.sqlite", err, sizeof(err));
+	snprintf(sql, sizeof(sql), "%s/v1bad.sqlite: migrating failed: table "
+	    "store_state already exists (SQLite error 1)", top);
+	tap_str(err, sql, "v1 failed migration: the message");
+	tap_ok(history_db(h) == NULL, "v1 failed migration: no database");
+	history_close(h);
+	if (sqlite3_open(at("v1bad.sqlite"), &db) != SQLITE_OK)
+		exit(99);
+	tap_str(q(db, "PRAGMA user_version; SELECT name FROM sqlite_master "
+	    "ORDER BY rowid"), "1\ncards\nrefreshes\nrefreshes_clan_time\n"
+	    "favourites\nstore_state\n",
+	    "v1 failed migration: still version 1, nothing added");
+	tap_str(q(db, "SELECT sql FROM sqlite_master WHERE name = "
+	    "'refreshes'"), V1_REFRESHES ")\n",
+	    "v1 failed migration: refreshes without reused");
+	sqlite3_close(db);
+}
+
+/* Every field of p, or "(none)". */
+static const char *
+prof_str(const struct profile *p)
+{
+	static char buf[256];
+
+	if (p == NULL)
+		return "(none)";
+	snprintf(buf, sizeof(buf), "%s|%s|%lld|%lld|%lld|%s", p->tag, p->clan,
+	    (long long)p->read_at, (long long)p->max_age,
+	    (long long)p->card_id, p->card_name != NULL ? p->card_name :
+	    "NULL");
+	return buf;
+}
+
+static void
+prof_put(struct profstore *ps, const char *tag, const char *clan,
+    int64_t read_at, int64_t max_age, int64_t card_id, const char *name)
+{
+	struct profile p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.tag, sizeof(p.tag), "%s", tag);
+	snprintf(p.clan, sizeof(p.clan), "%s", clan);
+	p.read_at = read_at;
+	p.max_age = max_age;
+	p.card_id = card_id;
+	p.card_name = (char *)(uintptr_t)name;
+	if (profstore_put(ps, &p, 0) == -1)
+		exit(99);
+}
+
+/* Record a refresh of clan without cards, with the n changes of ps. */
+static int
+prof_record(struct history *h, const struct profstore *ps, const char *clan,
+    time_t when, const struct profstore_change *c, size_t n, char *err,
+    size_t errlen)
+{
+	struct snap_clan	sc;
+	struct tally		t;
+	int			rc;
+
+	snap_of(&sc, &t, clan, "P", when, 0, NULL, NULL, NULL);
+	sc.store = ps;
+	sc.changes = c;
+	sc.nchanges = n;
+	rc = history_record(h, &sc, err, errlen);
+	free(t.cards);
+	return rc;
+}
+
+#define Q_PROFILES \
+    "SELECT quote(tag), quote(clan), quote(read_at), quote(max_age), " \
+    "quote(card_id), quote(card_name) FROM profiles ORDER BY tag"
+#define Q_STATE		"SELECT * FROM store_state ORDER BY key"
+
+static const char want_profiles[] =
+    "'#AAA'|'#9V2Y'|1764000000|600|26000000|'Knight'\n"
+    "'#BBB'|'#9V2Y'|1764000010|NULL|NULL|NULL\n"
+    "'#FFF'|'#9V2Y'|1764000030|60|26000001|'Archers'\n"
+    "'#GGG'|'#8QRUL'|1764000050|NULL|28000011|'The Log'\n"
+    "'#HHH'|'#8QRUL'|1764000060|30|26000000|'Knight'\n";
+
+/* Each op of histprof_write, in history_record's transaction. */
+static void
+test_prof_write(struct history *h, struct profstore *ps)
+{
+	static const struct profstore_change first[] = {
+		{ "#AAA", PROFSTORE_READ }, { "#BBB", PROFSTORE_READ },
+		{ "#CCC", PROFSTORE_READ }, { "#DDD", PROFSTORE_READ },
+		{ "#EEE", PROFSTORE_READ },
+	}, second[] = {
+		{ "#FFF", PROFSTORE_REUSED }, { "#AAA", PROFSTORE_REUSED },
+		{ "#CCC", PROFSTORE_FAILED }, { "#DDD", PROFSTORE_GONE },
+	}, third[] = {
+		{ "#GGG", PROFSTORE_READ }, { "#HHH", PROFSTORE_READ },
+	};
+	sqlite3		*db = history_db(h);
+	char		 err[1024];
+
+	prof_put(ps, "#AAA", "#9V2Y", 1764000000, 600, 26000000, "Knight");
+	prof_put(ps, "#BBB", "#9V2Y", 1764000010, -1, 0, NULL);
+	prof_put(ps, "#CCC", "#9V2Y", 1764000020, 0, 28000011, "The Log");
+	prof_put(ps, "#DDD", "#9V2Y", 1764000040, -1, 26000000, "Knight");
+	prof_put(ps, "#FFF", "#2PYLQ", 1764000030, 60, 26000001, "Archers");
+	tap_int(prof_record(h, ps, "#2PYLQ", 1764000100, first + 0, 0, err,
+	    sizeof(err)), 0, "profiles: a refresh without changes");
+	tap_str(q(db, Q_PROFILES), "", "profiles: none written");
+	tap_int(prof_record(h, ps, "#2PYLQ", 1764000100,
+	    &(struct profstore_change){ "#FFF", PROFSTORE_READ }, 1, err,
+	    sizeof(err)), 0, "profiles: a refresh of #2PYLQ");
+	tap_int(prof_record(h, ps, "#9V2Y", 1764000200, first, 5, err,
+	    sizeof(err)), 0, "profiles: a refresh of #9V2Y");
+	tap_str(q(db, Q_PROFILES),
+	    "'#AAA'|'#9V2Y'|1764000000|600|26000000|'Knight'\n"
+	    "'#BBB'|'#9V2Y'|1764000010|NULL|NULL|NULL\n"
+	    "'#CCC'|'#9V2Y'|1764000020|0|28000011|'The Log'\n"
+	    "'#DDD'|'#9V2Y'|1764000040|NULL|26000000|'Knight'\n"
+	    "'#FFF'|'#2PYLQ'|1764000030|60|26000001|'Archers'\n",
+	    "profiles: read ones written, every column; one not in the store "
+	    "is not");
+	tap_str(q(db, Q_STATE), "", "profiles: no maintenance yet");
+
+	profstore_move(ps, "#FFF", "#9V2Y");
+	profstore_del(ps, "#CCC");
+	profstore_del(ps, "#DDD");
+	profstore_set_maintenance(ps, 1764000500);
+	tap_int(prof_record(h, ps, "#9V2Y", 1764000900, second, 4, err,
+	    sizeof(err)), 0, "profiles: reused, failed and gone");
+	prof_put(ps, "#GGG", "#8QRUL", 1764000050, -1, 28000011, "The Log");
+	prof_put(ps, "#HHH", "#8QRUL", 1764000060, 30, 26000000, "Knight");
+	tap_int(prof_record(h, ps, "#8QRUL", 1764000901, third, 2, err,
+	    sizeof(err)), 0, "profiles: a refresh of #8QRUL");
+	tap_str(q(db, Q_PROFILES), want_profiles, "profiles: reused in "
+	    "another clan moved, in its own kept, failed and gone deleted");
+	tap_str(q(db, Q_STATE), "maintenance_at|1764000500\n",
+	    "profiles: the maintenance written");
+}
+
+/* A refresh that fails takes its profile changes back with it. */
+static void
+test_prof_rollback(struct history *h, struct profstore *ps)
+{
+	static const struct profstore_change c[] = {
+		{ "#III", PROFSTORE_READ }, { "#GGG", PROFSTORE_REUSED },
+		{ "#BBB", PROFSTORE_GONE },
+	};
+	sqlite3		*db = history_db(h);
+	char		 err[1024], want[1024], *before;
+
+	before = strdup(q(db, "SELECT count(*) FROM refreshes"));
+	if (before == NULL || sqlite3_exec(db, "CREATE TEMP TRIGGER fault "
+	    "BEFORE INSERT ON store_state BEGIN SELECT RAISE(ABORT, "
+	    "'injected fault'); END", NULL, NULL, NULL) != SQLITE_OK)
+		exit(99);
+	prof_put(ps, "#III", "#9V2Y", 1764001000, -1, 26000000, "Knight");
+	profstore_set_maintenance(ps, 1764000600);
+	tap_int(prof_record(h, ps, "#9V2Y", 1764001000, c, 3, err,
+	    sizeof(err)), -1, "rollback: the refresh fails");
+	snprintf(want, sizeof(want), "%s/db/prof.sqlite: recording a refresh "
+	    "failed: injected fault (SQLite error 1811)", top);
+	tap_str(err, want, "rollback: the message");
+	tap_str(q(db, Q_PROFILES), want_profiles,
+	    "rollback: the profiles as before");
+	tap_str(q(db, Q_STATE), "maintenance_at|1764000500\n",
+	    "rollback: the maintenance as before");
+	tap_str(q(db, "SELECT count(*) FROM refreshes"), before,
+	    "rollback: no refresh recorded");
+	tap_int(sqlite3_get_autocommit(db), 1,
+	    "rollback: no transaction left open");
+	free(before);
+	if (sqlite3_exec(db, "DROP TRIGGER fault", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		exit(99);
+	profstore_del(ps, "#III");
+}
+
+/* keep() for histprof_load: every clan but arg. */
+static int
+keep_not(void *arg, const char *clan)
+{
+	return strcmp(clan, arg) != 0;
+}
+
+/* Loading into a fresh store, and the time of the last maintenance. */
+static void
+test_prof_load(struct history *h)
+{
+	struct profstore	*ps2;
+	sqlite3			*db = history_db(h);
+	char			 err[1024] = "", dropped[] = "#8QRUL";
+
+	if ((ps2 = profstore_new()) == NULL)
+		exit(99);
+	prof_put(ps2, "#AAA", "#9V2Y", 1764009999, -1, 26000002, "Musketeer");
+	prof_put(ps2, "#BBB", "#2PYLQ", 1764000005, 5, 26000003, "Giant");
+	tap_int(histprof_load(db, ps2, keep_not, dropped, err, sizeof(err)),
+	    0, "load: returns 0");
+	tap_str(err, "", "load: no error");
+	tap_int(profstore_count(ps2), 3, "load: 3 profiles");
+	tap_str(prof_str(profstore_get(ps2, "#AAA")),
+	    "#AAA|#9V2Y|1764009999|-1|26000002|Musketeer",
+	    "load: a newer profile in the store is not replaced");
+	tap_str(prof_str(profstore_get(ps2, "#BBB")),
+	    "#BBB|#9V2Y|1764000010|-1|0|NULL",
+	    "load: an older one is, every field (no favourite, no max-age)");
+	tap_str(prof_str(profstore_get(ps2, "#FFF")),
+	    "#FFF|#9V2Y|1764000030|60|26000001|Archers",
+	    "load: a stored one, every field");
+	tap_str(prof_str(profstore_get(ps2, "#GGG")), "(none)",
+	    "load: a dropped clan's profile is not loaded");
+	tap_str(prof_str(profstore_get(ps2, "#HHH")), "(none)",
+	    "load: nor its other one");
+	tap_str(q(db, Q_PROFILES),
+	    "'#AAA'|'#9V2Y'|1764000000|600|26000000|'Knight'\n"
+	    "'#BBB'|'#9V2Y'|1764000010|NULL|NULL|NULL\n"
+	    "'#FFF'|'#9V2Y'|1764000030|60|26000001|'Archers'\n",
+	    "load: the dropped clan's rows deleted, the others kept");
+	tap_int(profstore_maintenance(ps2), 1764000500,
+	    "load: the maintenance time");
+	profstore_free(ps2);
+
+	tap_int(histprof_maintenance(db, 1764000400), SQLITE_OK,
+	    "maintenance: an earlier one");
+	tap_str(q(db, Q_STATE), "maintenance_at|1764000500\n",
+	    "maintenance: the later one stays");
+	tap_int(histprof_maintenance(db, 1764000700), SQLITE_OK,
+	    "maintenance: a later one");
+	tap_int(histprof_maintenance(db, 0), SQLITE_OK, "maintenance: none");
+	tap_str(q(db, Q_STATE), "maintenance_at|1764000700\n",
+	    "maintenance: the later one kept");
+}
+
+static void
+test_profiles(const struct outdir *od)
+{
+	struct history		*h;
+	struct profstore	*ps;
+
+	h = open_ok(od, "db/prof.sqlite", "profiles");
+	if ((ps = profstore_new()) == NULL)
+		exit(99);
+	test_prof_write(h, ps);
+	test_prof_rollback(h, ps);
+	test_prof_load(h);
+	profstore_free(ps);
 	history_close(h);
 }
 
@@ -427,6 +800,9 @@ main(void)
 	test_record(od);
 	test_prune(od);
 	test_empty_file(od);
+	test_migrate_v1(od);
+	test_migrate_fails(od);
+	test_profiles(od);
 	test_refusals(od);
 	outdir_close(od);
 	if (tap_failed == 0) {

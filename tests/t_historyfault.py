@@ -1,6 +1,6 @@
 """t_historyfault.py - the history database's faults under the running
 daemon: a read-only file, a database of a newer clanpopd (user_version
-2), a corrupt file, a symbolic link, and (as root, on a 1 MiB tmpfs
+3), a corrupt file, a symbolic link, and (as root, on a 1 MiB tmpfs
 mounted for the database alone) a full disk.  Each time the daemon logs
 one line saying what is wrong and what to do, goes on writing the
 snapshots, leaves the file's bytes as they were, and records again once
@@ -55,7 +55,7 @@ def wait_success(what):
     """The next refresh wrote its snapshot."""
     global successes
     successes += 1
-    found = d.wait_log(r"%s: 3 members, 3 fetched" % TAG,
+    found = d.wait_log(r"%s: 3 members, 3 read" % TAG,
                        timeout=2 * INTERVAL + 5, count=successes)
     return t.ok(found is not None, "%s: the snapshot is written" % what)
 
@@ -137,16 +137,16 @@ try:
     for f in (db, db + "-wal", db + "-shm"):
         if os.path.exists(f):
             os.unlink(f)
-    make_db(db, "CREATE TABLE future (x); PRAGMA user_version = 2;")
-    start("user_version 2")
+    make_db(db, "CREATE TABLE future (x); PRAGMA user_version = 3;")
+    start("user_version 3")
     newer = db + ".newer"
-    fault("user_version 2", "%s was made by a newer clanpopd (schema version "
-          "2; this one reads up to 1); clanpopd leaves it untouched: "
+    fault("user_version 3", "%s was made by a newer clanpopd (schema version "
+          "3; this one reads up to 2); clanpopd leaves it untouched: "
           "upgrade clanpopd, or set output.database to another file" % db,
           lambda: os.rename(db, newer))
-    t.eq(histdb.query(newer, "PRAGMA user_version"), [(2,)],
-         "user_version 2: the moved file is still version 2")
-    stop("user_version 2")
+    t.eq(histdb.query(newer, "PRAGMA user_version"), [(3,)],
+         "user_version 3: the moved file is still version 3")
+    stop("user_version 3")
 
     # 3. A corrupt file (not a database at all).
     os.unlink(db)

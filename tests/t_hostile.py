@@ -131,7 +131,8 @@ t.eq(counts(snapshot(out, "#2PYLQ")), want,
 # Requests that start while one hangs do not wait behind it (libcurl's
 # PIPEWAIT did that over plain HTTP): #2PYLQ's clan request goes through
 # at once, so its only retry is the hung player's.
-t.ok(re.search(r"#2PYLQ: 3 members, 2 fetched, 1 failed, 0 without "
+t.ok(re.search(r"#2PYLQ: 3 members, 2 read, 0 unchanged since read, 1 failed, "
+               r"0 without "
                r"favourite, 5 requests, 1 retries", r.stderr) is not None,
      "hang: the other clan is not held behind the hung request")
 st = api.stats()

@@ -6,9 +6,39 @@
 #include "httppolicy.h"
 #include "tap.h"
 
+static void
+test_max_age(void)
+{
+	static const struct {
+		const char	*v;
+		long		 want;
+	} cases[] = {
+		{ "max-age=60", 60 },
+		{ "public, max-age=120", 120 },
+		{ "MAX-AGE=5, public", 5 },
+		{ "max-age = 7", 7 },
+		{ "max-age=\"30\"", 30 },
+		{ "max-age=0", 0 },
+		{ "max-age=1234567890", 999999999 },
+		{ "s-maxage=60", -1 },
+		{ "no-cache", -1 },
+		{ "max-age", -1 },
+		{ "max-age=", -1 },
+		{ "max-age=-5", -1 },
+		{ "max-age=x", -1 },
+		{ "", -1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_int(http_max_age(cases[i].v), cases[i].want,
+		    "max-age of \"%s\"", cases[i].v);
+}
+
 int
 main(void)
 {
+	test_max_age();
 	static const struct {
 		long	status;
 		int	permanent;

@@ -109,7 +109,8 @@ t.eq(promtext.value(m, "clanpopd_request_rate"), 27.0,
 t.eq(index_keys(out), [{"key": n, "state": "usable", "paused_until": None}
                        for n in (1, 2, 3)], "3 keys: index.json lists them")
 t.eq([snapshot(out, tag)["players"] for tag in TAGS],
-     [{"fetched": 49, "failed": 0, "without_favourite": 0}] * 6,
+     [{"fetched": 49, "reused": 0, "failed": 0,
+       "without_favourite": 0}] * 6,
      "3 keys: every snapshot complete")
 t.eq(secrets_seen(api, r.stderr + output_text(out)), [],
      "3 keys: no piece of any key in the log or the outputs")
@@ -152,7 +153,8 @@ t.eq(index_keys(out), [{"key": 1, "state": "usable", "paused_until": None},
                        {"key": 3, "state": "usable", "paused_until": None}],
      "refused key: index.json says it is refused")
 t.eq([snapshot(out, tag)["players"] for tag in TAGS[:2]],
-     [{"fetched": 9, "failed": 0, "without_favourite": 0}] * 2,
+     [{"fetched": 9, "reused": 0, "failed": 0,
+       "without_favourite": 0}] * 2,
      "refused key: no player failed")
 
 # A key twice in the token file: refused, naming both lines, not the key.
@@ -255,7 +257,8 @@ busiest = {k: v["busiest_second"] for k, v in st["per_key"].items()}
 t.ok(all(b <= BURST + RATE for b in busiest.values()),
      "reload: every key's busiest second <= burst + rate (%s)" % busiest)
 t.eq([snapshot(out, tag)["players"] for tag in TAGS],
-     [{"fetched": 49, "failed": 0, "without_favourite": 0}] * 6,
+     [{"fetched": 49, "reused": 0, "failed": 0,
+       "without_favourite": 0}] * 6,
      "reload: no request in flight was lost")
 m = metrics(out)
 t.eq([promtext.value(m, "clanpopd_requests_total", status=s)

@@ -91,7 +91,8 @@ t.eq(b["tag"], "#2PYLQ", "snapshot: tag normalised with '#'")
 t.eq(temp_files(out), [], "faults: no temporary file left")
 check_secret(r, api.token, "faults")
 t.ok(not files_hold(out, api.token), "faults: the token is in no output file")
-t.ok(re.search(r"#9V2Y: 50 members, 41 fetched, 9 failed, 3 without "
+t.ok(re.search(r"#9V2Y: 50 members, 41 read, 0 unchanged since read, 9 failed, "
+               r"3 without "
                r"favourite, \d+ requests, \d+ retries", r.stderr) is not None,
      "faults: one summary line per clan")
 st = api.stats()

@@ -35,7 +35,8 @@ r = clanpopd(["--once", "-c", cfg], 75,
 with open(os.path.join(out, "index.json"), "rb") as f:
     idx = json.loads(f.read().decode("utf-8"))
 t.eq(sorted(idx.keys()), ["clans", "generated_at", "history", "keys",
-                          "started_at", "version"], "index: top-level keys")
+                          "profiles", "started_at", "version"],
+     "index: top-level keys")
 t.eq(idx["history"], {"database": "history.sqlite", "ok": True,
                       "error": None}, "index: the history database works")
 t.eq(idx["keys"], [{"key": 1, "state": "usable", "paused_until": None}],
@@ -45,7 +46,7 @@ a, b = idx["clans"]
 t.eq(sorted(a.keys()), sorted(["tag", "name", "label", "snapshot",
                                "last_success", "last_attempt", "last_error",
                                "consecutive_failures", "interval_s",
-                               "complete"]),
+                               "complete", "reused"]),
      "index: per-clan keys")
 t.eq((a["tag"], a["name"], a["label"], a["snapshot"], a["last_error"],
       a["consecutive_failures"], a["complete"]),

@@ -419,9 +419,121 @@ test_plan_ends(void)
 	    "schedpol_plan_free twice is harmless");
 }
 
+/* A member read at 100000 with defaults: reuse on, 24h, 1h, no max-age. */
+static struct schedpol_member
+member(int64_t now, int64_t seen)
+{
+	struct schedpol_member m;
+
+	memset(&m, 0, sizeof(m));
+	m.reuse_unseen = 1;
+	m.profile_max_age = 86400;
+	m.seen_margin = 3600;
+	m.now = now;
+	m.stored = 1;
+	m.read_at = 100000;
+	m.max_age = -1;
+	m.seen_known = 1;
+	m.seen = seen;
+	return m;
+}
+
+static void
+tap_read(enum schedpol_read got, enum schedpol_read want, const char *what)
+{
+	tap_int(got, want, "reuse: %s", what);
+}
+
+static void
+test_member(void)
+{
+	struct schedpol_member m;
+
+	m = member(100900, 96399);
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "seen 1 s before read time - margin: reused");
+	m = member(100900, 96400);
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "seen exactly at read time - margin: read");
+	m = member(100900, 100500);
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "seen after the read: read");
+	m = member(100900, 96399);
+	m.reuse_unseen = 0;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_OFF,
+	    "reuse_unseen false: read");
+	m = member(100900, 96399);
+	m.stored = 0;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_NEW,
+	    "no stored profile (new, failed, restarted): read");
+	m = member(100000 + 86399, 96399);
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "profile 1 s younger than profile_max_age: reused");
+	m = member(100000 + 86400, 96399);
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_OLD,
+	    "profile exactly profile_max_age old: read");
+	m = member(99999, 96399);
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_OLD,
+	    "read_at after now (the clock went back): read");
+	m = member(100900, 0);
+	m.seen_known = 0;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_UNSEEN,
+	    "lastSeen missing or malformed: read");
+	m = member(100900, 100901);
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_FUTURE,
+	    "lastSeen 1 s in the future: read");
+	m = member(100900, 96399);
+	m.max_age = 7200;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "max-age 2 h above seen_margin 1 h: the margin is 2 h, read");
+	m = member(100900, 92799);
+	m.max_age = 7200;
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "max-age 2 h: seen 1 s before read time - 2 h, reused");
+	m = member(100900, 92800);
+	m.max_age = 7200;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "max-age 2 h: seen exactly at read time - 2 h, read");
+	m = member(100900, 96399);
+	m.max_age = 60;
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "max-age 60 s below seen_margin: the margin stays 1 h");
+	m = member(100900, 99939);
+	m.seen_margin = 0;
+	m.max_age = 60;
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "seen_margin 0, max-age 60: seen 61 s before the read, reused");
+	m = member(100900, 99940);
+	m.seen_margin = 0;
+	m.max_age = 60;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "seen_margin 0, max-age 60: seen 60 s before the read, read");
+	m = member(100900, 99999);
+	m.seen_margin = 0;
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "seen_margin 0, no max-age: seen 1 s before the read, reused");
+	m = member(100900, 100000);
+	m.seen_margin = 0;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_SEEN,
+	    "seen_margin 0: seen in the second of the read, read");
+	m = member(100900, 96399);
+	m.maintenance = 100000;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_MAINT,
+	    "a maintenance in the second of the read: read");
+	m = member(100900, 96399);
+	m.maintenance = 100500;
+	tap_read(schedpol_member(&m), SCHEDPOL_READ_MAINT,
+	    "a maintenance after the read: read");
+	m = member(100900, 96399);
+	m.maintenance = 99999;
+	tap_read(schedpol_member(&m), SCHEDPOL_REUSE,
+	    "a maintenance before the read: reused");
+}
+
 int
 main(void)
 {
+	test_member();
 	test_spread();
 	test_next();
 	test_backoff();

@@ -52,6 +52,15 @@
 	"# TYPE clanpopd_reloads_total counter\n" \
 	"clanpopd_reloads_total{result=\"success\"} 1\n" \
 	"clanpopd_reloads_total{result=\"failure\"} 0\n" \
+	"# HELP clanpopd_players_read_total Player profiles read from the API.\n" \
+	"# TYPE clanpopd_players_read_total counter\n" \
+	"clanpopd_players_read_total 48\n" \
+	"# HELP clanpopd_players_reused_total Players counted from their stored profile instead, each a request saved.\n" \
+	"# TYPE clanpopd_players_reused_total counter\n" \
+	"clanpopd_players_reused_total 12\n" \
+	"# HELP clanpopd_profiles_stored Player profiles in the store.\n" \
+	"# TYPE clanpopd_profiles_stored gauge\n" \
+	"clanpopd_profiles_stored 4\n" \
 	"# HELP clanpopd_history_writes_total Snapshots recorded in the history database, by result.\n" \
 	"# TYPE clanpopd_history_writes_total counter\n" \
 	"clanpopd_history_writes_total{result=\"success\"} 7\n" \
@@ -99,7 +108,8 @@
 	"clanpopd_clan_members{clan=\"#9V2Y\"} 5\n" \
 	"# HELP clanpopd_clan_players Players in the clan's last snapshot, by state.\n" \
 	"# TYPE clanpopd_clan_players gauge\n" \
-	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"fetched\"} 4\n" \
+	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"fetched\"} 3\n" \
+	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"reused\"} 1\n" \
 	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"failed\"} 1\n" \
 	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"without_favourite\"} 1\n" \
 	"# HELP clanpopd_favourite_card_players Players of the clan whose favourite card this is.\n" \
@@ -116,6 +126,8 @@
 	"    { \"key\": 1, \"state\": \"usable\", \"paused_until\": null },\n" \
 	"    { \"key\": 3, \"state\": \"refused\", \"paused_until\": null }\n" \
 	"  ],\n" \
+	"  \"profiles\": {\"stored\": 4, \"read_total\": 48, " \
+	"\"reused_total\": 12},\n" \
 	"  \"history\": { \"database\": \"db/h.sqlite\", \"ok\": false, " \
 	"\"error\": \"db/h.sqlite: the \\\"disk\\\" is full\" },\n" \
 	"  \"clans\": [\n" \
@@ -129,7 +141,8 @@
 	"      \"last_error\": \"1 of 5 players could not be read\",\n" \
 	"      \"consecutive_failures\": 0,\n" \
 	"      \"interval_s\": 900,\n" \
-	"      \"complete\": false\n" \
+	"      \"complete\": false,\n" \
+	"      \"reused\": 1\n" \
 	"    },\n" \
 	"    {\n" \
 	"      \"tag\": \"#2PYLQ\",\n" \
@@ -141,7 +154,8 @@
 	"      \"last_error\": \"HTTP 503 (inMaintenance) after 4 retries\",\n" \
 	"      \"consecutive_failures\": 3,\n" \
 	"      \"interval_s\": 60,\n" \
-	"      \"complete\": null\n" \
+	"      \"complete\": null,\n" \
+	"      \"reused\": null\n" \
 	"    }\n" \
 	"  ]\n" \
 	"}\n"
@@ -252,7 +266,8 @@ result(struct snap_clan *r, time_t when)
 	r->tag = "#9V2Y";
 	r->name = "Les \"Étoiles\" \\ ⭐";
 	r->members = 5;
-	r->fetched = 4;
+	r->fetched = 3;
+	r->reused = 1;
 	r->failed = 1;
 	r->without_favourite = 1;
 	r->fetched_at = when;
@@ -298,7 +313,8 @@ main(void)
 	    "  \"duration_ms\": 813,\n"
 	    "  \"members\": 5,\n"
 	    "  \"players\": {\n"
-	    "    \"fetched\": 4,\n"
+	    "    \"fetched\": 3,\n"
+	    "    \"reused\": 1,\n"
 	    "    \"failed\": 1,\n"
 	    "    \"without_favourite\": 1\n"
 	    "  },\n"
@@ -338,7 +354,8 @@ main(void)
 	tap_int(rd.fetched_at, when, "fetched_at read back");
 	tap_int(rd.complete, 0, "complete read back");
 	tap_str(rd.name, r.name, "name read back");
-	tap_int(rd.fetched, 4, "players.fetched read back");
+	tap_int(rd.fetched, 3, "players.fetched read back");
+	tap_int(rd.reused, 1, "players.reused read back");
 	tap_int(rd.without_favourite, 1, "players.without_favourite read back");
 	tap_int(rd.cards.n, 2, "two favourite cards read back");
 	if (rd.cards.n == 2) {
@@ -368,6 +385,7 @@ main(void)
 	    "snap_read_clan reads a snapshot with odd entries");
 	tap_str(rd.name, NULL, "no name read back");
 	tap_int(rd.fetched, 9, "players.fetched read back");
+	tap_int(rd.reused, 0, "players.reused absent from an older snapshot: 0");
 	tap_int(rd.without_favourite, 0, "a bad without_favourite is 0");
 	tap_int(rd.cards.n, 1, "only the card with id 3 is read back");
 	if (rd.cards.n == 1) {
@@ -414,6 +432,9 @@ main(void)
 	di.keys = keys;
 	di.nkeys = 2;
 	di.reloads_ok = 1;
+	di.players_read = 48;
+	di.players_reused = 12;
+	di.profiles = 4;
 	di.history.database = "db/h.sqlite";
 	di.history.error = "db/h.sqlite: the \"disk\" is full";
 	di.history.writes_ok = 7;
@@ -429,7 +450,8 @@ main(void)
 	ci[0].last_error = "1 of 5 players could not be read";
 	ci[0].duration = 0.8125;
 	ci[0].members = 5;
-	ci[0].fetched = 4;
+	ci[0].fetched = 3;
+	ci[0].reused = 1;
 	ci[0].failed = 1;
 	ci[0].without_favourite = 1;
 	free(cards.cards[1].name);

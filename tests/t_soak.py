@@ -161,7 +161,7 @@ t.ok(d.proc.poll() is None, "the daemon is still running")
 d.stop("SIGTERM: exit 0")
 log = d.log()
 
-ok = len(re.findall(r"^\S+ #\w+: \d+ members, \d+ fetched", log, re.M))
+ok = len(re.findall(r"^\S+ #\w+: \d+ members, \d+ read", log, re.M))
 failed = len(re.findall(r"^\S+ error: #\w+: refresh failed", log, re.M))
 t.diag("%d refreshes finished in %.0f s: %d wrote a snapshot, %d failed "
        "(the 503 clan and the fail:3 clan's first two)"

@@ -1,0 +1,280 @@
+/* profstore.c - the profile store: what each member's last read said (pure). */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profstore.h"
+
+#define PROFSTORE_SLOTS_MIN	64	/* a power of two */
+
+/*
+ * An open-addressing table, linear probing, at most half full; a removal
+ * shifts later entries of its run back, so no tombstones build up.
+ */
+struct profstore {
+	struct profile	*slot;		/* tag[0] == '\0': empty */
+	size_t		 nslots;
+	size_t		 n;
+	int64_t		 maintenance;
+};
+
+/* FNV-1a over the tag. */
+static size_t
+ps_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+struct profstore *
+profstore_new(void)
+{
+	struct profstore *ps;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		return NULL;
+	if ((ps->slot = calloc(PROFSTORE_SLOTS_MIN, sizeof(*ps->slot))) ==
+	    NULL) {
+		free(ps);
+		return NULL;
+	}
+	ps->nslots = PROFSTORE_SLOTS_MIN;
+	return ps;
+}
+
+void
+profstore_free(struct profstore *ps)
+{
+	size_t i;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->nslots; i++)
+		free(ps->slot[i].card_name);
+	free(ps->slot);
+	free(ps);
+}
+
+/* The slot holding tag, or the empty slot where it would go. */
+static size_t
+ps_find(const struct profstore *ps, const char *tag)
+{
+	size_t mask = ps->nslots - 1, i;
+
+	for (i = ps_hash(tag) & mask; ps->slot[i].tag[0] != '\0';
+	    i = (i + 1) & mask)
+		if (strcmp(ps->slot[i].tag, tag) == 0)
+			return i;
+	return i;
+}
+
+const struct profile *
+profstore_get(const struct profstore *ps, const char *tag)
+{
+	size_t i = ps_find(ps, tag);
+
+	return ps->slot[i].tag[0] != '\0' ? &ps->slot[i] : NULL;
+}
+
+/* Double the table; -1 on out of memory (the old one stays). */
+static int
+ps_grow(struct profstore *ps)
+{
+	struct profile	*old = ps->slot;
+	size_t		 nold = ps->nslots, i;
+
+	if ((ps->slot = calloc(nold * 2, sizeof(*ps->slot))) == NULL) {
+		ps->slot = old;
+		return -1;
+	}
+	ps->nslots = nold * 2;
+	for (i = 0; i < nold; i++)
+		if (old[i].tag[0] != '\0')
+			ps->slot[ps_find(ps, old[i].tag)] = old[i];
+	free(old);
+	return 0;
+}
+
+int
+profstore_put(struct profstore *ps, const struct profile *p, int newer_only)
+{
+	char	*name = NULL;
+	size_t	 i;
+
+	i = ps_find(ps, p->tag);
+	if (ps->slot[i].tag[0] != '\0' && newer_only &&
+	    ps->slot[i].read_at >= p->read_at)
+		return 0;
+	if (p->card_name != NULL && (name = strdup(p->card_name)) == NULL)
+		return -1;
+	if (ps->slot[i].tag[0] == '\0') {
+		if ((ps->n + 1) * 2 > ps->nslots) {
+			if (ps_grow(ps) == -1) {
+				free(name);
+				return -1;
+			}
+			i = ps_find(ps, p->tag);
+		}
+		ps->n++;
+	} else
+		free(ps->slot[i].card_name);
+	ps->slot[i] = *p;
+	ps->slot[i].card_name = name;
+	return 0;
+}
+
+void
+profstore_move(struct profstore *ps, const char *tag, const char *clan)
+{
+	size_t i = ps_find(ps, tag);
+
+	if (ps->slot[i].tag[0] != '\0')
+		memcpy(ps->slot[i].clan, clan, TAG_MAX);
+}
+
+/* Empty slot i and shift back the entries of its run that may move. */
+static void
+ps_remove_at(struct profstore *ps, size_t i)
+{
+	size_t mask = ps->nslots - 1, j = i, home;
+
+	free(ps->slot[i].card_name);
+	ps->n--;
+	for (;;) {
+		ps->slot[i].tag[0] = '\0';
+		ps->slot[i].card_name = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (ps->slot[j].tag[0] == '\0')
+				return;
+			home = ps_hash(ps->slot[j].tag) & mask;
+			/* Stays when its home lies cyclically in (i, j]. */
+			if (i <= j ? (i < home && home <= j) :
+			    (i < home || home <= j))
+				continue;
+			break;
+		}
+		ps->slot[i] = ps->slot[j];
+		i = j;
+	}
+}
+
+void
+profstore_del(struct profstore *ps, const char *tag)
+{
+	size_t i = ps_find(ps, tag);
+
+	if (ps->slot[i].tag[0] != '\0')
+		ps_remove_at(ps, i);
+}
+
+/* 1 when tag is among the n tags. */
+static int
+ps_listed(const char (*tags)[TAG_MAX], size_t n, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Remove every entry for which drop(arg, entry) is 1, calling gone with
+ * its tag first.  A removal may shift a later entry into the slot just
+ * looked at, so that slot is looked at again; one that wraps past the end
+ * into slots already seen was kept there, so it is seen once more at most.
+ */
+static size_t
+ps_remove_if(struct profstore *ps,
+    int (*drop)(void *, const struct profile *), void *arg,
+    void (*gone)(void *, const char *), void *gonearg)
+{
+	size_t i = 0, n = 0;
+
+	while (i < ps->nslots) {
+		if (ps->slot[i].tag[0] == '\0' || !drop(arg, &ps->slot[i])) {
+			i++;
+			continue;
+		}
+		if (gone != NULL)
+			gone(gonearg, ps->slot[i].tag);
+		ps_remove_at(ps, i);
+		n++;
+	}
+	return n;
+}
+
+struct ps_clan_list {
+	const char		 *clan;
+	const char		(*tags)[TAG_MAX];
+	size_t			  n;
+};
+
+static int
+ps_not_listed(void *arg, const struct profile *p)
+{
+	struct ps_clan_list *cl = arg;
+
+	return strcmp(p->clan, cl->clan) == 0 &&
+	    !ps_listed(cl->tags, cl->n, p->tag);
+}
+
+size_t
+profstore_prune_clan(struct profstore *ps, const char *clan,
+    const char (*tags)[TAG_MAX], size_t n,
+    void (*gone)(void *, const char *), void *arg)
+{
+	struct ps_clan_list cl = { clan, tags, n };
+
+	return ps_remove_if(ps, ps_not_listed, &cl, gone, arg);
+}
+
+struct ps_keep {
+	int	(*keep)(void *, const char *);
+	void	 *arg;
+};
+
+static int
+ps_not_kept(void *arg, const struct profile *p)
+{
+	struct ps_keep *k = arg;
+
+	return !k->keep(k->arg, p->clan);
+}
+
+size_t
+profstore_keep_clans(struct profstore *ps, int (*keep)(void *, const char *),
+    void *arg)
+{
+	struct ps_keep k = { keep, arg };
+
+	return ps_remove_if(ps, ps_not_kept, &k, NULL, NULL);
+}
+
+size_t
+profstore_count(const struct profstore *ps)
+{
+	return ps->n;
+}
+
+int64_t
+profstore_maintenance(const struct profstore *ps)
+{
+	return ps->maintenance;
+}
+
+void
+profstore_set_maintenance(struct profstore *ps, int64_t t)
+{
+	if (t > ps->maintenance)
+		ps->maintenance = t;
+}

@@ -1,0 +1,165 @@
+/* t_profstore.c - unit tests for the profile store. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profstore.h"
+#include "tap.h"
+
+static struct profile
+prof(const char *tag, const char *clan, int64_t read_at, int64_t id,
+    const char *name)
+{
+	struct profile p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.tag, sizeof(p.tag), "%s", tag);
+	snprintf(p.clan, sizeof(p.clan), "%s", clan);
+	p.read_at = read_at;
+	p.max_age = -1;
+	p.card_id = id;
+	p.card_name = (char *)(uintptr_t)name;
+	return p;
+}
+
+static void
+test_put_get(void)
+{
+	struct profstore	*ps = profstore_new();
+	struct profile		 p = prof("#2Y0", "#9V2Y", 100, 26000017, "Wizard");
+	char			 name[16] = "Wizard";
+	const struct profile	*g;
+
+	p.card_name = name;
+	tap_int(profstore_put(ps, &p, 0), 0, "put: a new profile");
+	name[0] = 'X';
+	g = profstore_get(ps, "#2Y0");
+	tap_ok(g != NULL && g->read_at == 100 && g->card_id == 26000017 &&
+	    strcmp(g->clan, "#9V2Y") == 0, "get: what was put");
+	tap_str(g != NULL ? g->card_name : NULL, "Wizard",
+	    "get: the name was copied");
+	tap_ok(profstore_get(ps, "#2Y2") == NULL, "get: another tag: none");
+	p = prof("#2Y0", "#9V2Y", 90, 26000000, "Knight");
+	profstore_put(ps, &p, 1);
+	tap_int(profstore_get(ps, "#2Y0")->read_at, 100,
+	    "put newer_only: an older read does not replace");
+	p = prof("#2Y0", "#9V2Y", 100, 26000000, "Knight");
+	profstore_put(ps, &p, 1);
+	tap_int(profstore_get(ps, "#2Y0")->card_id, 26000017,
+	    "put newer_only: a read at the same second does not replace");
+	p = prof("#2Y0", "#PQL9", 120, 0, NULL);
+	profstore_put(ps, &p, 1);
+	g = profstore_get(ps, "#2Y0");
+	tap_ok(g->read_at == 120 && g->card_id == 0 && g->card_name == NULL &&
+	    strcmp(g->clan, "#PQL9") == 0,
+	    "put newer_only: a later read replaces, without favourite too");
+	tap_int(profstore_count(ps), 1, "count: one player");
+	profstore_move(ps, "#2Y0", "#9V2Y");
+	tap_str(profstore_get(ps, "#2Y0")->clan, "#9V2Y",
+	    "move: the profile is now the other clan's");
+	profstore_del(ps, "#2Y0");
+	tap_ok(profstore_get(ps, "#2Y0") == NULL && profstore_count(ps) == 0,
+	    "del: gone");
+	profstore_del(ps, "#2Y0");
+	tap_int(profstore_count(ps), 0, "del: of a tag not kept changes nothing");
+	profstore_free(ps);
+}
+
+/* A tag of the alphabet for i, distinct for distinct i. */
+static void
+tag_of(unsigned i, char *out)
+{
+	static const char a[] = "0289PYLQGRJCUV";
+	int k = 0;
+
+	out[k++] = '#';
+	do {
+		out[k++] = a[i % 14];
+		i /= 14;
+	} while (i > 0);
+	while (k < 5)
+		out[k++] = '0';
+	out[k] = '\0';
+}
+
+static void
+collect(void *arg, const char *tag)
+{
+	unsigned *n = arg;
+
+	(*n)++;
+	(void)tag;
+}
+
+static int
+keep_9v2y(void *arg, const char *clan)
+{
+	(void)arg;
+	return strcmp(clan, "#9V2Y") == 0;
+}
+
+/* Thousands of players through growth, pruning and removals. */
+static void
+test_many(void)
+{
+	struct profstore	*ps = profstore_new();
+	struct profile		 p;
+	char			 tag[TAG_MAX], (*keep)[TAG_MAX];
+	unsigned		 i, gone = 0, found = 0, right = 0;
+
+	for (i = 0; i < 5000; i++) {
+		tag_of(i, tag);
+		p = prof(tag, i % 2 ? "#9V2Y" : "#PQL9", i, 26000000 + i, "C");
+		profstore_put(ps, &p, 0);
+	}
+	tap_int(profstore_count(ps), 5000, "5000 players kept");
+	keep = calloc(100, sizeof(*keep));
+	for (i = 0; i < 100; i++)
+		tag_of(2 * i + 1, keep[i]);
+	tap_int(profstore_prune_clan(ps, "#9V2Y",
+	    (const char (*)[TAG_MAX])keep, 100, collect, &gone), 2400,
+	    "prune_clan: the clan's 2500 less the 100 it lists");
+	tap_int(gone, 2400, "prune_clan: each forgotten tag passed on once");
+	for (i = 0; i < 5000; i++) {
+		const struct profile *g;
+
+		tag_of(i, tag);
+		if ((g = profstore_get(ps, tag)) == NULL)
+			continue;
+		found++;
+		if (g->card_id == 26000000 + i && g->read_at == i)
+			right++;
+	}
+	tap_int(found, 2600, "after pruning: 2500 of one clan and 100 listed");
+	tap_int(right, 2600, "after pruning: every one still says its own card");
+	tap_int(profstore_keep_clans(ps, keep_9v2y, NULL), 2500,
+	    "keep_clans: the clan no longer followed is forgotten");
+	tap_int(profstore_count(ps), 100, "keep_clans: 100 left");
+	free(keep);
+	profstore_free(ps);
+}
+
+static void
+test_maintenance(void)
+{
+	struct profstore *ps = profstore_new();
+
+	tap_int(profstore_maintenance(ps), 0, "maintenance: none at first");
+	profstore_set_maintenance(ps, 500);
+	profstore_set_maintenance(ps, 400);
+	tap_int(profstore_maintenance(ps), 500,
+	    "maintenance: the later time stays");
+	profstore_free(ps);
+}
+
+int
+main(void)
+{
+	test_put_get();
+	test_many();
+	test_maintenance();
+	return tap_done();
+}
