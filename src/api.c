@@ -471,7 +471,15 @@ utf8_walk(const unsigned char *s, size_t len, char *out)
 			i += k;
 			continue;
 		}
-		if (c != '\0') {
+		/*
+		 * A NUL would end the C string that carries the name to
+		 * every output, silently cutting it: it is shown as U+FFFD.
+		 */
+		if (c == '\0') {
+			if (out != NULL)
+				memcpy(out + o, fffd, 3);
+			o += 3;
+		} else {
 			if (out != NULL)
 				memcpy(out + o, s + i, need + 1);
 			o += need + 1;

@@ -77,9 +77,10 @@ int	api_error_reason(const char *body, size_t len, char *reason,
 	    size_t reasonlen);
 
 /*
- * Return a copy of the len bytes at s as valid UTF-8: every invalid
- * sequence becomes U+FFFD, NUL bytes are dropped.  Caller frees.  NULL on
- * out of memory.
+ * Return a copy of the len bytes at s as valid UTF-8 without NUL: every
+ * invalid sequence and every NUL byte becomes U+FFFD, so a name keeps
+ * its length and its NUL stays visible in every output.  Caller frees.
+ * NULL on out of memory.
  */
 char	*api_utf8_sanitize(const char *s, size_t len);
 

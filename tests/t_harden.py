@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -341,6 +342,43 @@ with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
     t.eq(json.load(f)["clans"][0]["last_error"],
          "2 of 3 players could not be read; the first: memberList[1] has no "
          "usable player tag", "bad tags: last_error names the first failure")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 24.4 A NUL in a name is shown as U+FFFD in every output and the database
+wd, out, api, cfg = setup("nul", {
+    "clans": {TAG[1:]: {"name": "Clan\x00One", "members_list": ["#2Y0"]}},
+    "players": {"#2Y0": {"card": {"id": 26000017, "name": "Wiz\x00ard"}}}})
+r = clanpopd(["--once", "-c", cfg], 0, "NUL: --once exits 0")
+CLAN_SHOWN, CARD_SHOWN = "Clan\ufffdOne", "Wiz\ufffdard"
+snap = snapshot(out, TAG)
+t.eq((snap["name"], snap["favourite_cards"]),
+     (CLAN_SHOWN, [{"name": CARD_SHOWN, "id": 26000017, "count": 1}]),
+     "NUL: clans/TAG.json shows it as U+FFFD in the clan and card names")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["name"], CLAN_SHOWN,
+         "NUL: index.json likewise")
+with open(os.path.join(out, "cards.json"), encoding="utf-8") as f:
+    t.eq([c["name"] for c in json.load(f)["favourite_cards"]], [CARD_SHOWN],
+         "NUL: cards.json likewise")
+with open(os.path.join(out, "trends", TAG[1:] + ".json"),
+          encoding="utf-8") as f:
+    tr = json.load(f)
+t.eq((tr["name"], [c["name"] for c in tr["cards"]]), (CLAN_SHOWN,
+                                                      [CARD_SHOWN]),
+     "NUL: trends/TAG.json likewise")
+with open(os.path.join(out, "metrics.prom"), encoding="utf-8") as f:
+    metrics = promtext.parse(f.read())
+t.eq(promtext.value(metrics, "clanpopd_favourite_card_players", clan=TAG,
+                    card=CARD_SHOWN, card_id="26000017"), 1.0,
+     "NUL: metrics.prom likewise, in the card label")
+db = sqlite3.connect("file:%s?mode=ro" % os.path.join(out, "history.sqlite"),
+                     uri=True)
+t.eq((db.execute("SELECT clan_name FROM refreshes").fetchall(),
+      db.execute("SELECT name FROM cards").fetchall()),
+     ([(CLAN_SHOWN,)], [(CARD_SHOWN,)]),
+     "NUL: the history database likewise, as TEXT")
+db.close()
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 
