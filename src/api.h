@@ -56,12 +56,16 @@ void	api_clan_free(struct api_clan *);
  * Parse a player body.  Returns 0 and fills out (free with
  * api_player_free), or -1 with a sentence in err when the body is not a
  * JSON object, holds more than API_JSON_VALUES_MAX values (or on out of
- * memory; out is then left empty).  An absent, null or malformed
- * currentFavouriteCard (or one whose id is not a positive JSON integer)
- * gives has_favourite 0.  A favourite whose id is above 2^31 - 1, or whose
- * name is a string of 0 or more than 100 bytes (after UTF-8 sanitising),
- * gives API_CARD_REFUSED with a sentence in err (out left empty): such a
- * player cannot be counted.
+ * memory; out is then left empty).  A currentFavouriteCard that is
+ * absent, null or not an object, or whose id is absent or null, gives
+ * has_favourite 0.  One rule for every other id: an id that is not a JSON
+ * integer from 1 to API_CARD_ID_MAX (0, negative, larger, with a fraction
+ * or an exponent such as 1.5 or 1e999, a string, true, an array or an
+ * object) gives API_CARD_REFUSED with "its favourite card's id is ... (a
+ * card id is a whole number from 1 to 2147483647)" in err; so does a name
+ * that is a string of 0 or more than 100 bytes (after UTF-8 sanitising).
+ * out is then left empty: such a player cannot be counted (the caller
+ * counts it as failed).
  */
 int	api_parse_player(const char *body, size_t len, struct api_player *out,
 	    char *err, size_t errlen);

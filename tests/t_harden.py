@@ -5,6 +5,7 @@ symbolic links, a group-writable directory), a reader of its log that
 goes away, and an out-of-memory path.  Each check names the item of the
 hardening issue it covers and fails on the code before it."""
 
+import base64
 import json
 import os
 import re
@@ -342,6 +343,44 @@ with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
     t.eq(json.load(f)["clans"][0]["last_error"],
          "2 of 3 players could not be read; the first: memberList[1] has no "
          "usable player tag", "bad tags: last_error names the first failure")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 24.3 One rule for odd card ids: every form counts the player as failed
+ODD_IDS = [b"-1", b"0", b"1.5", b"1e999", b"9223372036854775808",
+           b'"26000017"']
+odd_tags = ["#2Y%s" % c for c in "0289PY"]
+players = {tg: {"body_b64": base64.b64encode(
+    b'{"currentFavouriteCard":{"id":%s,"name":"Odd"}}' % i).decode()}
+    for tg, i in zip(odd_tags, ODD_IDS)}
+players["#2YL"] = {"card": {"id": 26000017, "name": "Wizard"}}
+players["#2YQ"] = {"body": {"currentFavouriteCard": {"name": "No id"}}}
+wd, out, api, cfg = setup("oddids", {
+    "clans": {TAG[1:]: {"name": "Odd", "members_list":
+                        odd_tags + ["#2YL", "#2YQ"]}},
+    "players": players}, limits__max_concurrent=1)
+r = clanpopd(["--once", "-c", cfg], 0, "odd ids: --once exits 0")
+snap = snapshot(out, TAG)
+t.eq((counts(snap), snap["complete"]),
+     ({"members": 8, "fetched": 2, "failed": 6, "without_favourite": 1,
+       "favourite_cards": [{"name": "Wizard", "id": 26000017, "count": 1}]},
+      False),
+     "odd ids: -1, 0, 1.5, 1e999, 2^63 and a string all count as failed; "
+     "no id is without favourite")
+lines = re.findall(r"^.*counted as failed: a favourite card.*$", r.stderr,
+                   re.M)
+t.eq([re.sub(r"^\S+ ", "", ln) for ln in lines],
+     ["warning: #9V2Y: 6 players are counted as failed: a favourite card "
+      "must have an id of 1 to 2147483647 and a name of 1 to 100 bytes; the "
+      "first: player #2Y0: its favourite card's id is 0 or negative (a card "
+      "id is a whole number from 1 to 2147483647) (GET %s/players/%%232Y0)"
+      % api.base_url],
+     "odd ids: one warning for the refresh, naming the first player")
+with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+    t.eq(json.load(f)["clans"][0]["last_error"],
+         "6 of 8 players could not be read; the first: player #2Y0: its "
+         "favourite card's id is 0 or negative (a card id is a whole number "
+         "from 1 to 2147483647)", "odd ids: index.json names the first")
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 

@@ -142,12 +142,13 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 	}
 	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav) &&
 	    json_object_is_type(fav, json_type_object) &&
-	    json_object_object_get_ex(fav, "id", &id) &&
-	    json_object_is_type(id, json_type_int) &&
-	    json_object_get_int64(id) > 0) {
+	    json_object_object_get_ex(fav, "id", &id) && id != NULL) {
+		/* One rule for every id but a JSON integer in 1..2^31-1. */
 		ref->has_favourite = 1;
 		ref->card_id = json_object_get_int64(id);
-		if (json_object_get_uint64(id) > API_CARD_ID_MAX)
+		if (!json_object_is_type(id, json_type_int) ||
+		    json_object_get_int64(id) <= 0 ||
+		    json_object_get_uint64(id) > API_CARD_ID_MAX)
 			rv = API_CARD_REFUSED;
 		if (json_object_object_get_ex(fav, "name", &name) &&
 		    json_object_is_type(name, json_type_string))
