@@ -103,7 +103,8 @@ load(const char *path, struct token_keys *keys, enum load_how how)
 	conf_errs_free(&errs);
 	if (conf == NULL)
 		return NULL;
-	if (token_read(conf->token_file, keys, &loose, err,
+	if (token_in_dir(conf->token_file, conf->out_dir, err,
+	    sizeof(err)) || token_read(conf->token_file, keys, &loose, err,
 	    sizeof(err)) == -1) {
 		if (how == LOAD_RELOAD)
 			log_errx("%s", err);

@@ -346,6 +346,82 @@ with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 
+# 24.2 A token file inside the output directory is refused, whatever its
+# mode, at -t, at start and at reload; a BOM is named as such.
+def inside_msg(path, out):
+    return ("%s: the token file is inside the output directory %s, whose "
+            "files are there to be read by others (a web server that serves "
+            "them would serve the key); move it out, for example to "
+            "/etc/clanpopd/token, and point api.token_file at it"
+            % (path, out))
+
+
+wd, out, api, cfg = setup("tokenin", {"clans": {TAG[1:]: {"members": 2}}})
+os.makedirs(os.path.join(out, "keys"))
+key_line = api.token + "\n"
+for name, mode in (("token", 0o600), ("keys/token", 0o644)):
+    inside = os.path.join(out, name)
+    with open(inside, "w") as f:
+        f.write(key_line)
+    os.chmod(inside, mode)
+    icfg = os.path.join(wd, "in.yaml")
+    write_config(icfg, api.base_url, inside, out, [TAG])
+    r = clanpopd(["-t", "-c", icfg], 78,
+                 "token in out/%s (mode %o): -t exits 78" % (name, mode))
+    t.eq(r.stderr, inside_msg(inside, out) + "\n",
+         "token in out/%s: -t says to move it" % name)
+    r = clanpopd(["--once", "-c", icfg], 78,
+                 "token in out/%s: the start exits 78" % name)
+    t.eq((r.stderr, api.stats()["requests"]),
+         (inside_msg(inside, out) + "\n", 0),
+         "token in out/%s: the start says so and sends nothing" % name)
+    t.ok(api.token not in r.stderr, "token in out/%s: the key is not shown"
+         % name)
+    os.unlink(inside)
+# A symbolic link in the output directory to a token file elsewhere: a
+# web server would follow it.
+link = os.path.join(out, "token.txt")
+os.symlink(api.token_file, link)
+write_config(icfg, api.base_url, link, out, [TAG])
+r = clanpopd(["-t", "-c", icfg], 78, "token linked from out/: -t exits 78")
+t.eq(r.stderr, inside_msg(link, out) + "\n",
+     "token linked from out/: -t says to move it")
+os.unlink(link)
+# Reload: the running configuration is kept.
+d = Daemon(cfg, wd)
+t.ok(d.wait_log(r"#9V2Y: 2 members, 2 fetched") is not None,
+     "token reload: the daemon runs with its token outside out/")
+inside = os.path.join(out, "token")
+with open(inside, "w") as f:
+    f.write(key_line)
+os.chmod(inside, 0o600)
+write_config(cfg, api.base_url, inside, out, [TAG])
+d.signal(signal.SIGHUP)
+found = d.wait_log(r"^\S+ error: reload failed.*$")
+log = d.log()
+t.eq(([re.sub(r"^\S+ ", "", ln) for ln in log.splitlines()
+       if "token file is inside" in ln], found),
+     (["error: " + inside_msg(inside, out)],
+      [re.search(r"^\S+ error: reload failed: keeping the running "
+                 r"configuration; fix the errors above and reload again$",
+                 log, re.M).group(0)]),
+     "token reload: refused with the line to move it; the running "
+     "configuration is kept")
+d.stop("token reload: still running after the refusal, SIGTERM exits 0")
+t.ok(api.token not in d.log(), "token reload: the key is not logged")
+# A byte order mark at the start of the token file.
+with open(api.token_file, "wb") as f:
+    f.write(b"\xef\xbb\xbf" + key_line.encode())
+write_config(icfg, api.base_url, api.token_file, out, [TAG])
+r = clanpopd(["-t", "-c", icfg], 78, "token with a BOM: -t exits 78")
+t.eq(r.stderr, "%s: the token file starts with a UTF-8 byte order mark "
+     "(BOM, the bytes EF BB BF, which some editors add); save it as plain "
+     "text without one, for example with sed -i '1s/^\\xEF\\xBB\\xBF//' "
+     "%s\n" % (api.token_file, api.token_file),
+     "token with a BOM: the refusal names the BOM and how to remove it")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
 # 24.3 One rule for odd card ids: every form counts the player as failed
 ODD_IDS = [b"-1", b"0", b"1.5", b"1e999", b"9223372036854775808",
            b'"26000017"']
