@@ -42,6 +42,7 @@ struct daemon {
 	ev_signal	 sigint;
 	ev_signal	 sigterm;
 	ev_timer	 watchdog;
+	ev_timer	 deadline;	/* --once: the longest clan interval */
 };
 
 static void
@@ -188,6 +189,37 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	sched_stop(d->sched, d->once ? 0 : d->conf->stop_grace);
 }
 
+/*
+ * --once ends by the longest clan interval: a run from a timer at that
+ * interval would start the next one then, and 429s with a long
+ * Retry-After could otherwise hold it for an hour.
+ */
+static double
+once_deadline(const struct conf *conf)
+{
+	double	 longest = 0;
+	size_t	 i;
+
+	for (i = 0; i < conf->nclans; i++)
+		if (conf->clans[i].interval > longest)
+			longest = conf->clans[i].interval;
+	return longest;
+}
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_warnx("--once: not done after %.0f s, the longest clan interval; "
+	    "stopping now: the clans refreshed keep their new snapshots",
+	    once_deadline(d->conf));
+	sched_stop(d->sched, 0);
+}
+
 /* Tell systemd clanpopd is ready, with the scheduler's status line. */
 static void
 ready(struct daemon *d)
@@ -324,7 +356,12 @@ run(struct daemon *d)
 		ev_timer_init(&d->watchdog, watchdog_cb, wd, wd);
 		ev_timer_start(d->loop, &d->watchdog);
 	}
-	if (!d->once) {
+	if (d->once) {
+		ev_timer_init(&d->deadline, deadline_cb,
+		    once_deadline(d->conf), 0.);
+		d->deadline.data = d;
+		ev_timer_start(d->loop, &d->deadline);
+	} else {
 		log_info("clanpopd %s started: %zu clans, output in %s",
 		    PACKAGE_VERSION, d->conf->nclans, d->conf->out_dir);
 		sched_write_reports(d->sched);
@@ -334,6 +371,7 @@ run(struct daemon *d)
 	ev_run(d->loop, 0);
 
 	ev_timer_stop(d->loop, &d->watchdog);
+	ev_timer_stop(d->loop, &d->deadline);
 	ev_signal_stop(d->loop, &d->sigint);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sighup);

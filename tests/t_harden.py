@@ -17,8 +17,8 @@ import sys
 import time
 
 from functional import (CLANPOPD, TOP_SRCDIR, Daemon, Standin, Tap,
-                        check_exit, clanpopd, counts, snapshot, workdir,
-                        write_config)
+                        check_exit, clanpopd, counts, scaled, snapshot,
+                        workdir, write_config)
 import promtext
 
 t = Tap()
@@ -419,6 +419,46 @@ t.eq(r.stderr, "%s: the token file starts with a UTF-8 byte order mark "
      "text without one, for example with sed -i '1s/^\\xEF\\xBB\\xBF//' "
      "%s\n" % (api.token_file, api.token_file),
      "token with a BOM: the refusal names the BOM and how to remove it")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+
+# 24.5 --once ends by the longest clan interval, with the snapshots it has
+wd, out, api, cfg = setup("deadline", {"clans": {
+    "9V2Y": {"members": 2}, "2PYLQ": {"fault": "hang"}}},
+    tags=[{"tag": TAG, "interval": "10s"}, "#2PYLQ"],
+    api__timeout="1h", schedule__interval="12s")
+r = clanpopd(["--once", "-c", cfg], 75,
+             "deadline: --once exits 75 when a clan hangs past it")
+t.ok(12 <= r.elapsed <= 12 + scaled(5),
+     "deadline: over after the longer interval, 12 s (%.1f s)" % r.elapsed)
+t.eq([re.sub(r"^\S+ ", "", ln) for ln in r.stderr.splitlines()
+      if "--once" in ln or "abandoned" in ln or "no new snapshot" in ln],
+     ["warning: --once: not done after 12 s, the longest clan interval; "
+      "stopping now: the clans refreshed keep their new snapshots",
+      "warning: #2PYLQ: refresh abandoned at stop; its previous snapshot is "
+      "kept",
+      "error: 1 of 2 clans have no new snapshot; their previous snapshots "
+      "are kept"],
+     "deadline: says why it stops, which clan is abandoned, how many")
+t.eq((counts(snapshot(out, TAG))["fetched"],
+      os.path.exists(os.path.join(out, "clans", "2PYLQ.json"))), (2, False),
+     "deadline: the clan done has its snapshot, the hung one none")
+api.stop()
+shutil.rmtree(wd, ignore_errors=True)
+# The case: every request answered 429 with a Retry-After of two
+# hours (15 minutes once capped), four times over.
+wd, out, api, cfg = setup(
+    "deadline429", {"rate_limit": {"per_second": 0, "retry_after": 7200},
+                    "clans": {TAG[1:]: {"members": 1}}},
+    schedule__interval="10s", limits__max_retries=4)
+r = clanpopd(["--once", "-c", cfg], 75,
+             "deadline: --once exits 75 under endless 429s")
+t.ok(10 <= r.elapsed <= 10 + scaled(5),
+     "deadline: over after 10 s, not an hour of Retry-After (%.1f s)"
+     % r.elapsed)
+t.ok(os.path.exists(os.path.join(out, "index.json")) and not
+     os.path.exists(os.path.join(out, "clans", TAG[1:] + ".json")),
+     "deadline: index.json written, no snapshot")
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
 
