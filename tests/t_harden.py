@@ -2,8 +2,11 @@
 million members, 200 KB card names, Retry-After of two hours, endless
 429s, a 403 that echoes the key), a hostile output directory (planted
 symbolic links, a group-writable directory), a reader of its log that
-goes away, and an out-of-memory path.  Each check names the item of the
-hardening issue it covers and fails on the code before it."""
+goes away, and an out-of-memory path; and round two (issue 24, sections
+24.N): nginx with the shipped snippet against every kind of file in the
+output directory, a token file inside it, odd card ids, a NUL in names,
+and --once's deadline.  Each check names the item of the hardening issue
+it covers and fails on the code before it."""
 
 import base64
 import json
@@ -19,6 +22,7 @@ import time
 from functional import (CLANPOPD, TOP_SRCDIR, Daemon, Standin, Tap,
                         check_exit, clanpopd, counts, scaled, snapshot,
                         workdir, write_config)
+import dashserve
 import promtext
 
 t = Tap()
@@ -345,6 +349,94 @@ with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
          "usable player tag", "bad tags: last_error names the first failure")
 api.stop()
 shutil.rmtree(wd, ignore_errors=True)
+
+# 24.1 nginx with the shipped snippet serves only the outputs: every file
+# the daemon writes for readers 200 with its bytes, anything else 404.
+def nginx_allow_list():
+    wd, out, api, cfg = setup(
+        "nginx", {"clans": {"9V2Y": {"members": 3}, "2PYLQ": {"members": 2}}},
+        tags=[TAG, "#2PYLQ"], output__database="hist.db",
+        output__history="2")
+    os.chmod(wd, 0o755)     # nginx runs as nobody when the test runs as root
+    clanpopd(["--once", "-c", cfg], 0, "nginx: --once writes the outputs")
+    time.sleep(1.1)         # a history copy is named by the second
+    clanpopd(["--once", "-c", cfg], 0, "nginx: ... twice, for two copies")
+    outputs = {"index.json", "cards.json", "metrics.prom"}
+    for tag in ("9V2Y", "2PYLQ"):
+        outputs |= {"clans/%s.json" % tag, "trends/%s.json" % tag}
+        outputs |= {"history/%s/%s" % (tag, n) for n in
+                    os.listdir(os.path.join(out, "history", tag))
+                    if re.fullmatch(r"\d{8}T\d{6}Z\.json", n)}
+    t.eq(len(outputs), 11, "nginx: the daemon wrote 11 outputs, two history "
+         "copies per clan among them")
+    with open(os.path.join(out, "hist.db"), "rb") as f:
+        sqlite_head = f.read(16)
+    t.eq(sqlite_head, b"SQLite format 3\x00",
+         "nginx: the database hist.db is in the output directory")
+    # What an operator or an attacker may leave there: the database under
+    # other names, its journals, temporary files, dotfiles, token files.
+    planted = ["hist.db-wal", "hist.db-shm", "hist.db-journal",
+               "history.sqlite", "history.sqlite-wal", "stats.json",
+               "db/clans/9V2Y.json", "clans.json", "clans/9V2Y.json.bak",
+               "clans/9v2y.json", "clans/.clanpopd-tmp-9V2Y.json.Ab12Cd",
+               ".clanpopd-tmp-index.json.Zz99Yy", ".hidden", ".dot/x.json",
+               "clans/.x.json", "token", "token.txt", ".token", "keys/token",
+               "trends/9V2Y.json~", "history/9V2Y/notastamp.json",
+               "history/9V2Y/20261122T022920Z.json.tmp", "metrics.prom.1",
+               "index.json.gz", "cards.JSON"]
+    for name in planted:
+        path = os.path.join(out, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(sqlite_head + b"not for the web: %s\n" % name.encode())
+        os.chmod(path, 0o644)
+    ng = dashserve.Nginx(os.path.join(wd, "nginx"), out).start()
+    try:
+        served, bodies_ok, leaked = set(), [], []
+        for root, _d, files in os.walk(out):
+            for n in files:
+                path = os.path.join(root, n)
+                rel = os.path.relpath(path, out)
+                with open(path, "rb") as f:
+                    data = f.read()
+                st, h, body = ng.get("/clanpopd/data/" + rel)
+                if st == 200:
+                    served.add(rel)
+                    bodies_ok.append(body == data and h.get(
+                        "content-type") == ("text/plain" if
+                                            rel.endswith(".prom") else
+                                            "application/json"))
+                elif st != 404 or data[:16] in body:
+                    leaked.append((rel, st))
+        t.eq(served, outputs, "nginx: exactly the 11 outputs are served")
+        t.eq(bodies_ok, [True] * len(outputs),
+             "nginx: each output with its bytes and its type")
+        t.eq(leaked, [], "nginx: every other file (%d: the database as "
+             "hist.db, its -wal/-shm/-journal, history.sqlite, stats.json, "
+             "temporary files, dotfiles, token files) is 404"
+             % (len(planted) + 1))
+        got = [(p, ng.get("/clanpopd/data/" + p)[0]) for p in (
+            "", "clans/", "trends/", "history/", "history/9V2Y/", "db/",
+            "clans/../hist.db", "clans/%2e%2e/hist.db", "clans/%2E%2E/token",
+            "clans/9V2Y.json/../../hist.db", "clans/9V2Y.json/",
+            "index.json/", "./hist.db")]
+        t.eq(got, [(p, 404) for p, _ in got],
+             "nginx: directories and paths that climb out are 404")
+        t.eq((ng.get("/clanpopd/data/index.json", method="POST")[0],
+              ng.get("/clanpopd/data/hist.db", method="POST")[0],
+              ng.get("/clanpopd/data/index.json", method="HEAD")[0]),
+             (403, 404, 200), "nginx: GET and HEAD only")
+    finally:
+        ng.stop()
+    api.stop()
+    shutil.rmtree(wd, ignore_errors=True)
+
+
+if os.access(dashserve.NGINX, os.X_OK):
+    nginx_allow_list()
+else:
+    t.ok(True, "nginx: the allow-list # SKIP %s not installed (Debian "
+         "package nginx-light; bash .ci/setup installs it)" % dashserve.NGINX)
 
 # 24.2 A token file inside the output directory is refused, whatever its
 # mode, at -t, at start and at reload; a BOM is named as such.
