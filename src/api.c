@@ -350,6 +350,53 @@ api_clan_free(struct api_clan *clan)
 }
 
 /*
+ * The favourite's id, a JSON value that is there and not null: 0 with *out
+ * set when it is a JSON integer from 1 to API_CARD_ID_MAX, else
+ * API_CARD_REFUSED with a sentence in err.  Every other form (0,
+ * negative, too large, a fraction or an exponent, not a number) is one
+ * case, so that no odd id is counted apart from the others.
+ */
+static int
+card_id_of(struct json_object *id, uint64_t *out, char *err, size_t errlen)
+{
+	const char	*is;
+
+	switch (json_object_get_type(id)) {
+	case json_type_int:
+		/*
+		 * json-c keeps integers above INT64_MAX as uint64 (clamped
+		 * on overflow) and clamps get_int64 to INT64_MAX, so read
+		 * the unsigned value to tell a large id from a negative one.
+		 */
+		if (json_object_get_int64(id) <= 0)
+			is = "0 or negative";
+		else if ((*out = json_object_get_uint64(id)) > API_CARD_ID_MAX)
+			is = "larger than 2147483647";
+		else
+			return 0;
+		break;
+	case json_type_double:
+		is = "a number with a fraction or an exponent";
+		break;
+	case json_type_string:
+		is = "a string";
+		break;
+	case json_type_boolean:
+		is = "true or false";
+		break;
+	case json_type_array:
+		is = "an array";
+		break;
+	default:
+		is = "an object";
+		break;
+	}
+	snprintf(err, errlen, "its favourite card's id is %s (a card id is a "
+	    "whole number from 1 to %d)", is, API_CARD_ID_MAX);
+	return API_CARD_REFUSED;
+}
+
+/*
  * Fill out from a currentFavouriteCard value.  Returns 0 (a usable card,
  * or none), API_CARD_REFUSED with a sentence in err when the card breaks
  * the limits, or -1 on out of memory.
@@ -362,23 +409,12 @@ favourite_of(struct json_object *fav, struct api_player *out, char *err,
 	uint64_t		 u;
 	size_t			 namelen;
 
+	/* The API leaves out what it has not: no id is no favourite. */
 	if (!json_object_is_type(fav, json_type_object) ||
-	    !json_object_object_get_ex(fav, "id", &id) ||
-	    !json_object_is_type(id, json_type_int))
+	    !json_object_object_get_ex(fav, "id", &id) || id == NULL)
 		return 0;
-	/*
-	 * json-c keeps integers above INT64_MAX as uint64 (clamped on
-	 * overflow) and clamps get_int64 to INT64_MAX, so read the unsigned
-	 * value to tell a large id from a negative one.
-	 */
-	if (json_object_get_int64(id) <= 0)
-		return 0;
-	u = json_object_get_uint64(id);
-	if (u > API_CARD_ID_MAX) {
-		snprintf(err, errlen, "its favourite card's id is larger than "
-		    "%d, the largest card id clanpopd accepts", API_CARD_ID_MAX);
+	if (card_id_of(id, &u, err, errlen) != 0)
 		return API_CARD_REFUSED;
-	}
 	if ((name = get_string(fav, "name")) != NULL) {
 		if ((out->card_name = sanitize_string(name)) == NULL)
 			return -1;
@@ -553,7 +589,15 @@ utf8_walk(const unsigned char *s, size_t len, char *out)
 			i += k;
 			continue;
 		}
-		if (c != '\0') {
+		/*
+		 * A NUL would end the C string that carries the name to
+		 * every output, silently cutting it: it is shown as U+FFFD.
+		 */
+		if (c == '\0') {
+			if (out != NULL)
+				memcpy(out + o, fffd, 3);
+			o += 3;
+		} else {
 			if (out != NULL)
 				memcpy(out + o, s + i, need + 1);
 			o += need + 1;

@@ -72,12 +72,16 @@ void	api_clan_free(struct api_clan *);
  * Parse a player body.  Returns 0 and fills out (free with
  * api_player_free), or -1 with a sentence in err when the body is not a
  * JSON object, holds more than API_JSON_VALUES_MAX values (or on out of
- * memory; out is then left empty).  An absent, null or malformed
- * currentFavouriteCard (or one whose id is not a positive JSON integer)
- * gives has_favourite 0.  A favourite whose id is above 2^31 - 1, or whose
- * name is a string of 0 or more than 100 bytes (after UTF-8 sanitising),
- * gives API_CARD_REFUSED with a sentence in err (out left empty): such a
- * player cannot be counted.
+ * memory; out is then left empty).  A currentFavouriteCard that is
+ * absent, null or not an object, or whose id is absent or null, gives
+ * has_favourite 0.  One rule for every other id: an id that is not a JSON
+ * integer from 1 to API_CARD_ID_MAX (0, negative, larger, with a fraction
+ * or an exponent such as 1.5 or 1e999, a string, true, an array or an
+ * object) gives API_CARD_REFUSED with "its favourite card's id is ... (a
+ * card id is a whole number from 1 to 2147483647)" in err; so does a name
+ * that is a string of 0 or more than 100 bytes (after UTF-8 sanitising).
+ * out is then left empty: such a player cannot be counted (the caller
+ * counts it as failed).
  */
 int	api_parse_player(const char *body, size_t len, struct api_player *out,
 	    char *err, size_t errlen);
@@ -93,9 +97,10 @@ int	api_error_reason(const char *body, size_t len, char *reason,
 	    size_t reasonlen);
 
 /*
- * Return a copy of the len bytes at s as valid UTF-8: every invalid
- * sequence becomes U+FFFD, NUL bytes are dropped.  Caller frees.  NULL on
- * out of memory.
+ * Return a copy of the len bytes at s as valid UTF-8 without NUL: every
+ * invalid sequence and every NUL byte becomes U+FFFD, so a name keeps
+ * its length and its NUL stays visible in every output.  Caller frees.
+ * NULL on out of memory.
  */
 char	*api_utf8_sanitize(const char *s, size_t len);
 

@@ -42,6 +42,7 @@ struct daemon {
 	ev_signal	 sigint;
 	ev_signal	 sigterm;
 	ev_timer	 watchdog;
+	ev_timer	 deadline;	/* --once: the longest clan interval */
 };
 
 static void
@@ -103,7 +104,8 @@ load(const char *path, struct token_keys *keys, enum load_how how)
 	conf_errs_free(&errs);
 	if (conf == NULL)
 		return NULL;
-	if (token_read(conf->token_file, keys, &loose, err,
+	if (token_in_dir(conf->token_file, conf->out_dir, err,
+	    sizeof(err)) || token_read(conf->token_file, keys, &loose, err,
 	    sizeof(err)) == -1) {
 		if (how == LOAD_RELOAD)
 			log_errx("%s", err);
@@ -185,6 +187,37 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: stopping", w->signum);
 	ev_signal_stop(loop, &d->sighup);
 	sched_stop(d->sched, d->once ? 0 : d->conf->stop_grace);
+}
+
+/*
+ * --once ends by the longest clan interval: a run from a timer at that
+ * interval would start the next one then, and 429s with a long
+ * Retry-After could otherwise hold it for an hour.
+ */
+static double
+once_deadline(const struct conf *conf)
+{
+	double	 longest = 0;
+	size_t	 i;
+
+	for (i = 0; i < conf->nclans; i++)
+		if (conf->clans[i].interval > longest)
+			longest = conf->clans[i].interval;
+	return longest;
+}
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_warnx("--once: not done after %.0f s, the longest clan interval; "
+	    "stopping now: the clans refreshed keep their new snapshots",
+	    once_deadline(d->conf));
+	sched_stop(d->sched, 0);
 }
 
 /* Tell systemd clanpopd is ready, with the scheduler's status line. */
@@ -323,7 +356,12 @@ run(struct daemon *d)
 		ev_timer_init(&d->watchdog, watchdog_cb, wd, wd);
 		ev_timer_start(d->loop, &d->watchdog);
 	}
-	if (!d->once) {
+	if (d->once) {
+		ev_timer_init(&d->deadline, deadline_cb,
+		    once_deadline(d->conf), 0.);
+		d->deadline.data = d;
+		ev_timer_start(d->loop, &d->deadline);
+	} else {
 		log_info("clanpopd %s started: %zu clans, output in %s",
 		    PACKAGE_VERSION, d->conf->nclans, d->conf->out_dir);
 		sched_write_reports(d->sched);
@@ -333,6 +371,7 @@ run(struct daemon *d)
 	ev_run(d->loop, 0);
 
 	ev_timer_stop(d->loop, &d->watchdog);
+	ev_timer_stop(d->loop, &d->deadline);
 	ev_signal_stop(d->loop, &d->sigint);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sighup);

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,14 @@ token_take(const char *path, const char *buf, size_t n,
 		    "(it must hold only API keys, one per line)", path);
 		return -1;
 	}
+	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		snprintf(err, errlen, "%s: the token file starts with a UTF-8 "
+		    "byte order mark (BOM, the bytes EF BB BF, which some "
+		    "editors add); save it as plain text without one, for "
+		    "example with sed -i '1s/^\\xEF\\xBB\\xBF//' %s", path,
+		    path);
+		return -1;
+	}
 	keys->key = calloc(TOKEN_KEYS_MAX, sizeof(*keys->key));
 	keys->line = calloc(TOKEN_KEYS_MAX, sizeof(*keys->line));
 	if (keys->key == NULL || keys->line == NULL) {
@@ -225,4 +235,40 @@ token_read(const char *path, struct token_keys *keys, int *loose, char *err,
 	}
 	close(fd);
 	return rv;
+}
+
+/* Whether the canonical path p is dir or under it. */
+static int
+token_under(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return 1;
+	return strncmp(p, dir, n) == 0 && (p[n] == '/' || p[n] == '\0');
+}
+
+int
+token_in_dir(const char *path, const char *dir, char *err, size_t errlen)
+{
+	char	 rdir[PATH_MAX], rfile[PATH_MAX], rparent[PATH_MAX];
+	char	*copy;
+	int	 in;
+
+	if (realpath(dir, rdir) == NULL)
+		return 0;
+	in = realpath(path, rfile) != NULL && token_under(rfile, rdir);
+	/* A symbolic link in dir is served as what it points to. */
+	if (!in && (copy = strdup(path)) != NULL) {
+		in = realpath(dirname(copy), rparent) != NULL &&
+		    token_under(rparent, rdir);
+		free(copy);
+	}
+	if (in)
+		snprintf(err, errlen, "%s: the token file is inside the output "
+		    "directory %s, whose files are there to be read by others "
+		    "(a web server that serves them would serve the key); move "
+		    "it out, for example to /etc/clanpopd/token, and point "
+		    "api.token_file at it", path, dir);
+	return in;
 }

@@ -26,6 +26,15 @@ struct token_keys {
 int	token_read(const char *path, struct token_keys *keys, int *loose,
 	    char *err, size_t errlen);
 
+/*
+ * Whether the token file path is inside the directory dir (or in one
+ * below it), by their canonical paths, or is a symbolic link there: 1
+ * with a sentence naming both and what to do in err, else 0 (also when
+ * either cannot be resolved: then nothing is there yet).
+ */
+int	token_in_dir(const char *path, const char *dir, char *err,
+	    size_t errlen);
+
 /* Overwrite every key with zeros and free them; keys is left empty. */
 void	token_keys_free(struct token_keys *keys);
 

@@ -151,8 +151,9 @@ test_clan_unicode(void)
 	tap_int(api_parse_clan(body, len, &c, err, sizeof(err)), 0,
 	    "clan_bad_utf8.json parses");
 	tap_str(c.name, "A\xef\xbf\xbd\xef\xbf\xbd" "B"
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "C\xef\xbf\xbd" "DE"
-	    "\xef\xbf\xbd", "invalid UTF-8 name sanitised exactly");
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "C\xef\xbf\xbd" "D"
+	    "\xef\xbf\xbd" "E\xef\xbf\xbd",
+	    "invalid UTF-8 name sanitised exactly, \\u0000 as U+FFFD");
 	tap_int(c.nlisted, 0, "bad UTF-8 clan nlisted");
 	tap_ok(c.tags == NULL, "empty memberList gives tags NULL");
 	api_clan_free(&c);
@@ -565,19 +566,6 @@ test_player_shapes(void)
 		{ "{\"currentFavouriteCard\":{\"name\":\"Zap\"}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":null,\"name\":\"Zap\"}}",
 		  0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":\"28000008\","
-		  "\"name\":\"Zap\"}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":28000008.0,"
-		  "\"name\":\"Zap\"}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":2.8e7}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":1e400}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":-28000008}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":0}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":-0}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":"
-		  "-99999999999999999999999999}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":true}}", 0, 0, NULL },
-		{ "{\"currentFavouriteCard\":{\"id\":[28000008]}}", 0, 0, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":2147483647}}",
 		  1, 2147483647, NULL },
 		{ "{\"currentFavouriteCard\":{\"id\":1}}", 1, 1, NULL },
@@ -597,10 +585,12 @@ test_player_shapes(void)
 		  "Tower Princess" },
 		{ "{\"currentFavouriteCard\":{\"id\":28000011,"
 		  "\"name\":\"The \\\"Log\\\" \\\\ \\u0000\\ud83e\\udeb5\"}}",
-		  1, 28000011, "The \"Log\" \\ \xf0\x9f\xaa\xb5" },
+		  1, 28000011, "The \"Log\" \\ \xef\xbf\xbd\xf0\x9f\xaa\xb5" },
 		{ "{\"currentFavouriteCard\":{\"id\":26000004,"
 		  "\"name\":\"P.E.K.K.A\xff\xc3\"}}",
 		  1, 26000004, "P.E.K.K.A\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "{\"currentFavouriteCard\":{\"id\":26000000,"
+		  "\"name\":\"\\u0000\"}}", 1, 26000000, "\xef\xbf\xbd" },
 		{ "{\"cards\":[],\"currentFavouriteCard\":{\"id\":26000055,"
 		  "\"name\":\"Mega Knight\"},\"badges\":{}}",
 		  1, 26000055, "Mega Knight" },
@@ -621,6 +611,12 @@ test_player_shapes(void)
 	}
 }
 
+/* The sentence for an odd favourite card id: one form for every kind. */
+#define ODD(is)		"its favourite card's id is " is " (a card id is a " \
+			"whole number from 1 to 2147483647)"
+#define LARGER		ODD("larger than 2147483647")
+#define FRACTION	ODD("a number with a fraction or an exponent")
+
 static void
 test_player_refused(void)
 {
@@ -629,22 +625,38 @@ test_player_refused(void)
 		const char	*err;
 	} cases[] = {
 		{ "{\"currentFavouriteCard\":{\"id\":2147483648}}",
-		  "its favourite card's id is larger than 2147483647, the "
-		  "largest card id clanpopd accepts" },
+		  LARGER },
 		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775807}}",
-		  "its favourite card's id is larger than 2147483647, the "
-		  "largest card id clanpopd accepts" },
+		  LARGER },
 		{ "{\"currentFavouriteCard\":{\"id\":9223372036854775808}}",
-		  "its favourite card's id is larger than 2147483647, the "
-		  "largest card id clanpopd accepts" },
+		  LARGER },
 		{ "{\"currentFavouriteCard\":{\"id\":"
 		  "99999999999999999999999999}}",
-		  "its favourite card's id is larger than 2147483647, the "
-		  "largest card id clanpopd accepts" },
+		  LARGER },
+		{ "{\"currentFavouriteCard\":{\"id\":-1}}", ODD("0 or negative") },
+		{ "{\"currentFavouriteCard\":{\"id\":-28000008}}",
+		  ODD("0 or negative") },
+		{ "{\"currentFavouriteCard\":{\"id\":0}}", ODD("0 or negative") },
+		{ "{\"currentFavouriteCard\":{\"id\":-0}}", ODD("0 or negative") },
+		{ "{\"currentFavouriteCard\":{\"id\":"
+		  "-99999999999999999999999999}}", ODD("0 or negative") },
+		{ "{\"currentFavouriteCard\":{\"id\":1.5}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":28000008.0,"
+		  "\"name\":\"Zap\"}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":2.8e7}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":1e400}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":1e999}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":-1e999}}", FRACTION },
+		{ "{\"currentFavouriteCard\":{\"id\":\"28000008\","
+		  "\"name\":\"Zap\"}}", ODD("a string") },
+		{ "{\"currentFavouriteCard\":{\"id\":true}}", ODD("true or false") },
+		{ "{\"currentFavouriteCard\":{\"id\":[28000008]}}",
+		  ODD("an array") },
+		{ "{\"currentFavouriteCard\":{\"id\":{}}}", ODD("an object") },
+		/* The id is read before the name: an odd id is the reason. */
+		{ "{\"currentFavouriteCard\":{\"id\":-1,\"name\":\"\"}}",
+		  ODD("0 or negative") },
 		{ "{\"currentFavouriteCard\":{\"id\":26000000,\"name\":\"\"}}",
-		  "its favourite card's name is empty" },
-		{ "{\"currentFavouriteCard\":{\"id\":26000000,"
-		  "\"name\":\"\\u0000\"}}",
 		  "its favourite card's name is empty" },
 		/* json-c's lenient path says the same. */
 		{ "{\"currentFavouriteCard\":{\"id\":26000000,\"name\":\"\"},}",
@@ -806,7 +818,8 @@ test_error_reason(void)
 	tap_int(reason_str("{\"reason\":\"a\\u001b[31mb\\u0007c\\u007fd"
 	    "\\u009be\\nf\\u0000g\"}", reason, sizeof(reason)), 0,
 	    "reason with control characters");
-	tap_str(reason, "a?[31mb?c?d?e?fg", "control characters become ?");
+	tap_str(reason, "a?[31mb?c?d?e?f\xef\xbf\xbdg",
+	    "control characters become ?, NUL U+FFFD as in names");
 	tap_int(reason_str("{\"reason\":\"caf\\u00e9 \xff \xe2\x82\xac\"}",
 	    reason, sizeof(reason)), 0, "reason with UTF-8");
 	tap_str(reason, "caf\xc3\xa9 \xef\xbf\xbd \xe2\x82\xac",
@@ -891,10 +904,12 @@ test_utf8(void)
 		  "two stray continuations" },
 		{ S("\xc3\xa9\xa9"), "\xc3\xa9\xef\xbf\xbd",
 		  "continuation after a whole character" },
-		{ S("a\0b"), "ab", "NUL dropped" },
-		{ S("\0"), "", "lone NUL dropped" },
-		{ S("\0\xc3\xa9\0"), "\xc3\xa9", "NULs around a character" },
-		{ S("\xc3\0"), "\xef\xbf\xbd", "NUL cuts a sequence short" },
+		{ S("a\0b"), "a\xef\xbf\xbd" "b", "NUL shown as U+FFFD" },
+		{ S("\0"), "\xef\xbf\xbd", "lone NUL shown as U+FFFD" },
+		{ S("\0\xc3\xa9\0"), "\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd",
+		  "NULs around a character" },
+		{ S("\xc3\0"), "\xef\xbf\xbd\xef\xbf\xbd",
+		  "NUL cuts a sequence short, and is shown too" },
 	};
 	char	*out, *in;
 	size_t	 i;

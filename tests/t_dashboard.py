@@ -680,8 +680,10 @@ with open("/usr/share/javascript/chart.js/chart.min.js", "rb") as f:
     t.eq((st, h.get("content-type"), body),
          (200, "application/javascript", f.read()),
          "nginx: Chart.js from /usr/share/javascript/")
-# What must never be served: the daemon's temporary files (and any other
-# dotfile) and the history database with its WAL and shared memory.
+# What must never be served (the snippet serves an allow-list of the
+# outputs; tests/t_harden.py tries every other kind of file): the
+# daemon's temporary files (and any other dotfile) and the history
+# database with its WAL and shared memory.
 # The daemon's own history.sqlite is there; the others are made here.
 t.ok(os.path.exists(os.path.join(out, "history.sqlite")),
      "the daemon's history database is in the output directory")
@@ -701,8 +703,8 @@ for name in (".clanpopd-tmp-index.json.Ab12Cd", "clans/.clanpopd-tmp-"
     t.eq((st, head in body), (404, False), "nginx: %s is not served" % name)
 for d_ in ("", "clans/", "trends/"):
     st, _, body = ng.get("/clanpopd/data/" + d_)
-    t.eq((st, b"index.json" in body or b"2PYLQ" in body), (403, False),
-         "nginx: no listing of data/%s" % d_)
+    t.eq((st, b"index.json" in body or b"2PYLQ" in body), (404, False),
+         "nginx: no listing of data/%s (404: not an output)" % d_)
 st, _, _ = ng.get("/clanpopd/data/index.json", method="POST")
 t.eq(st, 403, "nginx: data/ is read-only (POST refused)")
 ng.stop()

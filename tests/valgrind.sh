@@ -192,7 +192,8 @@ is "$(grep -Ec "$abandoned" "$wd/daemon.log")" 1 \
 check_vg "$wd/vg-daemon.log" "daemon"
 
 # --- 2. --once over hostile JSON ------------------------------------------
-config 10s "#9V2Y" "#2PYLQ" "#PQL9" "#9QQQ" "#8QRUL"
+# (--once ends by the longest interval: 15m leaves valgrind all it needs.)
+config 15m "#9V2Y" "#2PYLQ" "#PQL9" "#9QQQ" "#8QRUL"
 $VALGRIND --log-file="$wd/vg-once.log" "$CLANPOPD" --once -c "$wd/c.yaml" \
     2>"$wd/once.log"
 rc=$?

@@ -142,12 +142,13 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 	}
 	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav) &&
 	    json_object_is_type(fav, json_type_object) &&
-	    json_object_object_get_ex(fav, "id", &id) &&
-	    json_object_is_type(id, json_type_int) &&
-	    json_object_get_int64(id) > 0) {
+	    json_object_object_get_ex(fav, "id", &id) && id != NULL) {
+		/* One rule for every id but a JSON integer in 1..2^31-1. */
 		ref->has_favourite = 1;
 		ref->card_id = json_object_get_int64(id);
-		if (json_object_get_uint64(id) > API_CARD_ID_MAX)
+		if (!json_object_is_type(id, json_type_int) ||
+		    json_object_get_int64(id) <= 0 ||
+		    json_object_get_uint64(id) > API_CARD_ID_MAX)
 			rv = API_CARD_REFUSED;
 		if (json_object_object_get_ex(fav, "name", &name) &&
 		    json_object_is_type(name, json_type_string))
@@ -270,10 +271,19 @@ check_sanitize(const uint8_t *data, size_t size)
 	check_text(s);
 	/* Each input byte gives at most 3 output bytes. */
 	FUZZ_CHECK(n <= 3 * size);
-	/* Valid input without NULs comes back unchanged. */
-	if (fuzz_utf8_valid((const char *)data, size) &&
-	    memchr(data, '\0', size) == NULL)
-		FUZZ_CHECK(n == size && memcmp(s, data, size) == 0);
+	/* Valid input comes back unchanged but for each NUL: U+FFFD. */
+	if (fuzz_utf8_valid((const char *)data, size)) {
+		size_t i, o = 0;
+
+		for (i = 0; i < size && o <= n; i++)
+			if (data[i] == '\0') {
+				FUZZ_CHECK(n - o >= 3 &&
+				    memcmp(s + o, "\xef\xbf\xbd", 3) == 0);
+				o += 3;
+			} else
+				FUZZ_CHECK(o < n && (uint8_t)s[o++] == data[i]);
+		FUZZ_CHECK(o == n);
+	}
 	/* Sanitised text is a fixed point. */
 	if ((again = api_utf8_sanitize(s, n)) != NULL) {
 		FUZZ_CHECK(strcmp(again, s) == 0);
