@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.request
 
 TOP_SRCDIR = os.environ.get("TOP_SRCDIR",
@@ -430,3 +431,63 @@ class NotifySocket:
         self.running = False
         self.thread.join()
         self.sock.close()
+
+
+TAP_LINE = re.compile(r"(not )?ok \d+(.*)")
+
+
+def _part_child(fn):
+    """In a part's child: run fn with Tap.current counting from 1 and
+    this process's own exit handlers; never returns."""
+    status = 1
+    try:
+        atexit._clear()     # the parent's stand-in and daemons are not ours
+        Tap.current.n = Tap.current.failed = 0
+        fn()
+        status = 0
+    except BaseException:
+        # Whatever ended the part, the parent reports it as a point.
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+
+
+def concurrently(parts):
+    """Run parts, pairs of a name and a function of no arguments that
+    makes test points (on Tap.current, through the module's t), all at
+    once, each in a child process of its own; then print their points in
+    the order of parts, numbered on from Tap.current's.  A part makes its
+    own directories and daemons (a stand-in made before the call may be
+    shared); whatever it registers with atexit runs when it ends.  Each
+    part adds a point of its own after its points: its process ended with
+    status 0 (not when it raised; the traceback is then on stderr)."""
+    t = Tap.current
+    sys.stdout.flush()
+    sys.stderr.flush()
+    kids = []
+    for name, fn in parts:
+        out = tempfile.TemporaryFile(mode="w+")
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(out.fileno(), sys.stdout.fileno())
+            _part_child(fn)
+        kids.append((name, pid, out))
+    for name, pid, out in kids:
+        _pid, status = os.waitpid(pid, 0)
+        out.seek(0)
+        for line in out:
+            m = TAP_LINE.fullmatch(line.rstrip("\n"))
+            if m is None:
+                print(line, end="")
+                continue
+            t.n += 1
+            t.failed += m.group(1) is not None
+            print("%sok %d%s" % (m.group(1) or "", t.n, m.group(2)))
+        out.close()
+        t.eq(os.waitstatus_to_exitcode(status), 0,
+             "%s: the part ran to its end" % name)

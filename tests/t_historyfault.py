@@ -6,7 +6,9 @@ one line saying what is wrong and what to do, goes on writing the
 snapshots, leaves the file's bytes as they were, and records again once
 the fault is fixed: after a minute on its own (read-only), or at a
 reload.  Then 30 SIGKILLs in the middle of writes leave the database
-intact, every refresh with all its favourites."""
+intact, every refresh with all its favourites.  The five faults and the
+kills run at once (functional.concurrently), each with its own
+directory and daemon, since each mostly waits for the daemon's timers."""
 
 import os
 import random
@@ -17,8 +19,8 @@ import sqlite3
 import subprocess
 import time
 
-from functional import (CLANPOPD, Daemon, Standin, Tap, scaled, workdir,
-                        write_config)
+from functional import (CLANPOPD, Daemon, Standin, Tap, concurrently,
+                        scaled, workdir, write_config)
 import histdb
 
 INTERVAL = 10   # seconds
@@ -28,24 +30,24 @@ TAIL = ("; snapshots are still written, and clanpopd tries the database "
         "again within a minute and at each reload")
 
 t = Tap()
-wd = workdir("histfault")
-out = os.path.join(wd, "out")
-dbdir = os.path.join(out, "db")
-db = os.path.join(dbdir, "history.sqlite")
-snap = os.path.join(out, "clans", "9V2Y.json")
-api = Standin(wd, {"clans": {TAG[1:]: {"name": "A", "members": 3}}})
-cfg = os.path.join(wd, "c.yaml")
-write_config(cfg, api.base_url, api.token_file, out, [TAG],
-             schedule__interval="%ds" % INTERVAL, schedule__jitter="0%",
-             output__database="db/history.sqlite")
-os.makedirs(dbdir, mode=0o755)
+api = Standin(workdir("histfault"),
+              {"clans": {TAG[1:]: {"name": "A", "members": 3}}})
 root = os.geteuid() == 0
-mounted = False
-if root:
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755",
-                        "tmpfs", dbdir], capture_output=True, text=True)
-    mounted = t.eq((r.returncode, r.stderr), (0, ""),
-                   "root mounts a 1 MiB tmpfs for the database")
+
+
+def setup(name):
+    """This part's directory, output, database path and configuration."""
+    global wd, out, dbdir, db, cfg
+    wd = workdir("histfault-" + name)
+    out = os.path.join(wd, "out")
+    dbdir = os.path.join(out, "db")
+    db = os.path.join(dbdir, "history.sqlite")
+    cfg = os.path.join(wd, "c.yaml")
+    write_config(cfg, api.base_url, api.token_file, out, [TAG],
+                 schedule__interval="%ds" % INTERVAL, schedule__jitter="0%",
+                 output__database="db/history.sqlite")
+    os.makedirs(dbdir, mode=0o755)
+
 
 d = None
 successes = 0
@@ -76,14 +78,21 @@ def history_lines():
     return re.findall(r"^\S+ (?:warning: )?history: .*$", d.log(), re.M)
 
 
-def fault(what, msg, fix, reload=True, path=db):
+def fault(what, msg, fix, reload=True, path=None):
     """Running with the fault in place: one line, snapshots still written
-    (two refreshes), path's bytes as they were; then fix() and (at a
-    reload, or on its own) a new row and 'works again'."""
+    (two refreshes), path's bytes (default db's; "": none) as they were;
+    then fix() and (at a reload, or on its own) a new row and 'works
+    again'."""
+    path = db if path is None else path
     found = d.wait_log(r"^\S+ warning: history: .*$", timeout=2 * INTERVAL)
     t.eq([x.split(" ", 1)[1] for x in found or []],
          ["warning: history: %s%s" % (msg, TAIL)],
          "%s: one line says what is wrong and what to do" % what)
+    if path:
+        # A reload logs the fault before it closes the connection it
+        # replaces, whose checkpoint may still be writing the file then;
+        # closed, it has removed the -wal file.
+        histdb.wait_for(lambda: not os.path.exists(db + "-wal"), 5)
     bytes_before = histdb.digest(path) if path else None
     wait_success(what)
     wait_success(what + ", again")
@@ -122,8 +131,8 @@ def make_db(path, sql):
     subprocess.run(["sqlite3", path, sql], check=True)
 
 
-try:
-    # 1. A read-only file: fixed, it is tried again within a minute.
+def read_only():
+    """1. A read-only file: fixed, it is tried again within a minute."""
     start("read-only")
     wait_success("read-only: start")
     os.chmod(db, 0o444)
@@ -133,10 +142,10 @@ try:
           reload=False)
     stop("read-only")
 
-    # 2. A database made by a newer clanpopd: moved away, a new one is made.
-    for f in (db, db + "-wal", db + "-shm"):
-        if os.path.exists(f):
-            os.unlink(f)
+
+def newer_version():
+    """2. A database made by a newer clanpopd: moved away, a new one is
+    made."""
     make_db(db, "CREATE TABLE future (x); PRAGMA user_version = 3;")
     start("user_version 3")
     newer = db + ".newer"
@@ -148,8 +157,9 @@ try:
          "user_version 3: the moved file is still version 3")
     stop("user_version 3")
 
-    # 3. A corrupt file (not a database at all).
-    os.unlink(db)
+
+def corrupt():
+    """3. A corrupt file (not a database at all)."""
     with open(db, "wb") as f:
         f.write(b"precious notes that are not a database\n" * 50)
     start("corrupt")
@@ -159,10 +169,12 @@ try:
           "another file" % db, lambda: os.unlink(db))
     stop("corrupt")
 
-    # 4. A symbolic link in its place: the file it points to is untouched.
+
+def symlink():
+    """4. A symbolic link in its place (to a database of a newer
+    clanpopd): the file it points to is untouched."""
     target = os.path.join(wd, "target.sqlite")
-    shutil.copy(newer, target)
-    os.unlink(db)
+    make_db(target, "CREATE TABLE future (x); PRAGMA user_version = 3;")
     os.symlink(target, db)
     start("symlink")
     fault("symlink", "history.sqlite (for %s) is a symbolic link; clanpopd "
@@ -170,8 +182,20 @@ try:
           lambda: os.unlink(db), path=target)
     stop("symlink")
 
-    # 5. The database's file system full: snapshots (elsewhere) go on.
-    if mounted:
+
+def full():
+    """5. The database's file system full (a 1 MiB tmpfs mounted for the
+    database alone): snapshots (elsewhere) go on."""
+    if not root:
+        print("ok %d - full: # SKIP mounting a tmpfs needs root" % (t.n + 1))
+        t.n += 1
+        return
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755",
+                        "tmpfs", dbdir], capture_output=True, text=True)
+    if not t.eq((r.returncode, r.stderr), (0, ""),
+                "root mounts a 1 MiB tmpfs for the database"):
+        return
+    try:
         start("full")
         wait_success("full: start")
         filler = os.path.join(dbdir, "filler")
@@ -184,31 +208,31 @@ try:
                 pass
         fault("full", "%s: the disk is full (committing a refresh: database "
               "or disk is full); free some space" % db,
-              lambda: os.unlink(filler), path=None)
+              lambda: os.unlink(filler), path="")
         stop("full")
-    else:
-        print("ok %d - full: # SKIP mounting a tmpfs needs root" % (t.n + 1))
-        t.n += 1
-finally:
-    if d is not None:
-        d.stop("cleanup: exit 0", rc=(0, None))
-    if mounted:
+    finally:
+        if d is not None:
+            d.stop("cleanup: exit 0", rc=(0, None))
         subprocess.run(["umount", dbdir])
 
-# 6. SIGKILL x30 in the middle of writes: 20 clans refreshed at once by
-#    --once, each answer 100 ms late; each run is killed 0..10 ms after
-#    its k-th row appeared (k drawn from 1..15), so the kills fall among
-#    its 20 snapshot-and-row writes, some inside a transaction.
-out2 = os.path.join(wd, "out2")
-db2 = os.path.join(out2, "history.sqlite")
-tags = ["#%s" % x for x in ("9V2Y", "2PYLQ", "8QRJ", "PQL9", "YV9G", "GRJC",
+
+def part(name, fn):
+    """A fault of its own, in its own directory, with its own daemon."""
+    def run():
+        setup(name)
+        try:
+            fn()
+        finally:
+            if d is not None:
+                d.stop("cleanup: exit 0", rc=(0, None))
+    return (name, run)
+
+
+TAGS = ["#%s" % x for x in ("9V2Y", "2PYLQ", "8QRJ", "PQL9", "YV9G", "GRJC",
                              "CUV0", "LQGR", "J2Y8", "UV9P", "0289", "PYLQ",
                              "QGRJ", "RJCU", "VPYL", "Y0G2", "L9Q8", "2J8C",
                              "8UYV", "9R0L")]
-api.set_scenario({"latency_ms": 100,
-                  "clans": {x[1:]: {"members": 5} for x in tags}})
-write_config(cfg, api.base_url, api.token_file, out2, tags,
-             limits__max_concurrent="32")
+db2 = None
 
 
 def count_rows():
@@ -224,50 +248,74 @@ def count_rows():
         return 0
 
 
-rnd = random.Random(12)
-bad = []
-killed = 0
-partial = 0
-n_rows = 0
-env = dict(os.environ)
-for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "CREDENTIALS_DIRECTORY",
-          "STATE_DIRECTORY"):
-    env.pop(k, None)
-for i in range(30):
-    p = subprocess.Popen([CLANPOPD, "--once", "-c", cfg],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=env)
-    want = n_rows + rnd.randint(1, len(tags) - 5)
-    # Polled every 2 ms: the 20 rows of a run come within about 300 ms.
-    deadline = time.time() + scaled(30)
-    while (p.poll() is None and count_rows() < want and
-           time.time() < deadline):
-        time.sleep(0.002)
-    time.sleep(rnd.uniform(0, 0.01))
-    p.send_signal(signal.SIGKILL)
-    if p.wait() == -signal.SIGKILL:
-        killed += 1
-    # Read-write, as the next reader after a kill must recover the WAL.
-    check = histdb.query(db2, "PRAGMA integrity_check")
-    if check != [("ok",)]:
-        bad.append((i, check))
-    was, n_rows = n_rows, histdb.query(
-        db2, "SELECT count(*) FROM refreshes")[0][0]
-    partial += 0 < n_rows - was < len(tags)
-# A run whose last rows land within the 0..10 ms may end before the kill.
-t.ok(killed >= 27, "SIGKILL: at least 27 of the 30 runs were killed before "
-     "they ended", killed, ">= 27")
-t.ok(partial >= 25, "SIGKILL: at least 25 runs were killed after some but "
-     "not all of their 20 rows were written", partial, ">= 25")
-t.eq(bad, [], "SIGKILL: integrity_check says ok after every kill")
-refreshes = histdb.db_entries(db2)
-t.ok(len(refreshes) > 0, "SIGKILL: refreshes were recorded",
-     len(refreshes), "> 0")
-t.eq([e for e in refreshes
-      if sum(p for _c, p in e[1]) != e[0][4] - e[0][6] or not e[1]], [],
-     "SIGKILL: every refresh has all its favourites (they add up to "
-     "fetched - without_favourite, never none)")
-t.eq(histdb.query(db2, "PRAGMA foreign_key_check"), [],
-     "SIGKILL: no favourite without its refresh or card")
+def kills():
+    """6. SIGKILL x30 in the middle of writes: 20 clans refreshed at once
+    by --once, each answer 100 ms late (a stand-in of its own); each run
+    is killed 0..10 ms after its k-th row appeared (k drawn from 1..15),
+    so the kills fall among its 20 snapshot-and-row writes, some inside a
+    transaction."""
+    global db2
+    kwd = workdir("histfault-kill")
+    out2 = os.path.join(kwd, "out2")
+    db2 = os.path.join(out2, "history.sqlite")
+    api2 = Standin(kwd, {"latency_ms": 100,
+                         "clans": {x[1:]: {"members": 5} for x in TAGS}})
+    cfg2 = os.path.join(kwd, "c.yaml")
+    write_config(cfg2, api2.base_url, api2.token_file, out2, TAGS,
+                 limits__max_concurrent="32")
+    rnd = random.Random(12)
+    bad = []
+    killed = 0
+    partial = 0
+    n_rows = 0
+    env = dict(os.environ)
+    for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "CREDENTIALS_DIRECTORY",
+              "STATE_DIRECTORY"):
+        env.pop(k, None)
+    for i in range(30):
+        p = subprocess.Popen([CLANPOPD, "--once", "-c", cfg2],
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        want = n_rows + rnd.randint(1, len(TAGS) - 5)
+        # Polled every 2 ms: the 20 rows of a run come within about 300 ms.
+        deadline = time.time() + scaled(30)
+        while (p.poll() is None and count_rows() < want and
+               time.time() < deadline):
+            time.sleep(0.002)
+        time.sleep(rnd.uniform(0, 0.01))
+        p.send_signal(signal.SIGKILL)
+        if p.wait() == -signal.SIGKILL:
+            killed += 1
+        # Read-write, as the next reader after a kill must recover the WAL.
+        check = histdb.query(db2, "PRAGMA integrity_check")
+        if check != [("ok",)]:
+            bad.append((i, check))
+        was, n_rows = n_rows, histdb.query(
+            db2, "SELECT count(*) FROM refreshes")[0][0]
+        partial += 0 < n_rows - was < len(TAGS)
+    # A run whose last rows land within the 0..10 ms may end before the kill.
+    t.ok(killed >= 27, "SIGKILL: at least 27 of the 30 runs were killed "
+         "before they ended", killed, ">= 27")
+    t.ok(partial >= 25, "SIGKILL: at least 25 runs were killed after some "
+         "but not all of their 20 rows were written", partial, ">= 25")
+    t.eq(bad, [], "SIGKILL: integrity_check says ok after every kill")
+    refreshes = histdb.db_entries(db2)
+    t.ok(len(refreshes) > 0, "SIGKILL: refreshes were recorded",
+         len(refreshes), "> 0")
+    t.eq([e for e in refreshes
+          if sum(p for _c, p in e[1]) != e[0][4] - e[0][6] or not e[1]], [],
+         "SIGKILL: every refresh has all its favourites (they add up to "
+         "fetched - without_favourite, never none)")
+    t.eq(histdb.query(db2, "PRAGMA foreign_key_check"), [],
+         "SIGKILL: no favourite without its refresh or card")
+    api2.stop()
+
+
+concurrently([part("read-only", read_only),
+              part("user_version 3", newer_version),
+              part("corrupt", corrupt),
+              part("symlink", symlink),
+              part("full", full),
+              ("SIGKILL", kills)])
 api.stop()
 t.done()
