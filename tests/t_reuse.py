@@ -5,7 +5,8 @@ exactly the clans plus the members online since their last read; by new
 processes (--once, the profiles kept in the history database) and by one
 daemon; without a database a restart reads everyone; profile_max_age, a
 member who leaves and rejoins, a failed read, a maintenance, a lying API
-and a reload that turns reuse off each read what they must."""
+and a reload that turns reuse off each read what they must; a lying API's
+answer stands until profile_max_age, then it is corrected."""
 
 import json
 import os
@@ -14,6 +15,7 @@ import signal
 import sqlite3
 import urllib.parse
 
+import standin_world
 from functional import (Daemon, Standin, Tap, clanpopd, snapshot, workdir,
                         write_config)
 
@@ -285,5 +287,45 @@ t.eq(snapshot(out3, "#8QRUL")["favourite_cards"],
      truth(api, "#8QRUL")["favourite_cards"],
      "reuse off: the liar's answer is corrected")
 d.stop("daemon: SIGTERM exits 0")
+api.stop()
+
+# --- Part 4: the one trade-off.  A liar's answer changes while its
+# lastSeen does not: its stored answer stands until it is
+# profile_max_age old, then it is read and corrected.  This liar is
+# offline in epochs 1 to 3 by the stand-in's rule (25 % online, seed 7).
+liar4 = next(tg for tg in ("#" + "".join("0289PYLQGRJCUV"[(i * k + 3) % 14]
+                                          for i in range(9))
+                           for k in range(1, 200))
+             if all(standin_world.h64("online", 7, tg, j) % 1000000 >= 250000
+                    for j in (1, 2, 3)))
+wd4 = workdir("reuse-liar")
+out4 = os.path.join(wd4, "out")
+db4 = os.path.join(out4, "history.sqlite")
+api = Standin(wd4, {"max_age": 0, "activity": {"seed": 7, "online": 0.25},
+                    "clans": {"8QRUL": {"members_list": [liar4]}},
+                    "players": {liar4: {"liar": True}}})
+cfg4 = os.path.join(wd4, "c.yaml")
+write_config(cfg4, api.base_url, api.token_file, out4, ["#8QRUL"],
+             schedule__seen_margin="0s", schedule__profile_max_age="1h")
+clanpopd(["--once", "-c", cfg4], 0, "liar, epoch 0: --once exits 0")
+for k in range(1, 4):
+    t.eq(api._call("POST", "epoch", {})["online"]["#8QRUL"], [],
+         "liar, epoch %d: it is offline" % k)
+    clanpopd(["--once", "-c", cfg4], 0, "liar, epoch %d: --once exits 0" % k)
+    t.eq(snapshot(out4, "#8QRUL")["favourite_cards"],
+         truth(api, "#8QRUL", 0)["favourite_cards"],
+         "liar, epoch %d: its answer of epoch 0 stands" % k)
+t.ok(truth(api, "#8QRUL", 0) != truth(api, "#8QRUL"),
+     "liar: its answer changed meanwhile")
+con = sqlite3.connect(db4)
+con.execute("UPDATE profiles SET read_at = read_at - 3600")
+con.commit()
+con.close()
+before = sent(api)
+clanpopd(["--once", "-c", cfg4], 0, "liar, 1h old: --once exits 0")
+t.eq(sent(api)[1] - before[1], 1, "liar, 1h old: its profile is read")
+t.eq(snapshot(out4, "#8QRUL")["favourite_cards"],
+     truth(api, "#8QRUL")["favourite_cards"],
+     "liar, 1h old: its answer is corrected")
 api.stop()
 t.done()
