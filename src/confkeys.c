@@ -82,7 +82,8 @@ const struct confval_key confkeys[CONFKEY_N] = {
 	    .off = CONF(requests_per_second) },
 	/*
 	 * Default 1: with a full bucket of one token a key's starts are
-	 * 1/rate apart, so no second sees more than the rate (README.md).
+	 * 1/rate apart, so no second sees more than the rate
+	 * (docs/OPERATIONS.md).
 	 */
 	[CONFKEY_BURST] = { .section = "limits", .name = "burst",
 	    .type = CONFVAL_NUMBER, .lo = 1, .hi = 10000, .def = 1,

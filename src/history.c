@@ -40,7 +40,7 @@ struct history {
 };
 
 /*
- * The schema of version 1, exactly as clanpopd.yaml(5) documents it:
+ * The schema of version 1, exactly as clanpopd-files(5) documents it:
  * readers depend on it, so it changes only through a new migration.
  */
 static const char hist_schema_1[] =

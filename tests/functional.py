@@ -150,7 +150,7 @@ class Standin:
 
     def wait_stats(self, cond, timeout=10):
         """Wait until cond(stats) is true, e.g. lambda s: s["in_flight"] > 0
-        (see standin.py for the fields); returns those stats, or None on
+        (see tests/README.md for the fields); returns those stats, or None on
         timeout."""
         deadline = time.time() + scaled(timeout)
         while True:

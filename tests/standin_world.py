@@ -1,7 +1,7 @@
 """standin_world - the stand-in API's world model: tags, the faults a
 scenario gives, the compiled Scenario (clans, players, favourite cards) and
 expected(), the snapshot a correct client must produce.  No I/O but reading
-a scenario file; the scenario format is described in tests/standin.py."""
+a scenario file; the scenario format is described in tests/README.md."""
 
 import base64
 import hashlib

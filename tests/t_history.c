@@ -103,7 +103,7 @@ q(sqlite3 *db, const char *sql)
 }
 
 /*
- * The schema of version 1 as clanpopd.yaml(5) documents it, statement by
+ * The schema of version 1 as clanpopd-files(5) documents it, statement by
  * statement: version 2 appends a column to refreshes and adds tables.
  */
 #define V1_CARDS \

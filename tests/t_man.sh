@@ -1,7 +1,9 @@
 #!/bin/bash
-# t_man.sh - the documentation says what the code does: both man pages pass
-# mandoc -Tlint; clanpopd(8) and the README list exactly the options of
-# --help; clanpopd.yaml(5), etc/clanpopd.yaml and the README list exactly
+# t_man.sh - the documentation says what the code does: every man page
+# passes mandoc -Tlint, renders with no warning, is installed, packaged and
+# named in the other pages' SEE ALSO and in the README; clanpopd(8) and the
+# README list exactly the options of --help, and the README's commands use
+# no other; clanpopd.yaml(5), etc/clanpopd.yaml and the README list exactly
 # the configuration keys of the loader's key table in src/confkeys.c.
 set -u
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -10,6 +12,8 @@ clanpopd=${CLANPOPD:-$top_srcdir/clanpopd}
 man8=$top_srcdir/man/clanpopd.8
 man5=$top_srcdir/man/clanpopd.yaml.5
 readme=$top_srcdir/README.md
+makefile_am=$top_srcdir/Makefile.am
+deb_install=$top_srcdir/debian/clanpopd.install
 example=$top_srcdir/etc/clanpopd.yaml
 confkeys_c=$top_srcdir/src/confkeys.c
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clanpopd-man.XXXXXX")
@@ -46,16 +50,25 @@ same() {
 	fi
 }
 
+# Every man page of the source tree, by name (clanpopd.8, ...).
+(cd "$top_srcdir/man" && ls) | grep -E '^[a-z][a-z.-]*\.[1-9]$' \
+    >"$tmp/pages"
+[ "$(wc -l <"$tmp/pages")" -ge 3 ]
+ok $? "man/ holds the man pages ($(tr '\n' ' ' <"$tmp/pages"))"
+
 # --- (a) mandoc -Tlint ---------------------------------------------------
-# Run from man/ so that each page's .Xr to the other resolves (mandoc
+# Run from man/ so that each page's .Xr to the others resolves (mandoc
 # looks for NAME.SECTION in the working directory last).  mandoc's lint
 # report goes to stdout and must be empty.  On stderr, "outdated
 # mandoc.db lacks systemctl(1) entry" only says that the host has the
 # referenced page but no mandoc.db (Debian uses man-db): host state, not a
-# fault of the page, so only that line is let through.
-for page in clanpopd.8 clanpopd.yaml.5; do
+# fault of the page, so only that line is let through.  Then the page must
+# render with no message of level warning or above (-W warning), which is
+# what man -l shows a reader: a notice about mandoc.db is below that level.
+while read -r page; do
 	if ! command -v mandoc >/dev/null 2>&1; then
 		skip "mandoc -Tlint $page" "mandoc is not installed"
+		skip "mandoc -W warning $page" "mandoc is not installed"
 		continue
 	fi
 	(cd "$top_srcdir/man" && mandoc -Tlint "$page") >"$tmp/lint" \
@@ -70,7 +83,61 @@ for page in clanpopd.8 clanpopd.yaml.5; do
 		echo "#   exit status $rc"
 		diag "$tmp/lint"
 	fi
-done
+	(cd "$top_srcdir/man" && mandoc -Tlint -Wwarning "$page") \
+	    >"$tmp/lint" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/lint" ]; then
+		ok 0 "mandoc -Tlint -Wwarning $page reports nothing"
+	else
+		ok 1 "mandoc -Tlint -Wwarning $page reports nothing"
+		echo "#   exit status $rc"
+		diag "$tmp/lint"
+	fi
+done <"$tmp/pages"
+
+# --- (b0) every page installed, packaged and cross-referenced -------------
+# Makefile.am's dist_man_MANS, one page a line until the list ends.
+awk '/^dist_man_MANS = *\\$/ { on = 1; next }
+on {	more = /\\$/
+	sub(/^[ \t]+/, ""); sub(/[ \t]*\\$/, ""); sub(/^man\//, "")
+	print
+	if (!more)
+		exit
+}' "$makefile_am" >"$tmp/pages.am"
+same "Makefile.am's dist_man_MANS lists exactly the pages of man/" \
+    "$tmp/pages.am" "$tmp/pages" Makefile.am man/
+# debian/ is in git, not in the release tarball that distcheck tests.
+if [ -f "$deb_install" ]; then
+	sed -n 's|^usr/share/man/man[1-9]/||p' "$deb_install" >"$tmp/pages.deb"
+	same "debian/clanpopd.install packages exactly the pages of man/" \
+	    "$tmp/pages.deb" "$tmp/pages" debian/clanpopd.install man/
+else
+	skip "debian/clanpopd.install packages exactly the pages of man/" \
+	    "no debian/ in this tree (a release tarball)"
+fi
+
+# Each page's SEE ALSO names every other page of man/ (".Xr NAME SECTION").
+while read -r page; do
+	awk '$1 == ".Sh" { in_see = ($2 == "SEE" && $3 == "ALSO"); next }
+	in_see && $1 == ".Xr" { print $2 "." $3 }' \
+	    "$top_srcdir/man/$page" | tr -d ' ,' >"$tmp/see"
+	grep -vFx "$page" "$tmp/pages" | grep -vFx -f "$tmp/see" \
+	    >"$tmp/unseen"
+	if [ -s "$tmp/unseen" ]; then
+		ok 1 "$page's SEE ALSO names every other page"
+		echo "#   missing:"
+		diag "$tmp/unseen"
+	else
+		ok 0 "$page's SEE ALSO names every other page"
+	fi
+done <"$tmp/pages"
+
+# The README names every page as NAME(SECTION), and names no other
+# clanpopd page.
+grep -oE '`clanpopd[a-z.-]*\([1-9]\)`' "$readme" |
+    sed 's/`//g; s/(\([1-9]\))$/.\1/' >"$tmp/pages.readme"
+same "README.md names exactly the pages of man/" \
+    "$tmp/pages.readme" "$tmp/pages" README.md man/
 
 # --- (b) options: --help and clanpopd(8) ---------------------------------
 # From --help: the option column of each "  -x, --long ARG   text" line.
@@ -183,5 +250,23 @@ awk '/^## / { in_cli = ($0 == "## Command line") } in_cli' "$readme" |
     tr -d '`' >"$tmp/opt.readme"
 same "README.md's command-line table lists exactly the options of --help" \
     "$tmp/opt.readme" "$tmp/opt.help" README.md "--help"
+
+# --- (e) the README's commands use only options of --help ----------------
+# Every "clanpopd -x ..." in the README, in code or prose: the options
+# that follow the command name.
+grep -oE '(^|[^-/.[:alnum:]_])clanpopd( +--?[[:alnum:]][[:alnum:]-]*( +[A-Z]+)?)+' \
+    "$readme" | grep -oE ' --?[[:alnum:]][[:alnum:]-]*' | tr -d ' ' |
+    sort -u >"$tmp/opt.used"
+[ -s "$tmp/opt.used" ]
+ok $? "README.md runs clanpopd with options ($(tr '\n' ' ' <"$tmp/opt.used"))"
+sort -u "$tmp/opt.help" >"$tmp/opt.help.sorted"
+comm -23 "$tmp/opt.used" "$tmp/opt.help.sorted" >"$tmp/opt.unknown"
+if [ -s "$tmp/opt.unknown" ]; then
+	ok 1 "README.md's commands use only options of --help"
+	echo "#   not in --help:"
+	diag "$tmp/opt.unknown"
+else
+	ok 0 "README.md's commands use only options of --help"
+fi
 
 tap_done

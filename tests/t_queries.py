@@ -1,7 +1,7 @@
-"""t_queries.py - the three sqlite3 queries of README.md's "History and
-trends", taken from README.md itself, run with the sqlite3 program on a
-database clanpopd wrote over three refreshes, each answer checked against
-one computed from the snapshots those refreshes wrote."""
+"""t_queries.py - the three sqlite3 queries of docs/OPERATIONS.md's
+"History and trends", taken from that file itself, run with the sqlite3
+program on a database clanpopd wrote over three refreshes, each answer
+checked against one computed from the snapshots those refreshes wrote."""
 
 import os
 import re
@@ -37,9 +37,10 @@ scenario = {
 TAGS = ["#9V2Y", "#2PYLQ", "#8QRJ"]
 
 
-def readme_queries():
-    """The sql blocks of README.md's "History and trends" section."""
-    with open(os.path.join(TOP_SRCDIR, "README.md"), encoding="utf-8") as f:
+def doc_queries():
+    """The sql blocks of docs/OPERATIONS.md's "History and trends"."""
+    with open(os.path.join(TOP_SRCDIR, "docs", "OPERATIONS.md"),
+              encoding="utf-8") as f:
         text = f.read()
     section = text.split("\n## History and trends\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sql\n(.*?)```", section, re.S)
@@ -89,8 +90,9 @@ def changed(history):
     return rows
 
 
-queries = readme_queries()
-t.eq(len(queries), 3, "README.md's History and trends holds three queries")
+queries = doc_queries()
+t.eq(len(queries), 3,
+     "docs/OPERATIONS.md's History and trends holds three queries")
 
 wd = workdir("queries")
 out = os.path.join(wd, "out")

@@ -1,5 +1,5 @@
 """trendspy.py - trends/TAG.json recomputed from a history database with
-Python's sqlite3 module, by the rules README.md and clanpopd.yaml(5) give,
+Python's sqlite3 module, by the rules clanpopd-files(5) gives,
 for t_trends.py to compare with what clanpopd wrote.  Shares nothing with
 src/trends.c but the rules."""
 
