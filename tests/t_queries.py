@@ -60,7 +60,8 @@ def share(snaps):
         d = days.setdefault(day, [0, 0])
         d[0] += sum(c["count"] for c in s["favourite_cards"]
                     if c["id"] == KNIGHT["id"])
-        d[1] += s["players"]["fetched"] - s["players"]["without_favourite"]
+        d[1] += (s["players"]["fetched"] + s["players"]["reused"] -
+                 s["players"]["without_favourite"])
     return ["%s|%d|%d|%s" % (day, k, n, (Decimal(100 * k) / Decimal(n))
                              .quantize(Decimal("0.1"), ROUND_HALF_UP))
             for day, (k, n) in sorted(days.items())]
