@@ -10,6 +10,7 @@
 
 #include "fetch.h"
 #include "fetchint.h"
+#include "httppolicy.h"
 #include "log.h"
 #include "monotime.h"
 #include "redact.h"
@@ -217,7 +218,7 @@ fetchkey_refused(struct fetch_req *r, const char *reason)
 		return left > 0;
 	key_changed(f);
 	k = &f->keys[key];
-	why = strcmp(reason, "accessDenied.invalidIp") == 0 ?
+	why = http_ip_refused(reason) ?
 	    "it is not allowed from this address" :
 	    "it is not a valid key (wrong, revoked or expired)";
 	f->logged_rate = -1;

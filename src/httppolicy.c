@@ -32,10 +32,16 @@ http_action(long status, int permanent)
 	return HTTP_FAIL;
 }
 
+int
+http_ip_refused(const char *reason)
+{
+	return strcmp(reason, "accessDenied.invalidIp") == 0;
+}
+
 const char *
 http_hint(long status, const char *reason, int clan)
 {
-	if (status == 403 && strcmp(reason, "accessDenied.invalidIp") == 0)
+	if (status == 403 && http_ip_refused(reason))
 		return "the API key does not allow this host's IP address: "
 		    "add the address to the key on the developer portal, or "
 		    "use a proxy base_url with a key made for the proxy";

@@ -18,6 +18,13 @@ enum http_action {
 enum http_action	http_action(long status, int permanent);
 
 /*
+ * Whether the API's reason for a 403 says that the key does not allow
+ * this host's IP address ("accessDenied.invalidIp"), rather than that the
+ * key itself is not valid: 1 or 0.
+ */
+int			 http_ip_refused(const char *reason);
+
+/*
  * What to tell the operator about a failed request with this status and
  * the API's reason (may be ""), for a clan request (clan set) or a player
  * request; NULL when the status needs no advice.

@@ -251,7 +251,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon		*d = w->data;
 	struct conf		*conf;
-	struct outdir		*od;
+	struct outdir		*od = NULL;
 	struct fetch_opts	 fo;
 	struct token_keys	 keys;
 	char			 err[1024];
@@ -266,8 +266,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	if ((conf = load(d->path, &keys, LOAD_RELOAD)) == NULL) {
 		log_errx("reload failed: keeping the running configuration; "
 		    "fix the errors above and reload again");
-		sched_count_reload(d->sched, 0);
-		goto done;
+		goto fail;
 	}
 	/*
 	 * The output directory is resolved again only when it changed, or
@@ -279,10 +278,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		    NULL) {
 			log_errx("reload failed: %s; keeping the running "
 			    "configuration", err);
-			sched_count_reload(d->sched, 0);
-			conf_free(conf);
-			token_keys_free(&keys);
-			goto done;
+			goto fail;
 		}
 	} else
 		od = d->od;
@@ -294,12 +290,7 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		fetcher_configure(d->fetcher, &fo);
 		log_errx("reload failed: out of memory; keeping the running "
 		    "configuration");
-		sched_count_reload(d->sched, 0);
-		if (od != d->od)
-			outdir_close(od);
-		conf_free(conf);
-		token_keys_free(&keys);
-		goto done;
+		goto fail;
 	}
 	reload_history(d, conf, od);
 	if (od != d->od) {
@@ -312,7 +303,17 @@ reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	d->keys = keys;
 	sched_count_reload(d->sched, 1);
 	log_info("reloaded %s", d->path);
-done:
+	ready(d);
+	return;
+fail:
+	/* What the reload built goes; the running configuration stays. */
+	sched_count_reload(d->sched, 0);
+	if (od != NULL && od != d->od)
+		outdir_close(od);
+	if (conf != NULL) {
+		conf_free(conf);
+		token_keys_free(&keys);
+	}
 	ready(d);
 }
 

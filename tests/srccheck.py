@@ -17,6 +17,11 @@ ignored:
 An entry allows that one function or file up to LINES lines, and must
 give a reason.  Prints one line per violation and exits 1 when there is
 any, else prints nothing and exits 0.
+
+One rule outside src/, which tests/t_source.py runs too (listed_tests()):
+Makefile.am lists the tests once, so neither debian/rules nor .ci/run may
+name a test make check runs; they run make check-unit or pass
+TESTS='$(UNIT_TESTS)'.
 """
 
 import os
@@ -27,6 +32,9 @@ FUNC_MAX = 70
 FILE_MAX = 700
 
 DEF = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\(")
+ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(\+?=)\s*(.*)$")
+REF = re.compile(r"^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$")
+TEST_LISTS = ("debian/rules", ".ci/run")
 
 
 def functions(path):
@@ -107,6 +115,51 @@ def check(srcdir, allow_path=None):
             problems.append("%s() is defined %d times: %s; give each its "
                             "own name" % (fname, len(places),
                                           ", ".join(places)))
+    return problems
+
+
+def make_vars(path):
+    """Makefile.am's variables: name -> list of words, continuation lines
+    joined, "+=" appended, comments dropped."""
+    with open(path, encoding="utf-8") as f:
+        text = re.sub(r"\\\n", " ", f.read())
+    found = {}
+    for line in text.split("\n"):
+        m = ASSIGN.match(line.split("#", 1)[0].rstrip())
+        if m and m.group(2) == "+=":
+            found.setdefault(m.group(1), []).extend(m.group(3).split())
+        elif m:
+            found[m.group(1)] = m.group(3).split()
+    return found
+
+
+def expand(found, name):
+    """The words of variable name, each $(VAR) word replaced by its own."""
+    words = []
+    for w in found.get(name, []):
+        m = REF.match(w)
+        words.extend(expand(found, m.group(1)) if m else [w])
+    return words
+
+
+def listed_tests(topdir):
+    """One line for each test of Makefile.am's TESTS that debian/rules or
+    .ci/run names (by its file name, with or without the extension)."""
+    tests = expand(make_vars(os.path.join(topdir, "Makefile.am")), "TESTS")
+    problems = []
+    for rel in TEST_LISTS:
+        with open(os.path.join(topdir, rel), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for test in tests:
+            stem = os.path.splitext(os.path.basename(test))[0]
+            word = re.compile(r"(?<![A-Za-z0-9_.-])%s(?![A-Za-z0-9_-])"
+                              % re.escape(stem))
+            for n, line in enumerate(lines, 1):
+                if word.search(line):
+                    problems.append("%s:%d: names the test %s; run make "
+                                    "check-unit or TESTS='$(UNIT_TESTS)', "
+                                    "which Makefile.am lists"
+                                    % (rel, n, test))
     return problems
 
 

@@ -60,6 +60,11 @@ main(void)
 		tap_int(http_action(cases[i].status, cases[i].permanent),
 		    cases[i].action, "HTTP %ld%s", cases[i].status,
 		    cases[i].permanent ? " (permanent)" : "");
+	tap_int(http_ip_refused("accessDenied.invalidIp"), 1,
+	    "accessDenied.invalidIp: the address is refused");
+	tap_int(http_ip_refused("accessDenied"), 0,
+	    "accessDenied: the key is refused, not the address");
+	tap_int(http_ip_refused(""), 0, "no reason: not the address");
 	tap_str(http_hint(403, "accessDenied.invalidIp", 0), "the API key "
 	    "does not allow this host's IP address: add the address to the key "
 	    "on the developer portal, or use a proxy base_url with a key made "

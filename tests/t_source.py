@@ -1,7 +1,9 @@
 """t_source.py - the shape rules of src/ (tests/srccheck.py): unique
 static function names, functions of at most 70 lines, files of at most
-700, with the exceptions of tests/srccheck.allow.  The checker is first
-shown to catch each rule broken in a scratch tree."""
+700, with the exceptions of tests/srccheck.allow; and one list of tests:
+Makefile.am's TESTS are its UNIT_TESTS and FUNCTIONAL_TESTS, and neither
+debian/rules nor .ci/run names a test.  The checker is first shown to
+catch each rule broken in a scratch tree."""
 
 import os
 import shutil
@@ -45,9 +47,45 @@ with open(allow, "w") as f:
 t.eq(srccheck.check(bad, allow)[0],
      "%s:1: not \"function FILE NAME LINES reason\" or \"file FILE LINES "
      "reason\"" % allow, "an allow-list entry without lines is an error")
+
+top = os.path.join(wd, "top")
+for d in ("debian", ".ci"):
+    os.makedirs(os.path.join(top, d))
+with open(os.path.join(top, "Makefile.am"), "w") as f:
+    f.write("check_PROGRAMS = \\\n\ttests/t_a\n"
+            "SLOW = tests/t_b.py # longest first\n"
+            "TESTS = $(check_PROGRAMS)\nTESTS += $(SLOW) tests/t_c.sh\n")
+with open(os.path.join(top, "debian", "rules"), "w") as f:
+    f.write("test:\n\tmake check TESTS=tests/t_a\n# t_ab, my_t_a\n")
+with open(os.path.join(top, ".ci", "run"), "w") as f:
+    f.write("make check TESTS='t_b.py t_c'\n")
+t.eq(srccheck.listed_tests(top), [
+    "debian/rules:2: names the test tests/t_a; run make check-unit or "
+    "TESTS='$(UNIT_TESTS)', which Makefile.am lists",
+    ".ci/run:1: names the test tests/t_b.py; run make check-unit or "
+    "TESTS='$(UNIT_TESTS)', which Makefile.am lists",
+    ".ci/run:1: names the test tests/t_c.sh; run make check-unit or "
+    "TESTS='$(UNIT_TESTS)', which Makefile.am lists"],
+    "the checker catches a test named in debian/rules or .ci/run")
 shutil.rmtree(wd)
 
 problems = srccheck.check(os.path.join(TOP_SRCDIR, "src"),
                           os.path.join(TOP_SRCDIR, "tests", "srccheck.allow"))
 t.eq(problems, [], "src/ keeps the rules")
+
+am = srccheck.make_vars(os.path.join(TOP_SRCDIR, "Makefile.am"))
+unit = srccheck.expand(am, "UNIT_TESTS")
+functional = srccheck.expand(am, "FUNCTIONAL_TESTS")
+t.eq(sorted(srccheck.expand(am, "TESTS")), sorted(unit + functional),
+     "TESTS are UNIT_TESTS and FUNCTIONAL_TESTS, each test once")
+t.eq([p for p in srccheck.expand(am, "check_PROGRAMS") if p not in unit], [],
+     "UNIT_TESTS holds every check program")
+# The tarball carries neither debian/ nor .ci/: the check pass, on the git
+# tree, runs this point.
+if os.path.exists(os.path.join(TOP_SRCDIR, "debian", "rules")):
+    t.eq(srccheck.listed_tests(TOP_SRCDIR), [],
+         "debian/rules and .ci/run name no test")
+else:
+    t.ok(True, "debian/rules and .ci/run name no test # SKIP not in the "
+         "tarball")
 t.done()
