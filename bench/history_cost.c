@@ -50,7 +50,7 @@ main(int argc, char *argv[])
 	struct outdir		*od;
 	struct history		*h;
 	struct tally_card	 cards[CARDS];
-	struct tally		 t = { cards, CARDS, CARDS };
+	struct clan_figures	 f = { 50, 50, 0, 0, 2, { cards, CARDS, CARDS } };
 	struct snap_clan	 sc;
 	struct stat		 st;
 	char			 err[1024], tag[32], name[64], path[4096];
@@ -77,10 +77,8 @@ main(int argc, char *argv[])
 	memset(&sc, 0, sizeof(sc));
 	sc.tag = tag;
 	sc.name = name;
-	sc.members = sc.fetched = 50;
-	sc.without_favourite = 2;
 	sc.duration = 2.5;
-	sc.cards = &t;
+	sc.fig = &f;
 	for (i = 0; i < n; i++) {
 		snprintf(tag, sizeof(tag), "#C%ld", i % clans);
 		snprintf(name, sizeof(name), "Clan %ld", i % clans);

@@ -58,13 +58,13 @@ family_merge(const struct snap_clan_info *ci, size_t n,
 	size_t			 i, k, total = 0, j = 0;
 
 	for (i = 0; i < n; i++)
-		if (ci[i].latest != NULL)
-			total += ci[i].latest->n;
+		if (ci[i].fig != NULL)
+			total += ci[i].fig->cards.n;
 	if ((fc = calloc(total ? total : 1, sizeof(*fc))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		for (k = 0; ci[i].latest != NULL && k < ci[i].latest->n; k++) {
-			const struct tally_card *tc = &ci[i].latest->cards[k];
+		for (k = 0; ci[i].fig != NULL && k < ci[i].fig->cards.n; k++) {
+			const struct tally_card *tc = &ci[i].fig->cards.cards[k];
 
 			fc[j].id = tc->id;
 			fc[j].name = tc->name;
@@ -123,10 +123,10 @@ family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
 	int			 rc = -1;
 
 	for (i = 0; i < n; i++)
-		if (ci[i].latest != NULL && ci[i].fetched + ci[i].reused >
-		    ci[i].without_favourite)
-			players += ci[i].fetched + ci[i].reused -
-			    ci[i].without_favourite;
+		if (ci[i].fig != NULL && ci[i].fig->fetched +
+		    ci[i].fig->reused > ci[i].fig->without_favourite)
+			players += ci[i].fig->fetched + ci[i].fig->reused -
+			    ci[i].fig->without_favourite;
 	if (family_merge(ci, n, &fc, &nfc) == -1)
 		return -1;
 	isotime_utc(now, stamp);

@@ -11,11 +11,11 @@ struct snap_clan_info;
 
 /*
  * Write cards.json's text to fp for the n configured clans ci, generated
- * at now: each card of the clans' latest snapshots (ci->latest; a clan
+ * at now: each card of the clans' latest snapshots (ci->fig; a clan
  * without one counts for nothing) with the players whose favourite it is,
  * summed, and the clans that have it among their favourites; sorted by
  * players descending, then name ascending (no name last), then id.  The
- * players at the top are the sum of fetched - without_favourite.
+ * players at the top are the members with a favourite card, summed.
  * Returns 0, or -1 on a write error or out of memory.
  */
 int	family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,

@@ -367,8 +367,8 @@ hist_insert(struct history *h, const struct snap_clan *sc)
 	size_t			 i;
 	int			 rc = SQLITE_OK;
 
-	for (i = 0; rc == SQLITE_OK && i < sc->cards->n; i++) {
-		tc = &sc->cards->cards[i];
+	for (i = 0; rc == SQLITE_OK && i < sc->fig->cards.n; i++) {
+		tc = &sc->fig->cards.cards[i];
 		sqlite3_bind_int64(h->s_card, 1, tc->id);
 		sqlite3_bind_text(h->s_card, 2, tc->name != NULL ? tc->name :
 		    "", -1, SQLITE_STATIC);
@@ -380,21 +380,21 @@ hist_insert(struct history *h, const struct snap_clan *sc)
 	sqlite3_bind_text(h->s_refresh, 2, sc->name != NULL ? sc->name : "",
 	    -1, SQLITE_STATIC);
 	sqlite3_bind_int64(h->s_refresh, 3, (sqlite3_int64)sc->fetched_at);
-	sqlite3_bind_int64(h->s_refresh, 4, (sqlite3_int64)sc->members);
-	sqlite3_bind_int64(h->s_refresh, 5, (sqlite3_int64)sc->fetched);
-	sqlite3_bind_int64(h->s_refresh, 6, (sqlite3_int64)sc->failed);
+	sqlite3_bind_int64(h->s_refresh, 4, (sqlite3_int64)sc->fig->members);
+	sqlite3_bind_int64(h->s_refresh, 5, (sqlite3_int64)sc->fig->fetched);
+	sqlite3_bind_int64(h->s_refresh, 6, (sqlite3_int64)sc->fig->failed);
 	sqlite3_bind_int64(h->s_refresh, 7,
-	    (sqlite3_int64)sc->without_favourite);
-	sqlite3_bind_int(h->s_refresh, 8, sc->failed == 0);
+	    (sqlite3_int64)sc->fig->without_favourite);
+	sqlite3_bind_int(h->s_refresh, 8, sc->fig->failed == 0);
 	/* Rounded as the snapshot's duration_ms is. */
 	sqlite3_bind_int64(h->s_refresh, 9,
 	    (sqlite3_int64)(sc->duration * 1000 + 0.5));
-	sqlite3_bind_int64(h->s_refresh, 10, (sqlite3_int64)sc->reused);
+	sqlite3_bind_int64(h->s_refresh, 10, (sqlite3_int64)sc->fig->reused);
 	if ((rc = hist_step(h->s_refresh)) != SQLITE_OK)
 		return rc;
 	rid = sqlite3_last_insert_rowid(h->db);
-	for (i = 0; rc == SQLITE_OK && i < sc->cards->n; i++) {
-		tc = &sc->cards->cards[i];
+	for (i = 0; rc == SQLITE_OK && i < sc->fig->cards.n; i++) {
+		tc = &sc->fig->cards.cards[i];
 		sqlite3_bind_int64(h->s_fav, 1, rid);
 		sqlite3_bind_int64(h->s_fav, 2, tc->id);
 		sqlite3_bind_int64(h->s_fav, 3, tc->count);

@@ -62,7 +62,7 @@ refresh_free(struct refresh *rf)
 	free(rf->players);
 	free(rf->res.changes);
 	free(rf->res.name);
-	tally_free(&rf->res.cards);
+	tally_free(&rf->res.fig.cards);
 	free(rf);
 }
 
@@ -124,7 +124,7 @@ end(struct refresh *rf)
 	rf->res.duration = monotime_now() - rf->started;
 	rf->res.fetched_at = time(NULL);
 	if (rf->res.ok) {
-		tally_sort(&rf->res.cards);
+		tally_sort(&rf->res.fig.cards);
 		settle_profiles(rf);
 	}
 	rf->done(rf->arg, &rf->res);
@@ -145,8 +145,8 @@ static void
 count_card(struct refresh *rf, int64_t id, const char *name)
 {
 	if (id == 0)
-		rf->res.without_favourite++;
-	else if (tally_add(&rf->res.cards, id, name) == -1)
+		rf->res.fig.without_favourite++;
+	else if (tally_add(&rf->res.fig.cards, id, name) == -1)
 		fatal("tally");
 }
 
@@ -185,7 +185,7 @@ player_cb(void *arg, const struct fetch_result *fr)
 	/* Whatever was stored must not stand for a read that failed. */
 	p->op = PROFSTORE_FAILED;
 	if (!fr->ok) {
-		rf->res.failed++;
+		rf->res.fig.failed++;
 		profstore_del(rf->opts.store, p->tag);
 		log_warnx("%s: player %s: %s (GET %s)", rf->res.tag, p->tag,
 		    fr->error, fr->url);
@@ -201,7 +201,7 @@ player_cb(void *arg, const struct fetch_result *fr)
 		note_error(rf, p->tag, fr->error);
 	} else if ((rc = api_parse_player(fr->body, fr->len, &ap, err,
 	    sizeof(err))) != 0) {
-		rf->res.failed++;
+		rf->res.fig.failed++;
 		if (rc != API_CARD_REFUSED)
 			log_warnx("%s: player %s: %s (GET %s)", rf->res.tag,
 			    p->tag, err, fr->url);
@@ -211,7 +211,7 @@ player_cb(void *arg, const struct fetch_result *fr)
 		profstore_del(rf->opts.store, p->tag);
 		note_error(rf, p->tag, err);
 	} else {
-		rf->res.fetched++;
+		rf->res.fig.fetched++;
 		p->op = PROFSTORE_READ;
 		keep_profile(rf, p->tag, fr, &ap);
 		count_card(rf, ap.has_favourite ? ap.card_id : 0,
@@ -250,7 +250,7 @@ start_member(struct refresh *rf, struct refresh_player *p, const char *tag,
 	m.maintenance = profstore_maintenance(rf->opts.store);
 	if (schedpol_member(&m) == SCHEDPOL_REUSE) {
 		p->op = PROFSTORE_REUSED;
-		rf->res.reused++;
+		rf->res.fig.reused++;
 		count_card(rf, prof->card_id, prof->card_name);
 		profstore_move(rf->opts.store, tag, rf->res.tag);
 		return;
@@ -296,8 +296,8 @@ clan_cb(void *arg, const struct fetch_result *fr)
 	rf->res.ok = 1;
 	rf->res.name = ac.name;
 	ac.name = NULL;
-	rf->res.members = ac.ntags + ac.ninvalid;
-	rf->res.failed = ac.ninvalid;
+	rf->res.fig.members = ac.ntags + ac.ninvalid;
+	rf->res.fig.failed = ac.ninvalid;
 	if (ac.ninvalid > 0) {
 		log_warnx("%s: %zu members without a usable tag count as "
 		    "failed", rf->res.tag, ac.ninvalid);
@@ -341,7 +341,7 @@ refresh_start(struct fetcher *f, const char *tag,
 	rf->arg = arg;
 	rf->started = monotime_now();
 	snprintf(rf->res.tag, sizeof(rf->res.tag), "%s", tag);
-	tally_init(&rf->res.cards);
+	tally_init(&rf->res.fig.cards);
 	snprintf(path, sizeof(path), "/clans/%s", enc);
 	if ((rf->clan_req = fetch_get(f, path, clan_cb, rf)) == NULL) {
 		free(rf);

@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "figures.h"
 #include "profstore.h"
 #include "tag.h"
-#include "tally.h"
 
 struct fetcher;
 struct refresh;
@@ -25,12 +25,7 @@ struct refresh_result {
 	int		 ok;		/* the clan was read: a snapshot is due */
 	char		*name;		/* the clan's name, NULL if none */
 	char		 error[1024];	/* why !ok; else the first player error */
-	size_t		 members;	/* distinct members, see api.h */
-	size_t		 fetched;	/* players whose JSON was read */
-	size_t		 reused;	/* players counted from the store */
-	size_t		 failed;	/* players not read after retries */
-	size_t		 without_favourite;
-	struct tally	 cards;		/* sorted when ok */
+	struct clan_figures fig;	/* cards sorted when ok */
 	time_t		 fetched_at;	/* wall clock when it ended */
 	double		 duration;	/* seconds from start to end */
 	unsigned	 requests;	/* requests sent, retries included */

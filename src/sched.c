@@ -136,10 +136,8 @@ static enum schedpol_end
 clan_write(struct sched *s, struct refresh_result *res)
 {
 	struct snap_clan	 snap = { res->tag, res->name, res->fetched_at,
-				    res->duration, res->members, res->fetched,
-				    res->reused, res->failed,
-				    res->without_favourite, &res->cards,
-				    s->store, res->changes, res->nchanges };
+				    res->duration, &res->fig, s->store,
+				    res->changes, res->nchanges };
 	char			 err[1024];
 
 	if (!res->ok)
@@ -192,16 +190,11 @@ clan_keep(struct sched_clan *sc, struct refresh_result *res)
 	sc->last_success = res->fetched_at;
 	sc->has_result = 1;
 	sc->snap_known = 1;
-	sc->complete = res->failed == 0;
+	sc->complete = res->fig.failed == 0;
 	sc->duration = res->duration;
-	sc->members = res->members;
-	sc->fetched = res->fetched;
-	sc->reused = res->reused;
-	sc->failed = res->failed;
-	sc->without_favourite = res->without_favourite;
-	tally_free(&sc->cards);
-	sc->cards = res->cards;
-	tally_init(&res->cards);
+	tally_free(&sc->fig.cards);
+	sc->fig = res->fig;
+	tally_init(&res->fig.cards);
 	free(sc->name);
 	sc->name = res->name;
 	res->name = NULL;
@@ -225,18 +218,18 @@ clan_report(struct sched_clan *sc, const struct refresh_result *res,
 	char msg[1200], note[64];
 
 	if (end == SCHEDPOL_WRITTEN) {
-		if (res->failed > 0) {
+		if (res->fig.failed > 0) {
 			snprintf(msg, sizeof(msg), "%zu of %zu players could "
-			    "not be read; the first: %s", res->failed,
-			    res->members, res->error);
+			    "not be read; the first: %s", res->fig.failed,
+			    res->fig.members, res->error);
 			set_error(sc, msg);
 		} else
 			set_error(sc, NULL);
 		log_info("%s: %zu members, %zu read, %zu unchanged since "
 		    "read, %zu failed, %zu without favourite, %u requests%s, "
-		    "%u retries, %.2f s", res->tag, res->members,
-		    res->fetched, res->reused, res->failed,
-		    res->without_favourite, res->requests,
+		    "%u retries, %.2f s", res->tag, res->fig.members,
+		    res->fig.fetched, res->fig.reused, res->fig.failed,
+		    res->fig.without_favourite, res->requests,
 		    refused_note(res, note, sizeof(note)), res->retries,
 		    res->duration);
 		return;
@@ -279,8 +272,8 @@ clan_done_cb(void *arg, struct refresh_result *res)
 	sc->rf = NULL;
 	s->active--;
 	sc->last_attempt = time(NULL);
-	s->players_read += res->fetched;
-	s->players_reused += res->reused;
+	s->players_read += res->fig.fetched;
+	s->players_reused += res->fig.reused;
 	save_maintenance(s);
 	end = clan_write(s, res);
 	if (end == SCHEDPOL_WRITTEN)
@@ -359,17 +352,14 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	ev_timer_init(&sc->timer, due_cb, 0., 0.);
 	sc->timer.data = sc;
 	schedpol_init(&sc->pol);
-	tally_init(&sc->cards);
+	tally_init(&sc->fig.cards);
 	/* After a restart, the reports start from what is on disk. */
 	if (snap_read_clan(s->od, sc->tag, &rd) == 0) {
 		sc->snap_known = 1;
 		sc->last_success = rd.fetched_at;
 		sc->complete = rd.complete;
 		sc->name = rd.name;
-		sc->fetched = rd.fetched;
-		sc->reused = rd.reused;
-		sc->without_favourite = rd.without_favourite;
-		sc->cards = rd.cards;
+		sc->fig = rd.fig;
 		/* STATUS= names the newest snapshot until a refresh ends. */
 		if (rd.fetched_at > s->last_time) {
 			memcpy(s->last_tag, sc->tag, TAG_MAX);
@@ -392,7 +382,7 @@ sclan_free(struct sched_clan *sc)
 	}
 	if (sc->ready)
 		ready_remove(s, sc);
-	tally_free(&sc->cards);
+	tally_free(&sc->fig.cards);
 	free(sc->label);
 	free(sc->name);
 	free(sc->last_error);

@@ -14,7 +14,7 @@
 #include "sched.h"
 #include "schedpol.h"
 #include "tag.h"
-#include "tally.h"
+#include "figures.h"
 
 #define SCHED_REPORT_DELAY	1.0	/* seconds between report writes */
 
@@ -39,8 +39,7 @@ struct sched_clan {
 					   snapshot written by this run */
 	int		 snap_known;	/* or from one read back at start */
 	double		 duration;
-	size_t		 members, fetched, reused, failed, without_favourite;
-	struct tally	 cards;
+	struct clan_figures fig;	/* of the latest snapshot */
 	unsigned long	 skipped;
 };
 

@@ -83,14 +83,8 @@ sched_write_reports(struct sched *s)
 		ci[i].has_result = sc->has_result;
 		ci[i].complete = sc->complete;
 		ci[i].duration = sc->duration;
-		ci[i].members = sc->members;
-		ci[i].fetched = sc->fetched;
-		ci[i].reused = sc->reused;
-		ci[i].failed = sc->failed;
-		ci[i].without_favourite = sc->without_favourite;
-		ci[i].cards = sc->has_result ? &sc->cards : NULL;
 		ci[i].skipped = sc->skipped;
-		ci[i].latest = sc->snap_known ? &sc->cards : NULL;
+		ci[i].fig = sc->snap_known ? &sc->fig : NULL;
 	}
 	memset(&di, 0, sizeof(di));
 	di.version = PACKAGE_VERSION;

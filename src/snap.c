@@ -88,21 +88,21 @@ snap_clan_json(const struct snap_clan *sc)
 	json_object_object_add(o, "duration_ms",
 	    json_object_new_int64((int64_t)(sc->duration * 1000 + 0.5)));
 	json_object_object_add(o, "members",
-	    json_object_new_int64((int64_t)sc->members));
+	    json_object_new_int64((int64_t)sc->fig->members));
 	json_object_object_add(players, "fetched",
-	    json_object_new_int64((int64_t)sc->fetched));
+	    json_object_new_int64((int64_t)sc->fig->fetched));
 	json_object_object_add(players, "reused",
-	    json_object_new_int64((int64_t)sc->reused));
+	    json_object_new_int64((int64_t)sc->fig->reused));
 	json_object_object_add(players, "failed",
-	    json_object_new_int64((int64_t)sc->failed));
+	    json_object_new_int64((int64_t)sc->fig->failed));
 	json_object_object_add(players, "without_favourite",
-	    json_object_new_int64((int64_t)sc->without_favourite));
+	    json_object_new_int64((int64_t)sc->fig->without_favourite));
 	json_object_object_add(o, "players", players);
 	players = NULL;
 	json_object_object_add(o, "complete",
-	    json_object_new_boolean(sc->failed == 0));
-	for (i = 0; i < sc->cards->n; i++) {
-		const struct tally_card *tc = &sc->cards->cards[i];
+	    json_object_new_boolean(sc->fig->failed == 0));
+	for (i = 0; i < sc->fig->cards.n; i++) {
+		const struct tally_card *tc = &sc->fig->cards.cards[i];
 
 		if ((ci = json_object_new_object()) == NULL)
 			goto done;
@@ -178,7 +178,7 @@ index_entry(const struct snap_clan_info *ci)
 	json_object_object_add(e, "complete", ci->has_result ||
 	    ci->last_success ? json_object_new_boolean(ci->complete) : NULL);
 	json_object_object_add(e, "reused", ci->has_result ?
-	    json_object_new_int64((int64_t)ci->reused) : NULL);
+	    json_object_new_int64((int64_t)ci->fig->reused) : NULL);
 	return e;
 }
 
@@ -409,7 +409,7 @@ static void
 m_members(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %zu\n", ci->members);
+	fprintf(fp, "} %zu\n", ci->fig->members);
 }
 
 static void
@@ -420,8 +420,8 @@ m_players(FILE *fp, const char *m, const struct snap_clan_info *ci)
 	size_t			 j, v;
 
 	for (j = 0; j < 4; j++) {
-		v = j == 0 ? ci->fetched : j == 1 ? ci->reused : j == 2 ?
-		    ci->failed : ci->without_favourite;
+		v = j == 0 ? ci->fig->fetched : j == 1 ? ci->fig->reused : j == 2 ?
+		    ci->fig->failed : ci->fig->without_favourite;
 		pclan(fp, m, ci->tag);
 		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
 	}
@@ -432,8 +432,8 @@ m_cards(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	size_t k;
 
-	for (k = 0; ci->cards != NULL && k < ci->cards->n; k++) {
-		const struct tally_card *tc = &ci->cards->cards[k];
+	for (k = 0; k < ci->fig->cards.n; k++) {
+		const struct tally_card *tc = &ci->fig->cards.cards[k];
 
 		pclan(fp, m, ci->tag);
 		fputs(",card=\"", fp);

@@ -7,8 +7,8 @@
 
 #include <time.h>
 
+#include "figures.h"
 #include "reqstats.h"
-#include "tally.h"
 
 struct outdir;
 struct profstore;
@@ -20,12 +20,7 @@ struct snap_clan {
 	const char		*name;		/* from the API, or NULL */
 	time_t			 fetched_at;	/* wall clock at the end */
 	double			 duration;	/* seconds */
-	size_t			 members;
-	size_t			 fetched;	/* read in this refresh */
-	size_t			 reused;	/* counted from stored profiles */
-	size_t			 failed;
-	size_t			 without_favourite;
-	const struct tally	*cards;		/* sorted */
+	const struct clan_figures *fig;	/* what it counted */
 	/* For the history database: what became of each profile. */
 	const struct profstore	*store;
 	const struct profstore_change *changes;
@@ -52,22 +47,15 @@ struct snap_clan_info {
 	const char	*last_error;	/* NULL when the last refresh was clean */
 	unsigned	 consecutive_failures;
 	double		 interval;	/* seconds between its refreshes */
-	int		 has_result;	/* the fields below are known */
+	int		 has_result;	/* a refresh since start wrote fig */
 	int		 complete;
 	double		 duration;	/* seconds */
-	size_t		 members;
-	size_t		 fetched;
-	size_t		 reused;
-	size_t		 failed;
-	size_t		 without_favourite;
-	const struct tally *cards;	/* NULL when not known */
-	unsigned long	 skipped;
 	/*
-	 * For cards.json: the latest snapshot's cards, also of one read back
-	 * from disk at start (fetched and without_favourite are then its
-	 * too); NULL when the clan has no snapshot.
+	 * The latest snapshot's figures, also of one read back from disk at
+	 * start (cards.json counts those too); NULL when the clan has none.
 	 */
-	const struct tally *latest;
+	const struct clan_figures *fig;
+	unsigned long	 skipped;
 };
 
 /* What they say of the history database. */
@@ -127,15 +115,12 @@ struct snap_read {
 	time_t		 fetched_at;
 	int		 complete;
 	char		*name;		/* NULL when none */
-	size_t		 fetched;
-	size_t		 reused;
-	size_t		 without_favourite;
-	struct tally	 cards;		/* in the snapshot's order */
+	struct clan_figures fig;	/* cards in the snapshot's order */
 };
 
 /*
  * Read what the snapshot of tag already on disk says into *rd, for a
- * restart; the caller frees rd->name and tally_free()s rd->cards.
+ * restart; the caller frees rd->name and tally_free()s rd->fig.cards.
  * Entries of favourite_cards without an integer id and a positive count
  * are left out.  Returns 0, or -1 when there is no readable snapshot or
  * on out of memory (nothing is left to free then).

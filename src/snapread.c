@@ -82,21 +82,25 @@ read_snapshot(struct json_object *o, struct snap_read *rd)
 	rd->complete = json_object_object_get_ex(o, "complete", &v) &&
 	    json_object_get_boolean(v);
 	json_object_object_get_ex(o, "players", &players);
+	if (jint(o, "members", 0, INT64_MAX, &n) == 0)
+		rd->fig.members = (size_t)n;
+	if (players != NULL && jint(players, "failed", 0, INT64_MAX, &n) == 0)
+		rd->fig.failed = (size_t)n;
 	if (players != NULL && jint(players, "fetched", 0, INT64_MAX, &n) == 0)
-		rd->fetched = (size_t)n;
+		rd->fig.fetched = (size_t)n;
 	/* Absent from snapshots written before profiles were reused. */
 	if (players != NULL && jint(players, "reused", 0, INT64_MAX, &n) == 0)
-		rd->reused = (size_t)n;
+		rd->fig.reused = (size_t)n;
 	if (players != NULL &&
 	    jint(players, "without_favourite", 0, INT64_MAX, &n) == 0)
-		rd->without_favourite = (size_t)n;
+		rd->fig.without_favourite = (size_t)n;
 	if (json_object_object_get_ex(o, "name", &v) &&
 	    json_object_is_type(v, json_type_string) &&
 	    (rd->name = strdup(json_object_get_string(v))) == NULL)
 		return -1;
-	if (read_cards(o, &rd->cards) == -1) {
+	if (read_cards(o, &rd->fig.cards) == -1) {
 		free(rd->name);
-		tally_free(&rd->cards);
+		tally_free(&rd->fig.cards);
 		return -1;
 	}
 	return 0;

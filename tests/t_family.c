@@ -70,44 +70,45 @@ int
 main(void)
 {
 	struct snap_clan_info	 ci[4], two[2];
-	struct tally		 a, c, d, none, named;
+	struct clan_figures	 a, c, d, none, named;
 	struct outdir		*od;
 	char			 tmpl[] = "/tmp/t_family.XXXXXX", *dir;
 	char			 path[512], err[1024], *txt, *p, stamp[32];
 	time_t			 when = 1795300000; /* 2026-11-21T22:26:40Z */
 	time_t			 before = time(NULL);
 
-	tally_init(&a);
-	tally_init(&c);
-	tally_init(&d);
-	add(&a, 26000000, "Knight", 3);
-	add(&a, 26000017, "Wizard", 2);
-	add(&a, 26000099, NULL, 1);
-	tally_sort(&a);
-	add(&c, 26000001, "Archers", 3);
-	add(&c, 26000000, "Knight", 2);
-	add(&c, 28000011, "The Log", 2);
-	add(&c, 26000098, NULL, 1);
-	add(&c, 26000015, "Baby \"Dragon\" \\ ⭐", 1);
-	tally_sort(&c);
+	memset(&a, 0, sizeof(a));
+	memset(&c, 0, sizeof(c));
+	memset(&d, 0, sizeof(d));
+	add(&a.cards, 26000000, "Knight", 3);
+	add(&a.cards, 26000017, "Wizard", 2);
+	add(&a.cards, 26000099, NULL, 1);
+	tally_sort(&a.cards);
+	add(&c.cards, 26000001, "Archers", 3);
+	add(&c.cards, 26000000, "Knight", 2);
+	add(&c.cards, 28000011, "The Log", 2);
+	add(&c.cards, 26000098, NULL, 1);
+	add(&c.cards, 26000015, "Baby \"Dragon\" \\ ⭐", 1);
+	tally_sort(&c.cards);
 	memset(ci, 0, sizeof(ci));
+	/* Players read and reused count alike. */
 	ci[0].tag = "#9V2Y";
-	ci[0].fetched = 7;
-	ci[0].without_favourite = 1;
-	ci[0].latest = &a;
-	/* Figures without a snapshot are not counted. */
+	a.fetched = 5;
+	a.reused = 2;
+	a.without_favourite = 1;
+	ci[0].fig = &a;
+	/* Without a snapshot, a clan is not counted. */
 	ci[1].tag = "#2PYLQ";
-	ci[1].fetched = 50;
-	ci[1].latest = NULL;
+	ci[1].fig = NULL;
 	ci[2].tag = "#8QRJ";
-	ci[2].fetched = 10;
-	ci[2].without_favourite = 1;
-	ci[2].latest = &c;
+	c.fetched = 10;
+	c.without_favourite = 1;
+	ci[2].fig = &c;
 	/* A snapshot where nobody has a favourite card. */
 	ci[3].tag = "#CUV";
-	ci[3].fetched = 2;
-	ci[3].without_favourite = 2;
-	ci[3].latest = &d;
+	d.fetched = 2;
+	d.without_favourite = 2;
+	ci[3].fig = &d;
 
 	txt = family_text(when, ci, 4);
 	tap_str(txt, FAMILY_TEXT, "cards.json text is exact: sums, ties, "
@@ -125,17 +126,17 @@ main(void)
 	free(txt);
 
 	/* A card's name comes from the first clan that has one. */
-	tally_init(&none);
-	tally_init(&named);
-	add(&none, 26000010, NULL, 2);
-	add(&named, 26000010, "Skeleton Army", 1);
+	memset(&none, 0, sizeof(none));
+	memset(&named, 0, sizeof(named));
+	add(&none.cards, 26000010, NULL, 2);
+	add(&named.cards, 26000010, "Skeleton Army", 1);
+	none.fetched = 2;
+	named.fetched = 1;
 	memset(two, 0, sizeof(two));
 	two[0].tag = "#9V2Y";
-	two[0].fetched = 2;
-	two[0].latest = &none;
+	two[0].fig = &none;
 	two[1].tag = "#2PYLQ";
-	two[1].fetched = 1;
-	two[1].latest = &named;
+	two[1].fig = &named;
 	txt = family_text(when, two, 2);
 	tap_str(txt, "{\n"
 	    "  \"generated_at\": \"2026-11-21T22:26:40Z\",\n"
@@ -171,11 +172,11 @@ main(void)
 	free(txt);
 	outdir_close(od);
 
-	tally_free(&a);
-	tally_free(&c);
-	tally_free(&d);
-	tally_free(&none);
-	tally_free(&named);
+	tally_free(&a.cards);
+	tally_free(&c.cards);
+	tally_free(&d.cards);
+	tally_free(&none.cards);
+	tally_free(&named.cards);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;

@@ -156,13 +156,15 @@ static const char want_master[] =
 
 /* A snapshot of tag at t with cards given as id, name, count triples. */
 static void
-snap_of(struct snap_clan *sc, struct tally *t, const char *tag,
+snap_of(struct snap_clan *sc, struct clan_figures *f, const char *tag,
     const char *name, time_t when, size_t ncards, const int64_t *ids,
     const char *const *names, const unsigned *counts)
 {
-	size_t i;
+	struct tally	*t = &f->cards;
+	size_t		 i;
 
 	memset(sc, 0, sizeof(*sc));
+	memset(f, 0, sizeof(*f));
 	t->n = ncards;
 	t->cap = 0;
 	t->cards = calloc(ncards + 1, sizeof(*t->cards));
@@ -175,11 +177,11 @@ snap_of(struct snap_clan *sc, struct tally *t, const char *tag,
 	sc->name = name;
 	sc->fetched_at = when;
 	sc->duration = 1.2345;
-	sc->members = 5;
-	sc->fetched = 4;
-	sc->failed = 1;
-	sc->without_favourite = 1;
-	sc->cards = t;
+	f->members = 5;
+	f->fetched = 4;
+	f->failed = 1;
+	f->without_favourite = 1;
+	sc->fig = f;
 }
 
 static struct history *
@@ -229,27 +231,27 @@ test_record(const struct outdir *od)
 	static const unsigned	 counts[] = { 2, 1, 1 };
 	struct history		*h = open_ok(od, "db/h.sqlite", "record");
 	struct snap_clan	 sc;
-	struct tally		 t;
+	struct clan_figures		 f;
 	char			 err[1024] = "x";
 
-	snap_of(&sc, &t, "#9V2Y", "A \"clan\" \xc3\xbc", 1764000000, 3, ids,
+	snap_of(&sc, &f, "#9V2Y", "A \"clan\" \xc3\xbc", 1764000000, 3, ids,
 	    names, counts);
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "record: first refresh");
-	free(t.cards);
-	snap_of(&sc, &t, "#9V2Y", NULL, 1764000900, 2, ids, renamed, counts);
-	sc.failed = 0;
-	sc.reused = 1;
+	free(f.cards.cards);
+	snap_of(&sc, &f, "#9V2Y", NULL, 1764000900, 2, ids, renamed, counts);
+	f.failed = 0;
+	f.reused = 1;
 	sc.duration = 0.0004;
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "record: second refresh, a card renamed, a name missing");
-	free(t.cards);
-	snap_of(&sc, &t, "#2PYLQ", "B", 1764000901, 0, ids, names, counts);
-	sc.fetched = 0;
-	sc.without_favourite = 0;
+	free(f.cards.cards);
+	snap_of(&sc, &f, "#2PYLQ", "B", 1764000901, 0, ids, names, counts);
+	f.fetched = 0;
+	f.without_favourite = 0;
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "record: a refresh without favourites");
-	free(t.cards);
+	free(f.cards.cards);
 	tap_str(q(history_db(h), "SELECT * FROM cards ORDER BY id"),
 	    "26000000|Sir Knight\n28000011|The Log\n159000000|\n",
 	    "record: cards, renamed, a missing name keeps the old one");
@@ -275,12 +277,12 @@ test_prune(const struct outdir *od)
 	static const unsigned	 counts[] = { 3, 1 };
 	struct history		*h = open_ok(od, "db/h.sqlite", "prune");
 	struct snap_clan	 sc;
-	struct tally		 t;
+	struct clan_figures		 f;
 	char			 err[1024];
 
-	snap_of(&sc, &t, "#8QRUL", "C", 1764001000, 2, ids, names, counts);
+	snap_of(&sc, &f, "#8QRUL", "C", 1764001000, 2, ids, names, counts);
 	history_record(h, &sc, err, sizeof(err));
-	free(t.cards);
+	free(f.cards.cards);
 	/* Refreshes 1 and 2 are older than 1764000901. */
 	tap_int(history_prune_batch(h, 1764000901, 1, err, sizeof(err)), 1,
 	    "prune: a batch of 1 removes 1");
@@ -476,7 +478,7 @@ test_migrate_v1(const struct outdir *od)
 	static const unsigned	 counts[] = { 3 };
 	struct history		*h;
 	struct snap_clan	 sc;
-	struct tally		 t;
+	struct clan_figures		 f;
 	sqlite3			*db;
 	char			 sql[2048], err[1024];
 
@@ -509,11 +511,11 @@ test_migrate_v1(const struct outdir *od)
 	    "(SELECT count(*) FROM store_state)"), "0|0\n",
 	    "v1 migrated: profiles and store_state empty");
 
-	snap_of(&sc, &t, "#9V2Y", "A", 1764001800, 1, ids, names, counts);
-	sc.reused = 2;
+	snap_of(&sc, &f, "#9V2Y", "A", 1764001800, 1, ids, names, counts);
+	f.reused = 2;
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "v1 migrated: a refresh recorded");
-	free(t.cards);
+	free(f.cards.cards);
 	tap_str(q(db, "SELECT * FROM refreshes WHERE id > 2; "
 	    "SELECT * FROM favourites WHERE refresh_id > 2; "
 	    "SELECT * FROM cards WHERE id = 26000000"),
@@ -591,15 +593,15 @@ prof_record(struct history *h, const struct profstore *ps, const char *clan,
     size_t errlen)
 {
 	struct snap_clan	sc;
-	struct tally		t;
+	struct clan_figures		f;
 	int			rc;
 
-	snap_of(&sc, &t, clan, "P", when, 0, NULL, NULL, NULL);
+	snap_of(&sc, &f, clan, "P", when, 0, NULL, NULL, NULL);
 	sc.store = ps;
 	sc.changes = c;
 	sc.nchanges = n;
 	rc = history_record(h, &sc, err, errlen);
-	free(t.cards);
+	free(f.cards.cards);
 	return rc;
 }
 

@@ -256,7 +256,7 @@ test_history_off(const struct snap_daemon_info *on,
 	free(txt);
 }
 
-static struct tally	cards;
+static struct clan_figures	fig;
 
 /* The snapshot of the fixtures: 5 members, 2 cards. */
 static void
@@ -265,19 +265,19 @@ result(struct snap_clan *r, time_t when)
 	memset(r, 0, sizeof(*r));
 	r->tag = "#9V2Y";
 	r->name = "Les \"Étoiles\" \\ ⭐";
-	r->members = 5;
-	r->fetched = 3;
-	r->reused = 1;
-	r->failed = 1;
-	r->without_favourite = 1;
+	memset(&fig, 0, sizeof(fig));
+	fig.members = 5;
+	fig.fetched = 3;
+	fig.reused = 1;
+	fig.failed = 1;
+	fig.without_favourite = 1;
 	r->fetched_at = when;
 	r->duration = 0.8125;
-	tally_init(&cards);
-	tally_add(&cards, 26000017, "Wizard");
-	tally_add(&cards, 28000011, "The Log");
-	tally_add(&cards, 26000017, "Wizard");
-	tally_sort(&cards);
-	r->cards = &cards;
+	tally_add(&fig.cards, 26000017, "Wizard");
+	tally_add(&fig.cards, 28000011, "The Log");
+	tally_add(&fig.cards, 26000017, "Wizard");
+	tally_sort(&fig.cards);
+	r->fig = &fig;
 }
 
 int
@@ -354,20 +354,20 @@ main(void)
 	tap_int(rd.fetched_at, when, "fetched_at read back");
 	tap_int(rd.complete, 0, "complete read back");
 	tap_str(rd.name, r.name, "name read back");
-	tap_int(rd.fetched, 3, "players.fetched read back");
-	tap_int(rd.reused, 1, "players.reused read back");
-	tap_int(rd.without_favourite, 1, "players.without_favourite read back");
-	tap_int(rd.cards.n, 2, "two favourite cards read back");
-	if (rd.cards.n == 2) {
-		tap_str(rd.cards.cards[0].name, "Wizard", "first card's name");
-		tap_int(rd.cards.cards[0].id, 26000017, "first card's id");
-		tap_int(rd.cards.cards[0].count, 2, "first card's count");
-		tap_str(rd.cards.cards[1].name, "The Log", "second card's name");
-		tap_int(rd.cards.cards[1].id, 28000011, "second card's id");
-		tap_int(rd.cards.cards[1].count, 1, "second card's count");
+	tap_int(rd.fig.fetched, 3, "players.fetched read back");
+	tap_int(rd.fig.reused, 1, "players.reused read back");
+	tap_int(rd.fig.without_favourite, 1, "players.without_favourite read back");
+	tap_int(rd.fig.cards.n, 2, "two favourite cards read back");
+	if (rd.fig.cards.n == 2) {
+		tap_str(rd.fig.cards.cards[0].name, "Wizard", "first card's name");
+		tap_int(rd.fig.cards.cards[0].id, 26000017, "first card's id");
+		tap_int(rd.fig.cards.cards[0].count, 2, "first card's count");
+		tap_str(rd.fig.cards.cards[1].name, "The Log", "second card's name");
+		tap_int(rd.fig.cards.cards[1].id, 28000011, "second card's id");
+		tap_int(rd.fig.cards.cards[1].count, 1, "second card's count");
 	}
 	free(rd.name);
-	tally_free(&rd.cards);
+	tally_free(&rd.fig.cards);
 	tap_int(snap_read_clan(od, "#2PYLQ", &rd), -1,
 	    "snap_read_clan without a snapshot");
 	/* Entries without an integer id and a positive count are left out. */
@@ -384,15 +384,15 @@ main(void)
 	tap_int(snap_read_clan(od, "#2PYLQ", &rd), 0,
 	    "snap_read_clan reads a snapshot with odd entries");
 	tap_str(rd.name, NULL, "no name read back");
-	tap_int(rd.fetched, 9, "players.fetched read back");
-	tap_int(rd.reused, 0, "players.reused absent from an older snapshot: 0");
-	tap_int(rd.without_favourite, 0, "a bad without_favourite is 0");
-	tap_int(rd.cards.n, 1, "only the card with id 3 is read back");
-	if (rd.cards.n == 1) {
-		tap_str(rd.cards.cards[0].name, "C", "its name, the first string");
-		tap_int(rd.cards.cards[0].count, 3, "a repeated id adds up");
+	tap_int(rd.fig.fetched, 9, "players.fetched read back");
+	tap_int(rd.fig.reused, 0, "players.reused absent from an older snapshot: 0");
+	tap_int(rd.fig.without_favourite, 0, "a bad without_favourite is 0");
+	tap_int(rd.fig.cards.n, 1, "only the card with id 3 is read back");
+	if (rd.fig.cards.n == 1) {
+		tap_str(rd.fig.cards.cards[0].name, "C", "its name, the first string");
+		tap_int(rd.fig.cards.cards[0].count, 3, "a repeated id adds up");
 	}
-	tally_free(&rd.cards);
+	tally_free(&rd.fig.cards);
 	unlink(path);
 
 	/* History keeps the newest N, and they are the two newest. */
@@ -449,14 +449,9 @@ main(void)
 	ci[0].complete = 0;
 	ci[0].last_error = "1 of 5 players could not be read";
 	ci[0].duration = 0.8125;
-	ci[0].members = 5;
-	ci[0].fetched = 3;
-	ci[0].reused = 1;
-	ci[0].failed = 1;
-	ci[0].without_favourite = 1;
-	free(cards.cards[1].name);
-	cards.cards[1].name = strdup("Odd \"card\" \\ name\nline");
-	ci[0].cards = &cards;
+	free(fig.cards.cards[1].name);
+	fig.cards.cards[1].name = strdup("Odd \"card\" \\ name\nline");
+	ci[0].fig = &fig;
 	ci[1].tag = "#2PYLQ";
 	ci[1].consecutive_failures = 3;
 	ci[1].interval = 59.6;
@@ -495,7 +490,7 @@ main(void)
 	    "the output directory holds only what was written");
 	outdir_close(od);
 
-	tally_free(&cards);
+	tally_free(&fig.cards);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;
