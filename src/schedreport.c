@@ -100,6 +100,7 @@ sched_write_reports(struct sched *s)
 	di.skipped = s->skipped;
 	di.reloads_ok = s->reloads_ok;
 	di.reloads_failed = s->reloads_failed;
+	di.lag = &s->lag.st;
 	history_report(s->hist, s->conf->database, &di.history);
 	if (snap_write_reports(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)

@@ -10,6 +10,7 @@
 #include "reqstats.h"
 #include "tally.h"
 
+struct looplag_stats;
 struct outdir;
 
 /* One clan's snapshot: what a refresh that read the clan found. */
@@ -82,6 +83,7 @@ struct snap_daemon_info {
 	unsigned long		 reloads_ok;
 	unsigned long		 reloads_failed;
 	struct snap_history	 history;
+	const struct looplag_stats *lag;	/* NULL: none measured */
 };
 
 /*

@@ -1,0 +1,44 @@
+/* histwork.h - the history database's slow work, on a thread of its own. */
+#ifndef CLANPOPD_HISTWORK_H
+#define CLANPOPD_HISTWORK_H
+
+#include <time.h>
+
+#define HISTWORK_BUSY_MS	1000	/* busy_timeout of the thread's
+					   connection, milliseconds */
+
+struct outdir;
+struct histwork;
+
+/*
+ * Start the thread that does the history database's slow work (trends
+ * files, WAL checkpoints) off the event loop, with a connection of its
+ * own to rel inside od (shown as shown), opened while it has work and
+ * checked as history_open checks the file.  od, rel and shown must
+ * outlive it.  Returns the worker (stop it with histwork_stop), or NULL
+ * when no thread could be made.
+ */
+struct histwork	*histwork_start(const struct outdir *od, const char *rel,
+		    const char *shown);
+
+/*
+ * Ask for trends/TAG.json of tag (as trends_write writes it, at now over
+ * window); one still waiting for the same tag is replaced.  A failure is
+ * logged by the thread ("TAG: trends: ...").
+ */
+void		 histwork_trends(struct histwork *w, const char *tag,
+		    time_t now, double window);
+
+/*
+ * Ask for a passive WAL checkpoint (one asked while one waits is the
+ * same); it never blocks the event loop's connection.
+ */
+void		 histwork_checkpoint(struct histwork *w);
+
+/*
+ * Finish the work asked for, then end the thread and free w.  NULL is
+ * allowed.
+ */
+void		 histwork_stop(struct histwork *w);
+
+#endif
