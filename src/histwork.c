@@ -1,12 +1,15 @@
 /* histwork.c - the history database's slow work, on a thread of its own. */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -95,6 +98,11 @@ work_main(void *arg)
 	sqlite3			*db = NULL;
 	int			 checkpoint;
 
+	/*
+	 * The loop comes first: on Linux a thread has a nice value of its
+	 * own, and the worker's work can always wait.
+	 */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), HISTWORK_NICE);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		if (w->head == NULL && !w->checkpoint) {

@@ -6,6 +6,7 @@
 
 #define HISTWORK_BUSY_MS	1000	/* busy_timeout of the thread's
 					   connection, milliseconds */
+#define HISTWORK_NICE		10	/* the thread's nice value */
 
 struct outdir;
 struct histwork;
