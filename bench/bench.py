@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""bench.py - clanpopd's seven benchmarks against their targets; rewrites
+"""bench.py - clanpopd's nine benchmarks against their targets; rewrites
 BENCHMARKS.md.  Started by bench/run, which installs the tools and builds
 bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 
-1. refresh time against the ideal   (stand-in API, 50 ms latency)
+1. refresh time against curl       (stand-in API, 50 ms latency)
 2. rate limit against the ideal     (stand-in API, busiest second)
 3. throughput and CPU against curl  (nginx on loopback)
 4. peak RSS against clan count      (nginx on loopback)
@@ -12,6 +12,8 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 7. clans per interval with 1, 3 and 10 API keys (stand-in API, a limit
    per key)
 8. the dashboard's load time        (nginx on loopback, headless Chromium)
+9. event loop lag with the history database (its own probe, 90 days on
+   disk, before and after the history worker thread)
 
 This file is the driver: the run's shared state (work directory, token,
 configs, stand-ins) and the loop over the benchmarks.  Each benchmark is
@@ -39,6 +41,7 @@ import b5_idle  # noqa: E402
 import b6_history  # noqa: E402
 import b7_keys  # noqa: E402
 import b8_page  # noqa: E402
+import b9_looplag  # noqa: E402
 import report  # noqa: E402
 from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
                     functional, loadavg, machine, run_clanpopd, say,
@@ -46,7 +49,7 @@ from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
 
 BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle,
               b6_history, b7_keys,
-              b8_page)
+              b8_page, b9_looplag)
 
 
 class Bench:
