@@ -241,6 +241,8 @@ hist_shut(struct history *h)
 	h->s_card = h->s_refresh = h->s_fav = h->s_prune = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;
+	if (h->work != NULL)
+		histwork_drop(h->work);
 }
 
 /*
@@ -341,6 +343,7 @@ history_close(struct history *h)
 	if (h == NULL)
 		return;
 	histwork_stop(h->work);
+	h->work = NULL;
 	hist_shut(h);
 	free(h->rel);
 	free(h->shown);

@@ -35,6 +35,7 @@ struct histwork {
 	pthread_cond_t		 cv;
 	struct histwork_job	*head, *tail;	/* under mu */
 	int			 checkpoint;	/* under mu: one is asked */
+	int			 drop;		/* under mu: close the connection */
 	int			 stop;		/* under mu */
 };
 
@@ -65,8 +66,7 @@ work_open(struct histwork *w, char *err, size_t errlen)
 
 /*
  * Carry out one batch, outside the lock: a checkpoint, then one trends
- * file.  The connection lives only while there is work, so a database
- * the loop has closed and found again is never read through an old one.
+ * file, on the thread's connection (opened when needed).
  */
 static void
 work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
@@ -105,9 +105,15 @@ work_main(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)gettid(), HISTWORK_NICE);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		if (w->head == NULL && !w->checkpoint) {
+		if (w->drop) {
+			w->drop = 0;
+			pthread_mutex_unlock(&w->mu);
 			sqlite3_close(db);
 			db = NULL;
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
+		if (w->head == NULL && !w->checkpoint) {
 			if (w->stop)
 				break;
 			pthread_cond_wait(&w->cv, &w->mu);
@@ -123,6 +129,7 @@ work_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+	sqlite3_close(db);
 	return NULL;
 }
 
@@ -190,6 +197,15 @@ histwork_checkpoint(struct histwork *w)
 		w->checkpoint = 1;
 		pthread_cond_signal(&w->cv);
 	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+histwork_drop(struct histwork *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->drop = 1;
+	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 

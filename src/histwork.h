@@ -14,8 +14,8 @@ struct histwork;
 /*
  * Start the thread that does the history database's slow work (trends
  * files, WAL checkpoints) off the event loop, with a connection of its
- * own to rel inside od (shown as shown), opened while it has work and
- * checked as history_open checks the file.  od, rel and shown must
+ * own to rel inside od (shown as shown), opened when it has work and
+ * checked as history_open checks the file, kept until histwork_drop.  od, rel and shown must
  * outlive it.  Returns the worker (stop it with histwork_stop), or NULL
  * when no thread could be made.
  */
@@ -35,6 +35,13 @@ void		 histwork_trends(struct histwork *w, const char *tag,
  * same); it never blocks the event loop's connection.
  */
 void		 histwork_checkpoint(struct histwork *w);
+
+/*
+ * Have the thread close its connection (soon, without waiting for it),
+ * as the loop's connection closed: a database the loop finds again is
+ * never read through the old one.
+ */
+void		 histwork_drop(struct histwork *w);
 
 /*
  * Finish the work asked for, then end the thread and free w.  NULL is
