@@ -437,6 +437,7 @@ test_worker(const struct outdir *od)
 	free(t.cards);
 	history_close(h);
 	text = slurp(at("trends/9V2Y.json"), &len);
+	text[len] = '\0';	/* slurp leaves room for it */
 	tap_str(text, "{\n  \"tag\": \"#9V2Y\",\n  \"name\": \"W\",\n"
 	    "  \"from\": \"1970-01-01T00:00:00Z\",\n"
 	    "  \"to\": \"2025-11-24T16:15:00Z\",\n  \"refreshes\": 2,\n"
