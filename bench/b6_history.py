@@ -261,19 +261,21 @@ def splice(v, lines, number=NUMBER, title=TITLE):
     os.replace(tmp, OUT_MD)
 
 
-def main():
+def standalone(mod):
+    """Measure the benchmark module mod alone and splice its section and
+    summary row into OUT_MD; the exit status."""
     bn = _Alone()
     try:
-        measure(bn)
+        mod.measure(bn)
     except Failure as e:
-        bn.errors[NUMBER] = str(e)
+        bn.errors[mod.NUMBER] = str(e)
         say("   FAILED: %s" % e)
-    v, lines = section(bn)
+    v, lines = mod.section(bn)
     print("\n".join(lines))
-    splice(v or "**FAILED** (see below)", lines)
-    say("== wrote section 6 of %s" % OUT_MD)
+    splice(v or "**FAILED** (see below)", lines, mod.NUMBER, mod.TITLE)
+    say("== wrote section %d of %s" % (mod.NUMBER, OUT_MD))
     return 1 if bn.errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone(sys.modules[__name__]))

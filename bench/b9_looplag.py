@@ -170,28 +170,5 @@ def section(bn):
     return v, s
 
 
-class _Alone:
-    """What measure() and section() need of bench.py's run."""
-
-    def __init__(self):
-        self.results = {}
-        self.errors = {}
-        self.commands = {}
-
-
-def main():
-    bn = _Alone()
-    try:
-        measure(bn)
-    except Failure as e:
-        bn.errors[NUMBER] = str(e)
-        say("   FAILED: %s" % e)
-    v, lines = section(bn)
-    print("\n".join(lines))
-    b6_history.splice(v or "**FAILED** (see below)", lines, NUMBER, TITLE)
-    say("== wrote section 9")
-    return 1 if bn.errors else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(b6_history.standalone(sys.modules[__name__]))
