@@ -3,7 +3,7 @@
 BENCHMARKS.md.  Started by bench/run, which installs the tools and builds
 bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 
-1. refresh time against the ideal   (stand-in API, 50 ms latency)
+1. refresh time against curl       (stand-in API, 50 ms latency)
 2. rate limit against the ideal     (stand-in API, busiest second)
 3. throughput and CPU against curl  (nginx on loopback)
 4. peak RSS against clan count      (nginx on loopback)
@@ -14,6 +14,8 @@ bench/parse_cost first (environment: CLANPOPD, PARSE_COST, TOP_SRCDIR).
 8. the dashboard's load time        (nginx on loopback, headless Chromium)
 9. requests and clans per key when unchanged profiles are reused (stand-in
    API in activity mode, 10, 25 and 50 % online)
+10. event loop lag with the history database (its own probe, 90 days on
+   disk, before and after the history worker thread)
 
 This file is the driver: the run's shared state (work directory, token,
 configs, stand-ins) and the loop over the benchmarks.  Each benchmark is
@@ -42,6 +44,7 @@ import b6_history  # noqa: E402
 import b7_keys  # noqa: E402
 import b8_page  # noqa: E402
 import b9_reuse  # noqa: E402
+import b10_looplag  # noqa: E402
 import report  # noqa: E402
 from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
                     functional, loadavg, machine, run_clanpopd, say,
@@ -49,7 +52,7 @@ from runner import (CLANPOPD, ONLY, OUT_MD, Failure, check_run,  # noqa: E402
 
 BENCHMARKS = (b1_refresh, b2_ratelimit, b3_throughput, b4_memory, b5_idle,
               b6_history, b7_keys,
-              b8_page, b9_reuse)
+              b8_page, b9_reuse, b10_looplag)
 
 
 class Bench:

@@ -16,10 +16,12 @@
 
 #include "histfile.h"
 #include "histprof.h"
+#include "histwork.h"
 #include "history.h"
 #include "log.h"
 #include "outdir.h"
 #include "snap.h"
+#include "trends.h"
 
 #define HIST_ERR_MAX	768	/* bytes of a fault's sentence */
 
@@ -36,6 +38,7 @@ struct history {
 	time_t			 cutoff;	/* of the running pruning */
 	struct ev_loop		*loop;		/* while pruning */
 	ev_idle			 pruner;
+	struct histwork		*work;		/* NULL: no thread */
 	unsigned long		 writes_ok, writes_failed, pruned;
 };
 
@@ -259,6 +262,25 @@ hist_shut(struct history *h)
 	h->s_card = h->s_refresh = h->s_fav = h->s_prune = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;
+	if (h->work != NULL)
+		histwork_drop(h->work);
+}
+
+/*
+ * After each commit: a WAL of HISTORY_CHECKPOINT_PAGES or more is
+ * checkpointed by the worker's connection, not by this one (setting the
+ * hook turns SQLite's automatic checkpoint off).
+ */
+static int
+hist_wal_cb(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct history *h = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= HISTORY_CHECKPOINT_PAGES)
+		histwork_checkpoint(h->work);
+	return SQLITE_OK;
 }
 
 /* Open, check, migrate and prepare; on failure h->db stays NULL. */
@@ -289,6 +311,8 @@ hist_connect(struct history *h, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
+	if (h->work != NULL)
+		sqlite3_wal_hook(h->db, hist_wal_cb, h);
 	if (hist_migrate(h, err, errlen) == -1 ||
 	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_CARD, -1,
 	    SQLITE_PREPARE_PERSISTENT, &h->s_card, NULL)) != SQLITE_OK ||
@@ -323,6 +347,9 @@ history_open(const struct outdir *od, const char *relpath, char *err,
 		return NULL;
 	}
 	h->od = od;
+	if ((h->work = histwork_start(od, h->rel, h->shown)) == NULL)
+		log_warnx("history: no thread could be started for the "
+		    "trends and checkpoints: the event loop does them");
 	ev_idle_init(&h->pruner, NULL);
 	h->pruner.data = h;
 	err[0] = '\0';
@@ -336,6 +363,8 @@ history_close(struct history *h)
 {
 	if (h == NULL)
 		return;
+	histwork_stop(h->work);
+	h->work = NULL;
 	hist_shut(h);
 	free(h->rel);
 	free(h->shown);
@@ -575,6 +604,19 @@ history_write(struct history *h, struct ev_loop *loop,
 	}
 	hist_prune_due(h, loop, sc->fetched_at, retention);
 	return 0;
+}
+
+void
+history_trends(struct history *h, const char *tag, time_t now,
+    double window)
+{
+	char err[1024];
+
+	if (h->work != NULL)
+		histwork_trends(h->work, tag, now, window);
+	else if (trends_write(h->od, h->db, tag, now, window, err,
+	    sizeof(err)) == -1)
+		log_warnx("%s: trends: %s", tag, err);
 }
 
 void

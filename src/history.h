@@ -15,6 +15,8 @@
 #define HISTORY_PRUNE_EVERY	3600.0	/* seconds, at most (less when the
 					   retention is shorter) */
 #define HISTORY_PRUNE_BATCH	500	/* refreshes removed per transaction */
+#define HISTORY_CHECKPOINT_PAGES 1000	/* WAL pages that ask for a
+					   checkpoint (SQLite's default) */
 
 struct outdir;
 struct snap_clan;
@@ -89,6 +91,17 @@ int		 history_prune_batch(struct history *h, time_t cutoff,
  */
 int		 history_write(struct history *h, struct ev_loop *loop,
 		    const struct snap_clan *sc, double retention);
+
+/*
+ * Write trends/TAG.json of tag (with '#') into h's output directory, as
+ * trends_write does
+ * at now over window, after history_write recorded its refresh: on the
+ * worker thread, whose own connection reads the database and which logs
+ * a failure; on the loop, logging a failure, when no thread could be
+ * started.
+ */
+void		 history_trends(struct history *h, const char *tag,
+		    time_t now, double window);
 
 /*
  * Log the fault history_open found in h, as history_write would; with

@@ -2,7 +2,12 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "jsonscan.h"
 
@@ -14,6 +19,12 @@
  * anything is built).  Anything it is not sure about (escaped
  * keys, json-c's lenient extensions, errors, deep nesting) makes it give
  * up, and the full json-c parse decides, with its own messages.
+ *
+ * The object or array value of any other top-level member (a player's
+ * cards, badges and achievements: most of the body) is thrown away, so
+ * only what finding its end needs is checked there: brackets that match,
+ * strings that close, the nesting limit.  That skip reads 64 bytes at a
+ * time (SSE2 where the compiler has it, a byte loop otherwise).
  */
 struct scan {
 	const unsigned char	*p;
@@ -129,6 +140,166 @@ scan_number(struct scan *sc)
 	}
 }
 
+/* Where a skipped value stands: its open brackets, in a string or not. */
+struct skip {
+	uint64_t	kinds;	/* bit i: the bracket at level i is '{' */
+	int		level;	/* brackets open */
+	int		instr;	/* inside a string */
+	int		esc;	/* the next byte is escaped */
+};
+
+/* The bits of 64 bytes at p: quotes, backslashes, and bracket candidates. */
+struct skip_block {
+	uint64_t	quote, bslash, bracket;
+};
+
+/*
+ * The bracket candidates are the bytes c with (c | 0x26) == 0x7f: the
+ * four brackets, and 'Y', '_', 'y' and DEL, which skip_bracket ignores.
+ */
+static void
+skip_classify(const unsigned char *p, struct skip_block *b)
+{
+#ifdef __SSE2__
+	const __m128i	q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i	m = _mm_set1_epi8(0x26), br = _mm_set1_epi8(0x7f);
+	__m128i		v;
+	int		i;
+
+	b->quote = b->bslash = b->bracket = 0;
+	for (i = 0; i < 4; i++) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+		b->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, q)) << (16 * i);
+		b->bslash |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, bs)) << (16 * i);
+		b->bracket |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_or_si128(v, m), br)) << (16 * i);
+	}
+#else
+	int i;
+
+	b->quote = b->bslash = b->bracket = 0;
+	for (i = 0; i < 64; i++) {
+		b->quote |= (uint64_t)(p[i] == '"') << i;
+		b->bslash |= (uint64_t)(p[i] == '\\') << i;
+		b->bracket |= (uint64_t)((p[i] | 0x26) == 0x7f) << i;
+	}
+#endif
+}
+
+/* Bit i of the result: an odd number of x's bits 0..i are set. */
+static uint64_t
+skip_prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+/*
+ * The byte c outside strings, in a value skipped from depth.  Returns 1
+ * when it closes the value, -1 when it breaks the brackets or the
+ * nesting limit, 0 otherwise.
+ */
+static int
+skip_bracket(struct skip *k, unsigned char c, int depth)
+{
+	if (c == '[' || c == '{') {
+		if (depth + k->level >= JSONSCAN_DEPTH)
+			return -1;
+		k->kinds &= ~((uint64_t)1 << k->level);
+		k->kinds |= (uint64_t)(c == '{') << k->level;
+		k->level++;
+		return 0;
+	}
+	if (c != ']' && c != '}')
+		return 0;
+	if (k->level == 0)
+		return -1;
+	k->level--;
+	if ((int)((k->kinds >> k->level) & 1) != (c == '}'))
+		return -1;
+	return k->level == 0;
+}
+
+/*
+ * Skip the bytes from p to stop one at a time.  Returns where the value
+ * ended with *rc 1, where it broke with *rc -1, or stop with *rc 0.
+ */
+static const unsigned char *
+skip_bytes(struct skip *k, const unsigned char *p, const unsigned char *stop,
+    int depth, int *rc)
+{
+	for (*rc = 0; p < stop; p++) {
+		if (k->esc)
+			k->esc = 0;
+		else if (k->instr) {
+			if (*p == '\\')
+				k->esc = 1;
+			else if (*p == '"')
+				k->instr = 0;
+		} else if (*p == '"')
+			k->instr = 1;
+		else if ((*rc = skip_bracket(k, *p, depth)) != 0)
+			return p + 1;
+	}
+	return p;
+}
+
+/*
+ * The brackets of one 64-byte block at p without a backslash.  Returns
+ * as skip_bytes does.
+ */
+static const unsigned char *
+skip_block(struct skip *k, const unsigned char *p, const struct skip_block *b,
+    int depth, int *rc)
+{
+	uint64_t	in, s;
+	int		i;
+
+	in = skip_prefix_xor(b->quote) ^ (k->instr ? ~(uint64_t)0 : 0);
+	k->instr = (int)(in >> 63);
+	for (s = b->bracket & ~in, *rc = 0; s != 0; s &= s - 1) {
+		i = __builtin_ctzll(s);
+		if ((*rc = skip_bracket(k, p[i], depth)) != 0)
+			return p + i + 1;
+	}
+	return p + 64;
+}
+
+/*
+ * Skip the object or array at sc->p (depth: that of the value), checking
+ * only its brackets, its strings' ends and the nesting limit.
+ */
+static int
+scan_skip(struct scan *sc, int depth)
+{
+	struct skip		 k;
+	struct skip_block	 b;
+	const unsigned char	*p = sc->p;
+	int			 rc = 0;
+
+	memset(&k, 0, sizeof(k));
+	while (rc == 0 && sc->end - p >= 64) {
+		skip_classify(p, &b);
+		if (b.bslash != 0 || k.esc)
+			p = skip_bytes(&k, p, p + 64, depth, &rc);
+		else
+			p = skip_block(&k, p, &b, depth, &rc);
+	}
+	if (rc == 0)
+		p = skip_bytes(&k, p, sc->end, depth, &rc);
+	if (rc != 1)
+		return -1;
+	sc->p = p;
+	return 0;
+}
+
 static int	scan_value(struct scan *, int);
 
 /* Skip the object or array at sc->p, at depth. */
@@ -136,7 +307,7 @@ static int
 scan_container(struct scan *sc, int depth)
 {
 	const unsigned char	*key, *val;
-	int			 escaped;
+	int			 escaped, sought;
 	char			 close;
 
 	if (depth >= JSONSCAN_DEPTH)
@@ -165,12 +336,17 @@ scan_container(struct scan *sc, int depth)
 		}
 		scan_ws(sc);
 		val = sc->p;
-		if (scan_value(sc, depth + 1) == -1)
-			return -1;
-		if (depth == 1 && key != NULL &&
+		sought = depth == 1 && key != NULL &&
 		    (size_t)(val - key) > sc->keylen &&
 		    memcmp(key, sc->key, sc->keylen) == 0 &&
-		    key[sc->keylen] == '"') {
+		    key[sc->keylen] == '"';
+		if (depth == 1 && !sought && val < sc->end &&
+		    (*val == '[' || *val == '{')) {
+			if (scan_skip(sc, depth + 1) == -1)
+				return -1;
+		} else if (scan_value(sc, depth + 1) == -1)
+			return -1;
+		if (sought) {
 			sc->span = val;
 			sc->spanlen = (size_t)(sc->p - val);
 		}

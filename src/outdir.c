@@ -204,7 +204,8 @@ outdir_subdir(const struct outdir *od, const char *rel, int create,
 static int
 temp_open(int dfd, const char *name, char *tmp, size_t tmplen)
 {
-	static uint64_t	 rng;
+	/* Its own per thread: the history worker writes files too. */
+	static _Thread_local uint64_t rng;
 	char		 suffix[OUTDIR_SUFFIX_LEN + 1];
 	int		 fd, i, k;
 

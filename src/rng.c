@@ -1,6 +1,7 @@
 /* rng.c - a small seeded random source for jitter (not for secrets). */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -9,13 +10,13 @@
 uint64_t
 rng_seed(void)
 {
-	static uint64_t	 calls;
+	static _Atomic uint64_t calls;	/* threads seed it too */
 	struct timespec	 ts;
 	uint64_t	 s;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
-	    ((uint64_t)getpid() << 40) ^ (++calls * 0x9e3779b97f4a7c15ULL);
+	    ((uint64_t)getpid() << 40) ^ ((atomic_fetch_add(&calls, 1) + 1) * 0x9e3779b97f4a7c15ULL);
 	return s != 0 ? s : 0x2545f4914f6cdd1dULL;
 }
 

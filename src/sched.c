@@ -22,7 +22,6 @@
 #include "schedpol.h"
 #include "snap.h"
 #include "tally.h"
-#include "trends.h"
 
 static void	sched_pump(struct sched *);
 
@@ -150,10 +149,9 @@ clan_write(struct sched *s, struct refresh_result *res)
 	    s->conf->history, err, sizeof(err)) == -1)
 		log_warnx("%s: history: %s", res->tag, err);
 	if (s->hist != NULL && history_write(s->hist, s->loop, &snap,
-	    s->conf->retention) == 0 && trends_write(s->od,
-	    history_db(s->hist), res->tag, res->fetched_at,
-	    s->conf->trend_window, err, sizeof(err)) == -1)
-		log_warnx("%s: trends: %s", res->tag, err);
+	    s->conf->retention) == 0)
+		history_trends(s->hist, res->tag, res->fetched_at,
+		    s->conf->trend_window);
 	return SCHEDPOL_WRITTEN;
 }
 
@@ -399,6 +397,7 @@ sched_new(struct ev_loop *loop, struct fetcher *f, const struct conf *conf,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->loop = loop;
+	looplag_start(&s->lag, loop);
 	s->f = f;
 	s->conf = conf;
 	s->od = od;
@@ -604,6 +603,7 @@ sched_free(struct sched *s)
 		sclan_free(s->clans[i]);
 	ev_timer_stop(s->loop, &s->grace_timer);
 	ev_timer_stop(s->loop, &s->report_timer);
+	looplag_stop(&s->lag, s->loop);
 	free(s->clans);
 	profstore_free(s->store);
 	free(s);

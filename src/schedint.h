@@ -11,6 +11,7 @@
 
 #include <ev.h>
 
+#include "looplag.h"
 #include "sched.h"
 #include "schedpol.h"
 #include "tag.h"
@@ -72,6 +73,7 @@ struct sched {
 	char			 last_tag[TAG_MAX];
 	time_t			 last_time;
 	uint64_t		 rng;
+	struct looplag		 lag;		/* the loop's turns */
 };
 
 /* The timer callback that writes the reports. */

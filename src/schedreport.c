@@ -99,6 +99,7 @@ sched_write_reports(struct sched *s)
 	di.players_read = s->players_read;
 	di.players_reused = s->players_reused;
 	di.profiles = profstore_count(s->store);
+	di.lag = &s->lag.st;
 	history_report(s->hist, s->conf->database, &di.history);
 	if (snap_write_reports(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)

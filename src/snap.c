@@ -21,6 +21,7 @@
 
 #include "family.h"
 #include "isotime.h"
+#include "looplag.h"
 #include "outdir.h"
 #include "snap.h"
 #include "snapkeys.h"
@@ -378,6 +379,22 @@ m_history_ok(FILE *fp, const char *m, const struct snap_daemon_info *d,
 }
 
 static void
+m_loop_lag(FILE *fp, const char *m, const struct snap_daemon_info *d,
+    size_t n)
+{
+	static const double bounds[LOOPLAG_BUCKETS] = LOOPLAG_BOUNDS;
+	static const struct looplag_stats none;
+	const struct looplag_stats *st = d->lag != NULL ? d->lag : &none;
+	int i;
+
+	for (i = 0; i < LOOPLAG_BUCKETS; i++)
+		fprintf(fp, "%s_bucket{le=\"%g\"} %lu\n", m, bounds[i],
+		    st->le[i]);
+	fprintf(fp, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n%s_count %lu\n",
+	    m, st->count, m, st->sum, m, st->count);
+}
+
+static void
 m_last_success(FILE *fp, const char *m, const struct snap_clan_info *ci)
 {
 	pclan(fp, m, ci->tag);
@@ -483,6 +500,8 @@ static const struct daemon_metric {
 	  "the history database, by result.", m_history, 0 },
 	{ "clanpopd_history_ok", "gauge", "1 when the history database is "
 	  "in use, 0 when it fails or is off.", m_history_ok, 0 },
+	{ "clanpopd_loop_lag_seconds", "histogram", "Turns of the event loop "
+	  "by how long their work held it.", m_loop_lag, 0 },
 };
 
 static const struct clan_metric {

@@ -10,6 +10,7 @@
 #include "figures.h"
 #include "reqstats.h"
 
+struct looplag_stats;
 struct outdir;
 struct profstore;
 struct profstore_change;
@@ -82,6 +83,7 @@ struct snap_daemon_info {
 						   instead: requests saved */
 	size_t			 profiles;	/* profiles in the store now */
 	struct snap_history	 history;
+	const struct looplag_stats *lag;	/* NULL: none measured */
 };
 
 /*

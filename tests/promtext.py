@@ -84,7 +84,9 @@ def parse(text):
                 value = float(m.group(3))
             except ValueError:
                 raise ParseError("line %d: bad value" % n)
-            if m.group(1) not in types:
+            base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+            if m.group(1) not in types and \
+                    types.get(base) not in ("histogram", "summary"):
                 raise ParseError("line %d: %s has no TYPE" % (n, m.group(1)))
             samples.append((m.group(1), labels, value))
     seen = set()

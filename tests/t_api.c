@@ -710,6 +710,100 @@ test_player_refused(void)
 	free(b);
 }
 
+/*
+ * A player body of 130 cards, card i named i % 67 'a's then tail, and a
+ * favourite after them.  Returns its length.
+ */
+static size_t
+long_player(char *b, size_t cap, const char *tail)
+{
+	size_t	i, off;
+
+	off = (size_t)snprintf(b, cap, "{\"cards\":[");
+	for (i = 0; i < 130; i++)
+		off += (size_t)snprintf(b + off, cap - off, "%s{\"name\":"
+		    "\"%.*s%s\",\"id\":%zu,\"u\":{}}", i ? "," : "",
+		    (int)(i % 67), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaa", tail, i);
+	off += (size_t)snprintf(b + off, cap - off, "],\"currentFavouriteCard\":"
+	    "{\"id\":26000055,\"name\":\"Mega Knight\"},\"badges\":[[{}]]}");
+	return off;
+}
+
+/*
+ * The values the scanner throws away (every top-level object or array but
+ * the favourite) are checked only for matching brackets and closed
+ * strings; the long bodies put their quotes, backslashes and brackets at
+ * every offset of the 64-byte blocks the skip reads.
+ */
+static void
+test_player_skip(void)
+{
+	static const struct {
+		const char	*body;
+		int64_t		 id;
+	} kept[] = {
+		{ "{\"cards\":[1 2 x :],\"currentFavouriteCard\":{\"id\":5}}",
+		  5 },
+		{ "{\"cards\":[{\"n\":\"]}\\\"[{\\\\\"}],\"badges\":{\"\x01\":[]},"
+		  "\"currentFavouriteCard\":{\"id\":6}}", 6 },
+		{ "{\"cards\":[\"\\u\"],\"currentFavouriteCard\":{\"id\":7}}",
+		  7 },
+	};
+	static const struct {
+		const char	*body;
+		const char	*err;
+	} bad[] = {
+		{ "{\"cards\":[{]},\"currentFavouriteCard\":{\"id\":5}}",
+		  "the player response is not JSON: quoted object property "
+		  "name expected at byte 11" },
+		{ "{\"cards\":[\"],\"currentFavouriteCard\":{\"id\":5}}",
+		  "the player response is not JSON: array value separator "
+		  "',' expected at byte 14" },
+		{ "{\"cards\":[[]],\"currentFavouriteCard\":{\"id\":5}",
+		  "the player response is not JSON: unexpected end of data "
+		  "at byte 45" },
+	};
+	struct api_player	 p;
+	char			 err[256], *b;
+	size_t			 i, off, cap = 64 * 1024;
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		tap_int(player_str(kept[i].body, &p, err, sizeof(err)), 0,
+		    "skipped garbage %zu parses", i);
+		tap_int(p.card_id, kept[i].id, "skipped garbage %zu: card_id",
+		    i);
+		api_player_free(&p);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(err, "unset");
+		tap_int(player_str(bad[i].body, &p, err, sizeof(err)), -1,
+		    "broken skipped value %zu fails", i);
+		tap_str(err, bad[i].err, "broken skipped value %zu: error", i);
+	}
+	b = xmalloc(cap);
+	off = long_player(b, cap, "\\\"]}\\\\");
+	tap_int(api_parse_player(b, off, &p, err, sizeof(err)), 0,
+	    "a long body with escapes at every offset parses");
+	tap_int(p.card_id, 26000055, "... and finds the favourite after it");
+	tap_str(p.card_name, "Mega Knight", "... with its name");
+	api_player_free(&p);
+	/* Without backslashes, the skip's 64-byte path reads it all. */
+	off = long_player(b, cap, "]}[{");
+	tap_int(api_parse_player(b, off, &p, err, sizeof(err)), 0,
+	    "a long body without escapes parses");
+	tap_int(p.card_id, 26000055, "... and finds the favourite after it");
+	api_player_free(&p);
+	/* One bracket too many, far in: json-c's answer. */
+	b[9] = '{';
+	strcpy(err, "unset");
+	tap_int(api_parse_player(b, off, &p, err, sizeof(err)), -1,
+	    "a long body with a broken bracket fails");
+	tap_str(err, "the player response is not JSON: quoted object property "
+	    "name expected at byte 10", "... with json-c's error");
+	free(b);
+}
+
 static void
 test_player_bad(void)
 {
@@ -939,6 +1033,7 @@ main(void)
 	test_player();
 	test_player_shapes();
 	test_player_refused();
+	test_player_skip();
 	test_player_bad();
 	test_error_reason();
 	test_utf8();

@@ -783,6 +783,46 @@ test_profiles(const struct outdir *od)
 	history_close(h);
 }
 
+/*
+ * The worker thread: trends files asked for are written by history_close
+ * at the latest, and the loop's connection leaves WAL checkpoints to it.
+ */
+static void
+test_worker(const struct outdir *od)
+{
+	static const int64_t	 ids[] = { 26000000 };
+	static const char *const names[] = { "Knight" };
+	static const unsigned	 counts[] = { 2 };
+	struct history		*h = open_ok(od, "db/w.sqlite", "worker");
+	struct snap_clan	 sc;
+	struct clan_figures	 f;
+	char			 err[1024], *text;
+	size_t			 len;
+
+	tap_str(q(history_db(h), "PRAGMA wal_autocheckpoint"), "0\n",
+	    "worker: the loop's connection never checkpoints by itself");
+	snap_of(&sc, &f, "#9V2Y", "W", 1764000000, 1, ids, names, counts);
+	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
+	    "worker: first refresh");
+	history_trends(h, "#9V2Y", 1764000000, 0);
+	sc.fetched_at = 1764000900;
+	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
+	    "worker: second refresh");
+	history_trends(h, "#9V2Y", 1764000900, 0);
+	free(f.cards.cards);
+	history_close(h);
+	text = slurp(at("trends/9V2Y.json"), &len);
+	text[len] = '\0';	/* slurp leaves room for it */
+	tap_str(text, "{\n  \"tag\": \"#9V2Y\",\n  \"name\": \"W\",\n"
+	    "  \"from\": \"1970-01-01T00:00:00Z\",\n"
+	    "  \"to\": \"2025-11-24T16:15:00Z\",\n  \"refreshes\": 2,\n"
+	    "  \"cards\": [\n    {\"id\": 26000000, \"name\": \"Knight\", "
+	    "\"points\": [[\"2025-11-24T16:00:00Z\", 2], "
+	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ]\n}\n",
+	    "worker: the trends file of the latest refresh, written by close");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -801,6 +841,7 @@ main(void)
 	test_schema(od);
 	test_record(od);
 	test_prune(od);
+	test_worker(od);
 	test_empty_file(od);
 	test_migrate_v1(od);
 	test_migrate_fails(od);

@@ -92,6 +92,12 @@ t.eq(V(m, "clanpopd_clans"), 2.0, "metrics: clans configured")
 t.eq([V(m, "clanpopd_history_writes_total", result=r)
       for r in ("success", "failure")] + [V(m, "clanpopd_history_ok")],
      [1.0, 0.0, 1.0], "metrics: one snapshot recorded in the history")
+lag = [V(m, "clanpopd_loop_lag_seconds_bucket", le=b) for b in
+       ("0.0005", "0.001", "0.005", "0.01", "0.05", "0.1", "0.5", "1", "+Inf")]
+t.eq((m["types"].get("clanpopd_loop_lag_seconds"), lag == sorted(lag),
+      lag[-1] == V(m, "clanpopd_loop_lag_seconds_count"), lag[-1] >= 1),
+     ("histogram", True, True, True),
+     "metrics: loop lag histogram, cumulative, +Inf = count, turns counted")
 t.eq([V(m, "clanpopd_key_requests_total", key="1"),
       V(m, "clanpopd_key_throttled_total", key="1"),
       V(m, "clanpopd_key_request_rate", key="1"),

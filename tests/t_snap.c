@@ -68,6 +68,19 @@
 	"# HELP clanpopd_history_ok 1 when the history database is in use, 0 when it fails or is off.\n" \
 	"# TYPE clanpopd_history_ok gauge\n" \
 	"clanpopd_history_ok 0\n" \
+	"# HELP clanpopd_loop_lag_seconds Turns of the event loop by how long their work held it.\n" \
+	"# TYPE clanpopd_loop_lag_seconds histogram\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.0005\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.001\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.005\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.01\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.05\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.1\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"0.5\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"1\"} 0\n" \
+	"clanpopd_loop_lag_seconds_bucket{le=\"+Inf\"} 0\n" \
+	"clanpopd_loop_lag_seconds_sum 0.000000\n" \
+	"clanpopd_loop_lag_seconds_count 0\n" \
 	"# HELP clanpopd_key_requests_total Requests sent with the API key on line N of the token file.\n" \
 	"# TYPE clanpopd_key_requests_total counter\n" \
 	"clanpopd_key_requests_total{key=\"1\"} 55\n" \

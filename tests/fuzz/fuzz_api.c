@@ -166,6 +166,84 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 	return rv;
 }
 
+/*
+ * The oracle's view of what api.c's scanner may throw away: a copy of
+ * the body with the object or array value of each top-level member but
+ * currentFavouriteCard replaced by 0 when its brackets match and its
+ * strings close (all the scanner checks of such a value).  Walked here
+ * byte by byte, apart from the scanner.  NULL when the body is not an
+ * object so walkable; free the copy, *outlen bytes.
+ */
+static char *
+ref_strip(const uint8_t *data, size_t size, size_t *outlen)
+{
+	static const char fav[] = "\"currentFavouriteCard\"";
+	char *out, stack[JSON_DEPTH * 2];
+	size_t i = 0, o = 0, key = 0;
+	int level = 0, instr = 0, sought = 0, closed;
+
+	if ((out = malloc(size + 1)) == NULL)
+		return NULL;
+	while (i < size) {
+		uint8_t c = data[i];
+
+		if (instr) {
+			out[o++] = (char)c;
+			if (c == '\\' && i + 1 < size)
+				out[o++] = (char)data[++i];
+			else if (c == '"')
+				instr = 0;
+			i++;
+			continue;
+		}
+		if (c == '"' && level == 1)
+			key = i;
+		if (c == ':' && level == 1)
+			sought = i - key == sizeof(fav) - 1 &&
+			    memcmp(data + key, fav, sizeof(fav) - 1) == 0;
+		if ((c == '[' || c == '{') && level == 1 && !sought) {
+			/* A thrown-away value: only its end is sought. */
+			closed = 0;
+			for (level = 0; i < size && !closed; i++) {
+				if (instr) {
+					if (data[i] == '\\')
+						i++;
+					else if (data[i] == '"')
+						instr = 0;
+				} else if (data[i] == '"')
+					instr = 1;
+				else if (data[i] == '[' || data[i] == '{') {
+					if (level == (int)sizeof(stack))
+						break;
+					stack[level++] = (char)data[i];
+				} else if (data[i] == ']' || data[i] == '}') {
+					if (stack[--level] != (data[i] == ']' ?
+					    '[' : '{'))
+						break;
+					closed = level == 0;
+				}
+			}
+			if (!closed) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = '0';
+			level = 1;
+			continue;
+		}
+		if (c == '"')
+			instr = 1;
+		else if (c == '[' || c == '{')
+			level++;
+		else if (c == ']' || c == '}')
+			level--;
+		out[o++] = (char)c;
+		i++;
+	}
+	*outlen = o;
+	return out;
+}
+
 static void
 check_player(const uint8_t *data, size_t size)
 {
@@ -186,6 +264,19 @@ check_player(const uint8_t *data, size_t size)
 	    API_JSON_VALUES_MAX) {
 		api_player_free(&ref);
 		return;
+	}
+	/*
+	 * A body json-c refuses may still be read when its faults lie only
+	 * in values the scanner throws away: then it must read as the body
+	 * without them.
+	 */
+	if (refrv == -1 && rv != -1) {
+		size_t striplen;
+		char *strip = ref_strip(data, size, &striplen);
+
+		FUZZ_CHECK(strip != NULL);
+		refrv = ref_player((const uint8_t *)strip, striplen, &ref);
+		free(strip);
 	}
 	FUZZ_CHECK(rv == refrv);
 	if (rv == 0) {

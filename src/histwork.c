@@ -1,0 +1,225 @@
+/* histwork.c - the history database's slow work, on a thread of its own. */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "histfile.h"
+#include "histwork.h"
+#include "log.h"
+#include "tag.h"
+#include "trends.h"
+
+/* One clan's trends file to write; a newer refresh replaces it. */
+struct histwork_job {
+	struct histwork_job	*next;
+	char			 tag[TAG_MAX];
+	time_t			 now;
+	double			 window;
+};
+
+struct histwork {
+	const struct outdir	*od;
+	const char		*rel, *shown;	/* the history's, outlive w */
+	pthread_t		 thread;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct histwork_job	*head, *tail;	/* under mu */
+	int			 checkpoint;	/* under mu: one is asked */
+	int			 drop;		/* under mu: close the connection */
+	int			 stop;		/* under mu */
+};
+
+/*
+ * The thread's own connection, opened as the history's is (the same
+ * checks, never through a symbolic link) but never creating the file:
+ * the event loop's connection made it.  NULL with a sentence in err.
+ */
+static sqlite3 *
+work_open(struct histwork *w, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+	sqlite3	*db = NULL;
+
+	if (histfile_check(w->od, w->rel, w->shown, path, sizeof(path), err,
+	    errlen) == -1)
+		return NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: opening it for the trends: %s",
+		    w->shown, db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, HISTWORK_BUSY_MS);
+	return db;
+}
+
+/*
+ * Carry out one batch, outside the lock: a checkpoint, then one trends
+ * file, on the thread's connection (opened when needed).
+ */
+static void
+work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
+    int checkpoint)
+{
+	char	err[1024];
+	int	rc;
+
+	if (*db == NULL && (*db = work_open(w, err, sizeof(err))) == NULL) {
+		if (job != NULL)
+			log_warnx("%s: trends: %s", job->tag, err);
+		return;
+	}
+	if (checkpoint && (rc = sqlite3_wal_checkpoint_v2(*db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)) != SQLITE_OK &&
+	    rc != SQLITE_BUSY)
+		log_warnx("history: %s: checkpoint: %s", w->shown,
+		    sqlite3_errmsg(*db));
+	if (job != NULL && trends_write(w->od, *db, job->tag, job->now,
+	    job->window, err, sizeof(err)) == -1)
+		log_warnx("%s: trends: %s", job->tag, err);
+}
+
+static void *
+work_main(void *arg)
+{
+	struct histwork		*w = arg;
+	struct histwork_job	*job;
+	sqlite3			*db = NULL;
+	int			 checkpoint;
+
+	/*
+	 * The loop comes first: on Linux a thread has a nice value of its
+	 * own, and the worker's work can always wait.
+	 */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), HISTWORK_NICE);
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (w->drop) {
+			w->drop = 0;
+			pthread_mutex_unlock(&w->mu);
+			sqlite3_close(db);
+			db = NULL;
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
+		if (w->head == NULL && !w->checkpoint) {
+			if (w->stop)
+				break;
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		if ((job = w->head) != NULL && (w->head = job->next) == NULL)
+			w->tail = NULL;
+		checkpoint = w->checkpoint;
+		w->checkpoint = 0;
+		pthread_mutex_unlock(&w->mu);
+		work_do(w, &db, job, checkpoint);
+		free(job);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	sqlite3_close(db);
+	return NULL;
+}
+
+struct histwork *
+histwork_start(const struct outdir *od, const char *rel, const char *shown)
+{
+	struct histwork	*w;
+	sigset_t	 all, old;
+	int		 rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->od = od;
+	w->rel = rel;
+	w->shown = shown;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	/* Signals are the loop's (ev_signal): the thread blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, work_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+histwork_trends(struct histwork *w, const char *tag, time_t now,
+    double window)
+{
+	struct histwork_job	*job;
+
+	pthread_mutex_lock(&w->mu);
+	for (job = w->head; job != NULL; job = job->next)
+		if (strcmp(job->tag, tag) == 0)
+			break;
+	if (job == NULL && (job = calloc(1, sizeof(*job))) != NULL) {
+		snprintf(job->tag, sizeof(job->tag), "%s", tag);
+		if (w->tail != NULL)
+			w->tail->next = job;
+		else
+			w->head = job;
+		w->tail = job;
+	}
+	if (job != NULL) {
+		job->now = now;
+		job->window = window;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (job == NULL)
+		log_warnx("%s: trends: out of memory", tag);
+}
+
+void
+histwork_checkpoint(struct histwork *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (!w->checkpoint) {
+		w->checkpoint = 1;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+histwork_drop(struct histwork *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->drop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+histwork_stop(struct histwork *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
