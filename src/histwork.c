@@ -116,6 +116,14 @@ work_main(void *arg)
 		if (w->head == NULL && !w->checkpoint) {
 			if (w->stop)
 				break;
+			if (db != NULL) {
+				/* Idle, the thread holds no file of the database. */
+				pthread_mutex_unlock(&w->mu);
+				sqlite3_close(db);
+				db = NULL;
+				pthread_mutex_lock(&w->mu);
+				continue;
+			}
 			pthread_cond_wait(&w->cv, &w->mu);
 			continue;
 		}

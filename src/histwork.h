@@ -15,8 +15,8 @@ struct histwork;
  * Start the thread that does the history database's slow work (trends
  * files, WAL checkpoints) off the event loop, with a connection of its
  * own to rel inside od (shown as shown), opened when it has work and
- * checked as history_open checks the file, kept until histwork_drop.  od, rel and shown must
- * outlive it.  Returns the worker (stop it with histwork_stop), or NULL
+ * checked as history_open checks the file, closed when its queue is
+ * empty or at histwork_drop.  od, rel and shown must outlive it.  Returns the worker (stop it with histwork_stop), or NULL
  * when no thread could be made.
  */
 struct histwork	*histwork_start(const struct outdir *od, const char *rel,

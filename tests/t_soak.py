@@ -125,11 +125,13 @@ def idle_fds(what):
             last, quiet_since = size, time.monotonic()
         elif (time.monotonic() - quiet_since >= 2.0 and
               api.stats()["in_flight"] == 0):
+            # The same count for 2 s: the history worker (at nice 10)
+            # has written its trends files and closed its connection.
             seen = []
-            for _ in range(3):
+            for _ in range(5):
                 seen.append(fds())
-                time.sleep(0.3)
-            if seen[0] == seen[1] == seen[2]:
+                time.sleep(0.5)
+            if len(set(seen)) == 1:
                 return seen[0]
         time.sleep(0.5)
     t.diag("%s: never idle" % what)
