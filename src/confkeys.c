@@ -10,11 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "conf.h"
+#include "confdata.h"
 #include "confkeys.h"
 #include "confval.h"
 #include "diag.h"
 #include "dupset.h"
+#include "layout.h"
 #include "tag.h"
 #include "yamltree.h"
 
@@ -127,7 +128,7 @@ const struct confval_key confkeys[CONFKEY_N] = {
 	    .type = CONFVAL_INT, .lo = 0, .hi = 10000, .def = 0,
 	    .off = CONF(history) },
 	[CONFKEY_DATABASE] = { .section = "output", .name = "database",
-	    .type = CONFVAL_STRING, .def_str = "history.sqlite",
+	    .type = CONFVAL_STRING, .def_str = LAYOUT_DATABASE,
 	    .off = CONF(database), .read = confkeys_database },
 	[CONFKEY_RETENTION] = { .section = "output", .name = "retention",
 	    .type = CONFVAL_DURATION, .lo = 0, .hi = CENTURY,
@@ -314,8 +315,7 @@ static int
 confkeys_database(struct confval_walk *w, const char *path,
     const struct yamltree_node *v, void *base)
 {
-	static const char *const own[] = { "clans", "history", "trends",
-	    "index.json", "metrics.prom", "cards.json" };
+	static const char *const own[] = LAYOUT_OWN;
 	struct conf *cf = base;
 	char q[DIAG_QUOTE_SIZE];
 	const char *p, *e;

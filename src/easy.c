@@ -10,7 +10,6 @@
 #include <curl/curl.h>
 
 #include "easy.h"
-#include "fetch.h"
 #include "httppolicy.h"
 
 #define EASY_STALL_SPEED	64	/* bytes/s below which a transfer stalls */
@@ -23,7 +22,7 @@ body_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	size_t			 n = size * nmemb, want;
 	char			*nb;
 
-	if (b->len + n > FETCH_BODY_MAX) {
+	if (b->len + n > EASY_BODY_MAX) {
 		b->too_large = 1;
 		return 0;
 	}
@@ -31,8 +30,8 @@ body_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 		want = b->cap ? b->cap : 32768;
 		while (want < b->len + n + 1)
 			want *= 2;
-		if (want > FETCH_BODY_MAX + 1)
-			want = FETCH_BODY_MAX + 1;
+		if (want > EASY_BODY_MAX + 1)
+			want = EASY_BODY_MAX + 1;
 		if ((nb = realloc(b->data, want)) == NULL)
 			return 0;
 		b->data = nb;
@@ -79,7 +78,7 @@ easy_get(const struct easy_opts *o, struct easy_body *body, char *errbuf,
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)EASY_STALL_SPEED);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)EASY_STALL_TIME);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)FETCH_BODY_MAX);
+	    (curl_off_t)EASY_BODY_MAX);
 	/*
 	 * Waiting to multiplex pays only where TLS can offer HTTP/2.  Over
 	 * plain HTTP libcurl learns nothing until the first response, so
@@ -157,7 +156,7 @@ easy_describe(CURLcode rc, long status, const char *reason,
 			snprintf(out, outlen, "HTTP %ld", status);
 	} else if (body->too_large || rc == CURLE_FILESIZE_EXCEEDED)
 		snprintf(out, outlen, "the response is larger than %d MiB",
-		    FETCH_BODY_MAX / (1024 * 1024));
+		    EASY_BODY_MAX / (1024 * 1024));
 	else
 		snprintf(out, outlen, "%s", errbuf[0] ? errbuf :
 		    curl_easy_strerror(rc));

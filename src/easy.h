@@ -6,7 +6,9 @@
 
 #include <curl/curl.h>
 
-/* The body of an answer, capped at FETCH_BODY_MAX bytes, NUL-terminated. */
+#define EASY_BODY_MAX	(4 * 1024 * 1024)	/* bytes of a body, at most */
+
+/* The body of an answer, capped at EASY_BODY_MAX bytes, NUL-terminated. */
 struct easy_body {
 	char	*data;
 	size_t	 len;

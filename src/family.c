@@ -11,8 +11,9 @@
 
 #include "family.h"
 #include "isotime.h"
+#include "layout.h"
 #include "outdir.h"
-#include "snap.h"
+#include "figures.h"
 #include "tally.h"
 
 /* One card of one clan, then, merged, of all clans. */
@@ -51,20 +52,20 @@ by_players(const void *a, const void *b)
  * out of memory.
  */
 static int
-family_merge(const struct snap_clan_info *ci, size_t n,
+family_merge(const struct clan_figures *const *fig, size_t n,
     struct family_card **out, size_t *nout)
 {
 	struct family_card	*fc, *m;
 	size_t			 i, k, total = 0, j = 0;
 
 	for (i = 0; i < n; i++)
-		if (ci[i].fig != NULL)
-			total += ci[i].fig->cards.n;
+		if (fig[i] != NULL)
+			total += fig[i]->cards.n;
 	if ((fc = calloc(total ? total : 1, sizeof(*fc))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		for (k = 0; ci[i].fig != NULL && k < ci[i].fig->cards.n; k++) {
-			const struct tally_card *tc = &ci[i].fig->cards.cards[k];
+		for (k = 0; fig[i] != NULL && k < fig[i]->cards.n; k++) {
+			const struct tally_card *tc = &fig[i]->cards.cards[k];
 
 			fc[j].id = tc->id;
 			fc[j].name = tc->name;
@@ -111,7 +112,7 @@ family_entry(const struct family_card *c)
 }
 
 int
-family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
+family_write(FILE *fp, time_t now, const struct clan_figures *const *fig,
     size_t n)
 {
 	struct json_object	*o, *arr, *e;
@@ -123,11 +124,11 @@ family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
 	int			 rc = -1;
 
 	for (i = 0; i < n; i++)
-		if (ci[i].fig != NULL && ci[i].fig->fetched +
-		    ci[i].fig->reused > ci[i].fig->without_favourite)
-			players += ci[i].fig->fetched + ci[i].fig->reused -
-			    ci[i].fig->without_favourite;
-	if (family_merge(ci, n, &fc, &nfc) == -1)
+		if (fig[i] != NULL && fig[i]->fetched +
+		    fig[i]->reused > fig[i]->without_favourite)
+			players += fig[i]->fetched + fig[i]->reused -
+			    fig[i]->without_favourite;
+	if (family_merge(fig, n, &fc, &nfc) == -1)
 		return -1;
 	isotime_utc(now, stamp);
 	if ((o = json_object_new_object()) == NULL ||
@@ -156,7 +157,7 @@ done:
 
 /* The arguments of family_write, for outdir_write. */
 struct family_args {
-	const struct snap_clan_info	*ci;
+	const struct clan_figures *const *fig;
 	size_t				 n;
 };
 
@@ -165,15 +166,16 @@ fill_family(FILE *fp, void *arg)
 {
 	const struct family_args *fa = arg;
 
-	return family_write(fp, time(NULL), fa->ci, fa->n);
+	return family_write(fp, time(NULL), fa->fig, fa->n);
 }
 
 int
-family_write_file(const struct outdir *od, const struct snap_clan_info *ci,
+family_write_file(const struct outdir *od,
+    const struct clan_figures *const *fig,
     size_t n, char *err, size_t errlen)
 {
-	struct family_args fa = { ci, n };
+	struct family_args fa = { fig, n };
 
-	return outdir_write(od->fd, od->path, "cards.json", fill_family, &fa,
+	return outdir_write(od->fd, od->path, LAYOUT_CARDS, fill_family, &fa,
 	    err, errlen);
 }

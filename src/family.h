@@ -6,27 +6,27 @@
 #include <stdio.h>
 #include <time.h>
 
+struct clan_figures;
 struct outdir;
-struct snap_clan_info;
 
 /*
- * Write cards.json's text to fp for the n configured clans ci, generated
- * at now: each card of the clans' latest snapshots (ci->fig; a clan
- * without one counts for nothing) with the players whose favourite it is,
+ * Write cards.json's text to fp for the n configured clans, generated at
+ * now: each card of the clans' latest snapshots (fig[i], NULL for a clan
+ * without one, which counts for nothing) with the players whose favourite it is,
  * summed, and the clans that have it among their favourites; sorted by
  * players descending, then name ascending (no name last), then id.  The
  * players at the top are the members with a favourite card, summed.
  * Returns 0, or -1 on a write error or out of memory.
  */
-int	family_write(FILE *fp, time_t now, const struct snap_clan_info *ci,
-	    size_t n);
+int	family_write(FILE *fp, time_t now,
+	    const struct clan_figures *const *fig, size_t n);
 
 /*
  * Write cards.json in od atomically, generated now.  Returns 0, or -1
  * with a sentence in err.
  */
 int	family_write_file(const struct outdir *od,
-	    const struct snap_clan_info *ci, size_t n, char *err,
+	    const struct clan_figures *const *fig, size_t n, char *err,
 	    size_t errlen);
 
 #endif

@@ -9,7 +9,6 @@
 
 #include "reqstats.h"
 
-#define FETCH_BODY_MAX		(4 * 1024 * 1024)	/* bytes */
 #define FETCH_BACKOFF_BASE	0.5	/* seconds */
 #define FETCH_BACKOFF_CAP	30.0	/* seconds */
 #define FETCH_RETRY_AFTER_MAX	900.0	/* seconds: Retry-After is capped */

@@ -620,22 +620,6 @@ history_trends(struct history *h, const char *tag, time_t now,
 }
 
 void
-history_report(const struct history *h, const char *database,
-    struct snap_history *out)
-{
-	struct history_stats st;
-
-	history_stats(h, &st);
-	memset(out, 0, sizeof(*out));
-	if (!st.enabled)
-		return;
-	out->database = database;
-	out->error = st.error;
-	out->writes_ok = st.writes_ok;
-	out->writes_failed = st.writes_failed;
-}
-
-void
 history_stats(const struct history *h, struct history_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -115,13 +115,4 @@ void		 history_log_open(struct history *h,
 void		 history_stats(const struct history *h,
 		    struct history_stats *st);
 
-struct snap_history;
-
-/*
- * Fill what index.json and metrics.prom say of h (NULL: off), whose
- * output.database is database; the strings point into h and database.
- */
-void		 history_report(const struct history *h, const char *database,
-		    struct snap_history *out);
-
 #endif

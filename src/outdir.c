@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "log.h"
 #include "outdir.h"
 #include "rng.h"
@@ -397,10 +398,10 @@ check_history(struct outdir *od, int *removed, char *err, size_t errlen)
 	struct stat	 st;
 	int		 hfd, fd, rc = 0;
 
-	if (fstatat(od->fd, "history", &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	if (fstatat(od->fd, LAYOUT_HISTORY, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
 	    errno == ENOENT)
 		return 0;
-	if ((hfd = outdir_subdir(od, "history", 0, err, errlen)) == -1)
+	if ((hfd = outdir_subdir(od, LAYOUT_HISTORY, 0, err, errlen)) == -1)
 		return -1;
 	if ((d = fdopendir(hfd)) == NULL) {
 		snprintf(err, errlen, "cannot read %s/history: %s", od->path,
@@ -413,7 +414,7 @@ check_history(struct outdir *od, int *removed, char *err, size_t errlen)
 		    fstatat(hfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
 			continue;
-		snprintf(rel, sizeof(rel), "history/%s", de->d_name);
+		snprintf(rel, sizeof(rel), LAYOUT_HISTORY "/%s", de->d_name);
 		if ((fd = outdir_subdir(od, rel, 0, err, errlen)) == -1) {
 			rc = -1;
 			break;
@@ -432,10 +433,10 @@ check_trends(struct outdir *od, int *removed, char *err, size_t errlen)
 	struct stat	st;
 	int		fd;
 
-	if (fstatat(od->fd, "trends", &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	if (fstatat(od->fd, LAYOUT_TRENDS, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
 	    errno == ENOENT)
 		return 0;
-	if ((fd = outdir_subdir(od, "trends", 0, err, errlen)) == -1)
+	if ((fd = outdir_subdir(od, LAYOUT_TRENDS, 0, err, errlen)) == -1)
 		return -1;
 	*removed += outdir_clean_temps(fd);
 	close(fd);
@@ -464,7 +465,7 @@ outdir_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (check_dir(od->fd, path, err, errlen) == -1 ||
-	    (cfd = outdir_subdir(od, "clans", 1, err, errlen)) == -1) {
+	    (cfd = outdir_subdir(od, LAYOUT_CLANS, 1, err, errlen)) == -1) {
 		outdir_close(od);
 		return NULL;
 	}

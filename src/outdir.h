@@ -36,7 +36,7 @@ void		 outdir_close(struct outdir *);
 int		 outdir_gone(const struct outdir *);
 
 /*
- * Open the subdirectory rel of od ("clans", "history/9V2Y": plain names
+ * Open the subdirectory rel of od (such as "a" or "a/b": plain names
  * joined by '/'), making missing ones (0755) when create is set; never
  * through a symbolic link, and never one writable by others.  Returns a
  * descriptor, or -1 with a sentence naming the path in err.

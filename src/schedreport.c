@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "profstore.h"
+#include "report.h"
 #include "sched.h"
 #include "schedint.h"
 #include "snap.h"
@@ -49,11 +50,31 @@ sched_count_reload(struct sched *s, int ok)
 	sched_reports_soon(s);
 }
 
+/*
+ * What the reports say of the history database h (NULL: off), whose
+ * output.database is database; the strings point into h and database.
+ */
+static void
+fill_history(const struct history *h, const char *database,
+    struct report_history *out)
+{
+	struct history_stats st;
+
+	history_stats(h, &st);
+	memset(out, 0, sizeof(*out));
+	if (!st.enabled)
+		return;
+	out->database = database;
+	out->error = st.error;
+	out->writes_ok = st.writes_ok;
+	out->writes_failed = st.writes_failed;
+}
+
 void
 sched_write_reports(struct sched *s)
 {
-	struct snap_clan_info	*ci;
-	struct snap_daemon_info	 di;
+	struct report_clan	*ci;
+	struct report_daemon	 di;
 	struct fetch_key_stats	*ks;
 	char			 err[1024];
 	size_t			 i, nk = fetcher_nkeys(s->f);
@@ -100,8 +121,8 @@ sched_write_reports(struct sched *s)
 	di.players_reused = s->players_reused;
 	di.profiles = profstore_count(s->store);
 	di.lag = &s->lag.st;
-	history_report(s->hist, s->conf->database, &di.history);
-	if (snap_write_reports(s->od, &di, ci, s->n, err,
+	fill_history(s->hist, s->conf->database, &di.history);
+	if (report_write(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);
 	free(ci);

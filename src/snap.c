@@ -19,12 +19,10 @@
 
 #include <json-c/json.h>
 
-#include "family.h"
 #include "isotime.h"
-#include "looplag.h"
+#include "layout.h"
 #include "outdir.h"
 #include "snap.h"
-#include "snapkeys.h"
 #include "tag.h"
 #include "tally.h"
 
@@ -133,469 +131,12 @@ snap_write_clan(const struct outdir *od, const struct snap_clan *sc,
 	char	 dpath[PATH_MAX], name[TAG_MAX + 8];
 	int	 dfd, rc;
 
-	if ((dfd = outdir_subdir(od, "clans", 1, err, errlen)) == -1)
+	if ((dfd = outdir_subdir(od, LAYOUT_CLANS, 1, err, errlen)) == -1)
 		return -1;
 	snprintf(dpath, sizeof(dpath), "%s/clans", od->path);
-	snprintf(name, sizeof(name), "%s.json", sc->tag + 1);
+	snprintf(name, sizeof(name), "%s" LAYOUT_JSON, sc->tag + 1);
 	rc = write_snapshot(dfd, dpath, name, sc, err, errlen);
 	close(dfd);
-	return rc;
-}
-
-static struct json_object *
-jtime(time_t t)
-{
-	char buf[ISOTIME_LEN];
-
-	if (t == 0)
-		return NULL;
-	isotime_utc(t, buf);
-	return json_object_new_string(buf);
-}
-
-/* One clan's entry of index.json, as a json-c object (caller puts). */
-static struct json_object *
-index_entry(const struct snap_clan_info *ci)
-{
-	struct json_object	*e;
-	char			 file[TAG_MAX + 16];
-
-	if ((e = json_object_new_object()) == NULL)
-		return NULL;
-	snprintf(file, sizeof(file), "clans/%s.json", ci->tag + 1);
-	json_object_object_add(e, "tag", json_object_new_string(ci->tag));
-	json_object_object_add(e, "name", jstr(ci->name));
-	json_object_object_add(e, "label", jstr(ci->label));
-	json_object_object_add(e, "snapshot", ci->last_success ?
-	    json_object_new_string(file) : NULL);
-	json_object_object_add(e, "last_success", jtime(ci->last_success));
-	json_object_object_add(e, "last_attempt", jtime(ci->last_attempt));
-	json_object_object_add(e, "last_error", jstr(ci->last_error));
-	json_object_object_add(e, "consecutive_failures",
-	    json_object_new_int64(ci->consecutive_failures));
-	/* Whole seconds: what a dashboard needs to call a clan stale. */
-	json_object_object_add(e, "interval_s",
-	    json_object_new_int64((int64_t)(ci->interval + 0.5)));
-	json_object_object_add(e, "complete", ci->has_result ||
-	    ci->last_success ? json_object_new_boolean(ci->complete) : NULL);
-	json_object_object_add(e, "reused", ci->has_result ?
-	    json_object_new_int64((int64_t)ci->fig->reused) : NULL);
-	return e;
-}
-
-/*
- * index.json, written clan by clan so that memory does not grow with the
- * number of clans.
- */
-/* index.json's "history" member: null when there is no database. */
-static int
-index_history(FILE *fp, const struct snap_history *h)
-{
-	struct json_object	*o;
-	const char		*txt;
-
-	if (h->database == NULL) {
-		fprintf(fp, "  \"history\": null,\n");
-		return 0;
-	}
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	json_object_object_add(o, "database", jstr(h->database));
-	json_object_object_add(o, "ok", json_object_new_boolean(h->error ==
-	    NULL));
-	json_object_object_add(o, "error", jstr(h->error));
-	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (txt != NULL)
-		fprintf(fp, "  \"history\": %s,\n", txt);
-	json_object_put(o);
-	return txt != NULL ? 0 : -1;
-}
-
-int
-snap_index_write(FILE *fp, const struct snap_daemon_info *d,
-    const struct snap_clan_info *ci, size_t n)
-{
-	struct json_object	*e;
-	const char		*txt, *nl;
-	char			 started[ISOTIME_LEN] = "", now[ISOTIME_LEN];
-	size_t			 i;
-
-	if (d->started != 0)
-		isotime_utc(d->started, started);
-	isotime_utc(time(NULL), now);
-	fprintf(fp, "{\n  \"version\": \"%s\",\n", d->version);
-	if (d->started != 0)
-		fprintf(fp, "  \"started_at\": \"%s\",\n", started);
-	else
-		fprintf(fp, "  \"started_at\": null,\n");
-	fprintf(fp, "  \"generated_at\": \"%s\",\n", now);
-	snapkeys_index(fp, d);
-	fprintf(fp, "  \"profiles\": {\"stored\": %zu, \"read_total\": %lu, "
-	    "\"reused_total\": %lu},\n", d->profiles, d->players_read,
-	    d->players_reused);
-	if (index_history(fp, &d->history) == -1)
-		return -1;
-	fprintf(fp, "  \"clans\": [");
-	for (i = 0; i < n; i++) {
-		if ((e = index_entry(&ci[i])) == NULL)
-			return -1;
-		txt = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if (txt == NULL) {
-			json_object_put(e);
-			return -1;
-		}
-		fprintf(fp, "%s\n", i == 0 ? "" : ",");
-		/* Indent the entry's lines by two levels. */
-		for (; *txt != '\0'; txt = nl + 1) {
-			if ((nl = strchr(txt, '\n')) == NULL)
-				nl = txt + strlen(txt) - 1;
-			fprintf(fp, "    %.*s", (int)(nl - txt + 1), txt);
-		}
-		json_object_put(e);
-	}
-	fprintf(fp, "%s]\n}\n", n > 0 ? "\n  " : "");
-	return ferror(fp) ? -1 : 0;
-}
-
-/* A label value escaped per the Prometheus text format. */
-static void
-plabel(FILE *fp, const char *v)
-{
-	for (; v != NULL && *v != '\0'; v++) {
-		if (*v == '\\')
-			fputs("\\\\", fp);
-		else if (*v == '"')
-			fputs("\\\"", fp);
-		else if (*v == '\n')
-			fputs("\\n", fp);
-		else
-			putc(*v, fp);
-	}
-}
-
-static void
-phead(FILE *fp, const char *name, const char *type, const char *help)
-{
-	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
-pclan(FILE *fp, const char *metric, const char *tag)
-{
-	fprintf(fp, "%s{clan=\"", metric);
-	plabel(fp, tag);
-	putc('"', fp);
-}
-
-/* A daemon-wide metric's sample lines (after its HELP and TYPE). */
-typedef void	 daemon_lines_fn(FILE *, const char *,
-		    const struct snap_daemon_info *, size_t);
-/* A clan's sample lines of a per-clan metric. */
-typedef void	 clan_lines_fn(FILE *, const char *,
-		    const struct snap_clan_info *);
-
-static void
-m_started(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s %lld\n", m, (long long)d->started);
-}
-
-static void
-m_clans(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
-{
-	fprintf(fp, "%s %zu\n", m, n);
-}
-
-static void
-m_requests(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	const struct fetch_stats *fs = d->fetch;
-
-	fprintf(fp, "%s{status=\"2xx\"} %lu\n%s{status=\"4xx\"} %lu\n"
-	    "%s{status=\"429\"} %lu\n%s{status=\"5xx\"} %lu\n"
-	    "%s{status=\"other\"} %lu\n%s{status=\"error\"} %lu\n",
-	    m, fs->status_2xx, m, fs->status_4xx, m, fs->status_429, m,
-	    fs->status_5xx, m, fs->status_other, m, fs->transport_errors);
-}
-
-static void
-m_rate(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
-{
-	fprintf(fp, "%s %g\n", m, d->rate);
-}
-
-static void
-m_skipped(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s %lu\n", m, d->skipped);
-}
-
-static void
-m_reloads(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s{result=\"success\"} %lu\n%s{result=\"failure\"} "
-	    "%lu\n", m, d->reloads_ok, m, d->reloads_failed);
-}
-
-static void
-m_read(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
-{
-	fprintf(fp, "%s %lu\n", m, d->players_read);
-}
-
-static void
-m_reused(FILE *fp, const char *m, const struct snap_daemon_info *d, size_t n)
-{
-	fprintf(fp, "%s %lu\n", m, d->players_reused);
-}
-
-static void
-m_profiles(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s %zu\n", m, d->profiles);
-}
-
-static void
-m_history(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s{result=\"success\"} %lu\n%s{result=\"failure\"} "
-	    "%lu\n", m, d->history.writes_ok, m, d->history.writes_failed);
-}
-
-static void
-m_history_ok(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	fprintf(fp, "%s %d\n", m, d->history.database != NULL &&
-	    d->history.error == NULL);
-}
-
-static void
-m_loop_lag(FILE *fp, const char *m, const struct snap_daemon_info *d,
-    size_t n)
-{
-	static const double bounds[LOOPLAG_BUCKETS] = LOOPLAG_BOUNDS;
-	static const struct looplag_stats none;
-	const struct looplag_stats *st = d->lag != NULL ? d->lag : &none;
-	int i;
-
-	for (i = 0; i < LOOPLAG_BUCKETS; i++)
-		fprintf(fp, "%s_bucket{le=\"%g\"} %lu\n", m, bounds[i],
-		    st->le[i]);
-	fprintf(fp, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n%s_count %lu\n",
-	    m, st->count, m, st->sum, m, st->count);
-}
-
-static void
-m_last_success(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %lld\n", (long long)ci->last_success);
-}
-
-static void
-m_failures(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %u\n", ci->consecutive_failures);
-}
-
-static void
-m_interval(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %lld\n", (long long)(ci->interval + 0.5));
-}
-
-static void
-m_duration(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %.3f\n", ci->duration);
-}
-
-static void
-m_members(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	pclan(fp, m, ci->tag);
-	fprintf(fp, "} %zu\n", ci->fig->members);
-}
-
-static void
-m_players(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	static const char	*states[] = { "fetched", "reused", "failed",
-				    "without_favourite" };
-	size_t			 j, v;
-
-	for (j = 0; j < 4; j++) {
-		v = j == 0 ? ci->fig->fetched : j == 1 ? ci->fig->reused : j == 2 ?
-		    ci->fig->failed : ci->fig->without_favourite;
-		pclan(fp, m, ci->tag);
-		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
-	}
-}
-
-static void
-m_cards(FILE *fp, const char *m, const struct snap_clan_info *ci)
-{
-	size_t k;
-
-	for (k = 0; k < ci->fig->cards.n; k++) {
-		const struct tally_card *tc = &ci->fig->cards.cards[k];
-
-		pclan(fp, m, ci->tag);
-		fputs(",card=\"", fp);
-		plabel(fp, tc->name);
-		fprintf(fp, "\",card_id=\"%lld\"} %u\n", (long long)tc->id,
-		    tc->count);
-	}
-}
-
-/*
- * metrics.prom, in this order: the daemon's metrics, then the clans'.  A
- * metric without lines is the fetch_stats counter at offset stat.
- */
-static const struct daemon_metric {
-	const char	*name, *type, *help;
-	daemon_lines_fn	*lines;
-	size_t		 stat;
-} daemon_metrics[] = {
-	{ "clanpopd_start_time_seconds", "gauge",
-	  "Unix time the daemon started.", m_started, 0 },
-	{ "clanpopd_clans", "gauge", "Clans configured.", m_clans, 0 },
-	{ "clanpopd_requests_total", "counter", "Requests sent to the API, "
-	  "by HTTP status class (error: no status, a transport error).",
-	  m_requests, 0 },
-	{ "clanpopd_retries_total", "counter",
-	  "Requests retried after an error.", NULL,
-	  offsetof(struct fetch_stats, retries) },
-	{ "clanpopd_throttle_pauses_total", "counter",
-	  "Pauses of every request after a 429.", NULL,
-	  offsetof(struct fetch_stats, pauses) },
-	{ "clanpopd_throttled_given_up_total", "counter",
-	  "Requests given up after limits.max_retries 429s in a row.", NULL,
-	  offsetof(struct fetch_stats, throttled_out) },
-	{ "clanpopd_request_rate", "gauge", "Effective request rate limit in "
-	  "requests per second (0: none).", m_rate, 0 },
-	{ "clanpopd_refreshes_skipped_total", "counter", "Refreshes skipped "
-	  "because the previous one was still running.", m_skipped, 0 },
-	{ "clanpopd_reloads_total", "counter",
-	  "Configuration reloads, by result.", m_reloads, 0 },
-	{ "clanpopd_players_read_total", "counter", "Player profiles read "
-	  "from the API.", m_read, 0 },
-	{ "clanpopd_players_reused_total", "counter", "Players counted from "
-	  "their stored profile instead, each a request saved.", m_reused, 0 },
-	{ "clanpopd_profiles_stored", "gauge", "Player profiles in the "
-	  "store.", m_profiles, 0 },
-	{ "clanpopd_history_writes_total", "counter", "Snapshots recorded in "
-	  "the history database, by result.", m_history, 0 },
-	{ "clanpopd_history_ok", "gauge", "1 when the history database is "
-	  "in use, 0 when it fails or is off.", m_history_ok, 0 },
-	{ "clanpopd_loop_lag_seconds", "histogram", "Turns of the event loop "
-	  "by how long their work held it.", m_loop_lag, 0 },
-};
-
-static const struct clan_metric {
-	const char	*name, *type, *help;
-	int		 known;		/* only for clans with a result */
-	clan_lines_fn	*lines;
-} clan_metrics[] = {
-	{ "clanpopd_clan_last_success_timestamp_seconds", "gauge",
-	  "Unix time of the clan's last snapshot (0: none yet).", 0,
-	  m_last_success },
-	{ "clanpopd_clan_consecutive_failures", "gauge",
-	  "Failed refreshes of the clan since its last success.", 0,
-	  m_failures },
-	{ "clanpopd_clan_interval_seconds", "gauge",
-	  "Seconds between the clan's refreshes, as configured.", 0,
-	  m_interval },
-	{ "clanpopd_clan_refresh_duration_seconds", "gauge",
-	  "Duration of the clan's last successful refresh.", 1, m_duration },
-	{ "clanpopd_clan_members", "gauge",
-	  "Members in the clan's last snapshot.", 1, m_members },
-	{ "clanpopd_clan_players", "gauge",
-	  "Players in the clan's last snapshot, by state.", 1, m_players },
-	{ "clanpopd_favourite_card_players", "gauge",
-	  "Players of the clan whose favourite card this is.", 1, m_cards },
-};
-
-int
-snap_metrics_write(FILE *fp, const struct snap_daemon_info *d,
-    const struct snap_clan_info *ci, size_t n)
-{
-	const struct daemon_metric	*dm;
-	const struct clan_metric	*cm;
-	size_t				 i, k;
-
-	for (k = 0; k < sizeof(daemon_metrics) / sizeof(*dm); k++) {
-		dm = &daemon_metrics[k];
-		phead(fp, dm->name, dm->type, dm->help);
-		if (dm->lines != NULL)
-			dm->lines(fp, dm->name, d, n);
-		else
-			fprintf(fp, "%s %lu\n", dm->name, *(const unsigned long *)
-			    (const void *)((const char *)d->fetch + dm->stat));
-	}
-	snapkeys_metrics(fp, d);
-	for (k = 0; k < sizeof(clan_metrics) / sizeof(*cm); k++) {
-		cm = &clan_metrics[k];
-		phead(fp, cm->name, cm->type, cm->help);
-		for (i = 0; i < n; i++)
-			if (!cm->known || ci[i].has_result)
-				cm->lines(fp, cm->name, &ci[i]);
-	}
-	return ferror(fp) ? -1 : 0;
-}
-
-/* The arguments of the report writers, for write_atomic(). */
-struct report {
-	const struct snap_daemon_info	*d;
-	const struct snap_clan_info	*ci;
-	size_t				 n;
-};
-
-static int
-fill_index(FILE *fp, void *arg)
-{
-	const struct report *r = arg;
-
-	return snap_index_write(fp, r->d, r->ci, r->n);
-}
-
-static int
-fill_metrics(FILE *fp, void *arg)
-{
-	const struct report *r = arg;
-
-	return snap_metrics_write(fp, r->d, r->ci, r->n);
-}
-
-int
-snap_write_reports(const struct outdir *od, const struct snap_daemon_info *d,
-    const struct snap_clan_info *ci, size_t n, char *err, size_t errlen)
-{
-	struct report	 r = { d, ci, n };
-	char		 err2[512];
-	int		 rc = 0;
-
-	if (outdir_write(od->fd, od->path, "index.json", fill_index, &r, err,
-	    errlen) == -1)
-		rc = -1;
-	if (outdir_write(od->fd, od->path, "metrics.prom", fill_metrics, &r,
-	    rc == 0 ? err : err2, rc == 0 ? errlen : sizeof(err2)) == -1)
-		rc = -1;
-	if (family_write_file(od, ci, n, rc == 0 ? err : err2,
-	    rc == 0 ? errlen : sizeof(err2)) == -1)
-		rc = -1;
 	return rc;
 }
 
@@ -692,7 +233,7 @@ snap_write_history(const struct outdir *od, const struct snap_clan *sc,
 	struct tm	 tm;
 	int		 dfd, rc;
 
-	snprintf(rel, sizeof(rel), "history/%s", sc->tag + 1);
+	snprintf(rel, sizeof(rel), LAYOUT_HISTORY "/%s", sc->tag + 1);
 	if ((dfd = outdir_subdir(od, rel, 1, err, errlen)) == -1)
 		return -1;
 	snprintf(dpath, sizeof(dpath), "%s/%s", od->path, rel);
@@ -702,5 +243,120 @@ snap_write_history(const struct outdir *od, const struct snap_clan *sc,
 	if (rc == 0)
 		rc = prune_history(dfd, dpath, keep, err, errlen);
 	close(dfd);
+	return rc;
+}
+
+/* o's member key as an integer in [lo, hi], or -1 when it is not one. */
+static int
+jint(struct json_object *o, const char *key, int64_t lo, int64_t hi,
+    int64_t *v)
+{
+	struct json_object *m;
+
+	if (!json_object_object_get_ex(o, key, &m) ||
+	    !json_object_is_type(m, json_type_int))
+		return -1;
+	*v = json_object_get_int64(m);
+	return *v >= lo && *v <= hi ? 0 : -1;
+}
+
+/* Add a snapshot's favourite_cards to t, with their counts. */
+static int
+read_cards(struct json_object *o, struct tally *t)
+{
+	struct json_object	*arr, *e, *v;
+	const char		*name;
+	int64_t			 id, count;
+	size_t			 i, k;
+
+	if (!json_object_object_get_ex(o, "favourite_cards", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (jint(e, "id", INT64_MIN, INT64_MAX, &id) == -1 ||
+		    jint(e, "count", 1, UINT_MAX, &count) == -1)
+			continue;
+		name = json_object_object_get_ex(e, "name", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : NULL;
+		if (tally_add(t, id, name) == -1)
+			return -1;
+		/* tally_add counted one; a repeated id adds up. */
+		for (k = 0; t->cards[k].id != id; k++)
+			;
+		t->cards[k].count += (unsigned)count - 1;
+	}
+	return 0;
+}
+
+/* Fill rd from the snapshot o; -1 when o is not one or out of memory. */
+static int
+read_snapshot(struct json_object *o, struct snap_read *rd)
+{
+	struct json_object	*v, *players = NULL;
+	struct tm		 tm;
+	const char		*s, *end;
+	int64_t			 n;
+
+	memset(rd, 0, sizeof(*rd));
+	if (!json_object_object_get_ex(o, "fetched_at", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	rd->fetched_at = timegm(&tm);
+	rd->complete = json_object_object_get_ex(o, "complete", &v) &&
+	    json_object_get_boolean(v);
+	json_object_object_get_ex(o, "players", &players);
+	if (jint(o, "members", 0, INT64_MAX, &n) == 0)
+		rd->fig.members = (size_t)n;
+	if (players != NULL && jint(players, "failed", 0, INT64_MAX, &n) == 0)
+		rd->fig.failed = (size_t)n;
+	if (players != NULL && jint(players, "fetched", 0, INT64_MAX, &n) == 0)
+		rd->fig.fetched = (size_t)n;
+	/* Absent from snapshots written before profiles were reused. */
+	if (players != NULL && jint(players, "reused", 0, INT64_MAX, &n) == 0)
+		rd->fig.reused = (size_t)n;
+	if (players != NULL &&
+	    jint(players, "without_favourite", 0, INT64_MAX, &n) == 0)
+		rd->fig.without_favourite = (size_t)n;
+	if (json_object_object_get_ex(o, "name", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    (rd->name = strdup(json_object_get_string(v))) == NULL)
+		return -1;
+	if (read_cards(o, &rd->fig.cards) == -1) {
+		free(rd->name);
+		tally_free(&rd->fig.cards);
+		return -1;
+	}
+	return 0;
+}
+
+int
+snap_read_clan(const struct outdir *od, const char *tag,
+    struct snap_read *rd)
+{
+	struct json_object	*o;
+	char			 fname[TAG_MAX + 8], err[512], *buf;
+	size_t			 len;
+	int			 dfd, rc;
+
+	if ((dfd = outdir_subdir(od, LAYOUT_CLANS, 0, err, sizeof(err))) == -1)
+		return -1;
+	snprintf(fname, sizeof(fname), "%s" LAYOUT_JSON, tag + 1);
+	rc = outdir_read(dfd, fname, &buf, &len);
+	close(dfd);
+	if (rc == -1)
+		return -1;
+	o = json_tokener_parse(buf);
+	free(buf);
+	if (o == NULL)
+		return -1;
+	rc = read_snapshot(o, rd);
+	json_object_put(o);
 	return rc;
 }

@@ -10,7 +10,6 @@
 #include "figures.h"
 #include "reqstats.h"
 
-struct looplag_stats;
 struct outdir;
 struct profstore;
 struct profstore_change;
@@ -37,72 +36,6 @@ int	snap_write_clan(const struct outdir *od, const struct snap_clan *sc,
 
 /* The snapshot as a JSON text (caller frees), or NULL on out of memory. */
 char	*snap_clan_json(const struct snap_clan *sc);
-
-/* What index.json and metrics.prom say of one clan. */
-struct snap_clan_info {
-	const char	*tag;
-	const char	*label;		/* the configuration's name, or NULL */
-	const char	*name;		/* the clan's name from the API, or NULL */
-	time_t		 last_success;	/* 0 = never */
-	time_t		 last_attempt;	/* 0 = never */
-	const char	*last_error;	/* NULL when the last refresh was clean */
-	unsigned	 consecutive_failures;
-	double		 interval;	/* seconds between its refreshes */
-	int		 has_result;	/* a refresh since start wrote fig */
-	int		 complete;
-	double		 duration;	/* seconds */
-	/*
-	 * The latest snapshot's figures, also of one read back from disk at
-	 * start (cards.json counts those too); NULL when the clan has none.
-	 */
-	const struct clan_figures *fig;
-	unsigned long	 skipped;
-};
-
-/* What they say of the history database. */
-struct snap_history {
-	const char	*database;	/* output.database; NULL: off */
-	const char	*error;		/* the current fault, NULL when none */
-	unsigned long	 writes_ok;	/* refreshes recorded */
-	unsigned long	 writes_failed;	/* snapshots not recorded */
-};
-
-/* What they say of the daemon. */
-struct snap_daemon_info {
-	const char		*version;
-	time_t			 started;
-	const struct fetch_stats *fetch;
-	double			 rate;	/* effective requests/s, 0 = unlimited */
-	const struct fetch_key_stats *keys;	/* the API keys, in file order */
-	size_t			 nkeys;
-	unsigned long		 skipped;
-	unsigned long		 reloads_ok;
-	unsigned long		 reloads_failed;
-	unsigned long		 players_read;	/* profiles read, since start */
-	unsigned long		 players_reused;	/* counted from the store
-						   instead: requests saved */
-	size_t			 profiles;	/* profiles in the store now */
-	struct snap_history	 history;
-	const struct looplag_stats *lag;	/* NULL: none measured */
-};
-
-/*
- * Write index.json's text to fp, clan by clan.  Returns 0, or -1 on a
- * write error or out of memory.
- */
-int	snap_index_write(FILE *fp, const struct snap_daemon_info *,
-	    const struct snap_clan_info *, size_t n);
-/* Write metrics.prom's text to fp.  Returns 0, or -1 on a write error. */
-int	snap_metrics_write(FILE *fp, const struct snap_daemon_info *,
-	    const struct snap_clan_info *, size_t n);
-
-/*
- * Write index.json, metrics.prom and cards.json in od.  Returns 0, or -1
- * with a sentence in err (all are attempted).
- */
-int	snap_write_reports(const struct outdir *od,
-	    const struct snap_daemon_info *, const struct snap_clan_info *,
-	    size_t n, char *err, size_t errlen);
 
 /*
  * Keep a copy of the snapshot as history/<TAG>/<UTC time>.json under od

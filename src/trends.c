@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "isotime.h"
+#include "layout.h"
 #include "outdir.h"
 #include "tally.h"
 #include "trends.h"
@@ -615,12 +616,12 @@ trends_write(const struct outdir *od, sqlite3 *db, const char *tag,
 
 	if ((t = trends_build(db, tag, now, window, err, errlen)) == NULL)
 		return -1;
-	if ((dfd = outdir_subdir(od, "trends", 1, err, errlen)) == -1) {
+	if ((dfd = outdir_subdir(od, LAYOUT_TRENDS, 1, err, errlen)) == -1) {
 		trends_free(t);
 		return -1;
 	}
 	snprintf(dpath, sizeof(dpath), "%s/trends", od->path);
-	snprintf(name, sizeof(name), "%s.json", tag[0] == '#' ? tag + 1 : tag);
+	snprintf(name, sizeof(name), "%s" LAYOUT_JSON, tag[0] == '#' ? tag + 1 : tag);
 	rc = outdir_write(dfd, dpath, name, fill_trends, t, err, errlen);
 	close(dfd);
 	trends_free(t);

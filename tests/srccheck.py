@@ -18,6 +18,13 @@ An entry allows that one function or file up to LINES lines, and must
 give a reason.  Prints one line per violation and exits 1 when there is
 any, else prints nothing and exits 0.
 
+Rules of structure (issue 22), checked with the others: no two modules
+include each other's header both ways (X.c includes "Y.h" and Y.c
+"X.h"); only report.c writes Prometheus text ("# HELP"); and the output
+directory's names (index.json, metrics.prom, cards.json, history.sqlite,
+clans/, trends/, history/, and a literal directory name handed to
+outdir_subdir() or fstatat()) appear in src/ only in layout.h.
+
 One rule outside src/, which tests/t_source.py runs too (listed_tests()):
 Makefile.am lists the tests once, so neither debian/rules nor .ci/run may
 name a test make check runs; they run make check-unit or pass
@@ -87,6 +94,41 @@ def read_allow(path):
     return allow, errors
 
 
+INCLUDE = re.compile(r'^#include "([a-z0-9_]+)\.h"', re.M)
+LAYOUT_NAME = re.compile(r'"(index\.json|metrics\.prom|cards\.json|'
+                         r'history\.sqlite)"|"(clans|trends|history)/|'
+                         r'(outdir_subdir|fstatat)\([^,]*,\s*"')
+LAYOUT_HOME = "layout.h"
+METRICS_HOME = "report.c"
+
+
+def structure(srcdir):
+    """The rules of structure: two-way includes, # HELP, layout names."""
+    problems, includes = [], {}
+    for name in sorted(os.listdir(srcdir)):
+        if not name.endswith((".c", ".h")):
+            continue
+        with open(os.path.join(srcdir, name), encoding="utf-8") as f:
+            text = f.read()
+        if name.endswith(".c"):
+            includes[name[:-2]] = set(INCLUDE.findall(text))
+        if name != METRICS_HOME and "# HELP" in text:
+            problems.append("%s writes \"# HELP\": Prometheus text is %s's"
+                            % (name, METRICS_HOME))
+        if name != LAYOUT_HOME:
+            for m in LAYOUT_NAME.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                problems.append("%s:%d: names the output directory's layout "
+                                "(%s); use %s" % (name, line, m.group(0),
+                                                  LAYOUT_HOME))
+    for x in sorted(includes):
+        for y in sorted(includes[x]):
+            if x < y and y in includes and x in includes[y]:
+                problems.append("%s.c and %s.c include each other's header"
+                                % (x, y))
+    return problems
+
+
 def check(srcdir, allow_path=None):
     allow, problems = read_allow(allow_path)
     statics = {}
@@ -115,7 +157,7 @@ def check(srcdir, allow_path=None):
             problems.append("%s() is defined %d times: %s; give each its "
                             "own name" % (fname, len(places),
                                           ", ".join(places)))
-    return problems
+    return problems + structure(srcdir)
 
 
 def make_vars(path):

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "family.h"
+#include "figures.h"
 #include "outdir.h"
-#include "snap.h"
 #include "tally.h"
 #include "tap.h"
 #include "tfile.h"
@@ -51,9 +51,9 @@ add(struct tally *t, long long id, const char *name, int n)
 			abort();
 }
 
-/* The text family_write gives for ci at when (caller frees). */
+/* The text family_write gives for fig at when (caller frees). */
 static char *
-family_text(time_t when, const struct snap_clan_info *ci, size_t n)
+family_text(time_t when, const struct clan_figures *const *fig, size_t n)
 {
 	FILE	*fp;
 	char	*txt = NULL;
@@ -61,7 +61,7 @@ family_text(time_t when, const struct snap_clan_info *ci, size_t n)
 
 	if ((fp = open_memstream(&txt, &len)) == NULL)
 		return NULL;
-	tap_int(family_write(fp, when, ci, n), 0, "family_write succeeds");
+	tap_int(family_write(fp, when, fig, n), 0, "family_write succeeds");
 	fclose(fp);
 	return txt;
 }
@@ -69,7 +69,7 @@ family_text(time_t when, const struct snap_clan_info *ci, size_t n)
 int
 main(void)
 {
-	struct snap_clan_info	 ci[4], two[2];
+	const struct clan_figures *ci[4], *two[2];
 	struct clan_figures	 a, c, d, none, named;
 	struct outdir		*od;
 	char			 tmpl[] = "/tmp/t_family.XXXXXX", *dir;
@@ -90,25 +90,20 @@ main(void)
 	add(&c.cards, 26000098, NULL, 1);
 	add(&c.cards, 26000015, "Baby \"Dragon\" \\ ⭐", 1);
 	tally_sort(&c.cards);
-	memset(ci, 0, sizeof(ci));
 	/* Players read and reused count alike. */
-	ci[0].tag = "#9V2Y";
 	a.fetched = 5;
 	a.reused = 2;
 	a.without_favourite = 1;
-	ci[0].fig = &a;
+	ci[0] = &a;
 	/* Without a snapshot, a clan is not counted. */
-	ci[1].tag = "#2PYLQ";
-	ci[1].fig = NULL;
-	ci[2].tag = "#8QRJ";
+	ci[1] = NULL;
 	c.fetched = 10;
 	c.without_favourite = 1;
-	ci[2].fig = &c;
+	ci[2] = &c;
 	/* A snapshot where nobody has a favourite card. */
-	ci[3].tag = "#CUV";
 	d.fetched = 2;
 	d.without_favourite = 2;
-	ci[3].fig = &d;
+	ci[3] = &d;
 
 	txt = family_text(when, ci, 4);
 	tap_str(txt, FAMILY_TEXT, "cards.json text is exact: sums, ties, "
@@ -132,11 +127,8 @@ main(void)
 	add(&named.cards, 26000010, "Skeleton Army", 1);
 	none.fetched = 2;
 	named.fetched = 1;
-	memset(two, 0, sizeof(two));
-	two[0].tag = "#9V2Y";
-	two[0].fig = &none;
-	two[1].tag = "#2PYLQ";
-	two[1].fig = &named;
+	two[0] = &none;
+	two[1] = &named;
 	txt = family_text(when, two, 2);
 	tap_str(txt, "{\n"
 	    "  \"generated_at\": \"2026-11-21T22:26:40Z\",\n"

@@ -2,7 +2,9 @@
 static function names, functions of at most 70 lines, files of at most
 700, with the exceptions of tests/srccheck.allow; and one list of tests:
 Makefile.am's TESTS are its UNIT_TESTS and FUNCTIONAL_TESTS, and neither
-debian/rules nor .ci/run names a test.  The checker is first shown to
+debian/rules nor .ci/run names a test; and the rules of structure: no
+two-way include, Prometheus text only in report.c, the output layout's
+names only in layout.h.  The checker is first shown to
 catch each rule broken in a scratch tree."""
 
 import os
@@ -48,6 +50,26 @@ t.eq(srccheck.check(bad, allow)[0],
      "%s:1: not \"function FILE NAME LINES reason\" or \"file FILE LINES "
      "reason\"" % allow, "an allow-list entry without lines is an error")
 
+shape = os.path.join(wd, "shape")
+os.mkdir(shape)
+for name, text in (("x.c", '#include "y.h"\n'), ("y.c", '#include "x.h"\n'),
+                   ("z.c", 'fputs("# HELP m\\n", fp);\n'),
+                   ("w.c", 'int a;\nf("index.json", "clans/%s.json");\n'
+                    'outdir_subdir(od, "trends", 1, e, n);\n'),
+                   ("layout.h", '#define L "cards.json"\n'),
+                   ("report.c", 'fputs("# HELP m\\n", fp);\n')):
+    with open(os.path.join(shape, name), "w") as f:
+        f.write(text)
+t.eq(srccheck.check(shape), [
+    "w.c:2: names the output directory's layout (\"index.json\"); use "
+    "layout.h",
+    "w.c:2: names the output directory's layout (\"clans/); use layout.h",
+    "w.c:3: names the output directory's layout (outdir_subdir(od, \"); use "
+    "layout.h",
+    "z.c writes \"# HELP\": Prometheus text is report.c's",
+    "x.c and y.c include each other's header"],
+    "the checker catches a two-way include, # HELP outside report.c, a "
+    "layout name outside layout.h")
 top = os.path.join(wd, "top")
 for d in ("debian", ".ci"):
     os.makedirs(os.path.join(top, d))

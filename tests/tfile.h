@@ -3,6 +3,7 @@
 #ifndef CLANPOPD_TFILE_H
 #define CLANPOPD_TFILE_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,38 @@ tfile_iso_between(const char *stamp, time_t lo, time_t hi)
 		return 0;
 	t = timegm(&tm);
 	return t >= lo && t <= hi;
+}
+
+static inline int
+tfile_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir, sorted, separated by spaces (a static buffer). */
+static inline const char *
+tfile_list(const char *dir)
+{
+	static char	 buf[4096];
+	DIR		*d;
+	struct dirent	*de;
+	char		*names[64];
+	size_t		 n = 0, i;
+
+	buf[0] = '\0';
+	if ((d = opendir(dir)) == NULL)
+		return "(cannot read the directory)";
+	while ((de = readdir(d)) != NULL && n < 64)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			names[n++] = strdup(de->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(*names), tfile_str_cmp);
+	for (i = 0; i < n; i++) {
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+		    i ? " " : "", names[i]);
+		free(names[i]);
+	}
+	return buf;
 }
 
 #endif

@@ -23,6 +23,14 @@ const TOP_CARDS = 10;	/* the family's cards on the overview */
    a page of 1,000 clans would be 1,000 requests every minute. */
 const PAGE = 100;
 
+/* The output directory's layout, as src/layout.h names it, under data/. */
+const LAYOUT = {
+	index: 'data/index.json',
+	cards: 'data/cards.json',
+	clan: (tag) => 'data/clans/' + tag + '.json',
+	trends: (tag) => 'data/trends/' + tag + '.json'
+};
+
 /* Why a file is needed, said when it cannot be read. */
 const ADVICE = {
 	index: 'clanpopd writes it when it starts: check that the daemon ' +
@@ -107,16 +115,16 @@ function shapeError(file, what) {
 }
 
 async function getIndex() {
-	const idx = await getJSON('data/index.json', 'index');
+	const idx = await getJSON(LAYOUT.index, 'index');
 	if (idx === null || !Array.isArray(idx.clans))
-		throw shapeError('data/index.json', 'index.json (no clans list)');
+		throw shapeError(LAYOUT.index, 'index.json (no clans list)');
 	return idx;
 }
 
 async function getCards() {
-	const c = await getJSON('data/cards.json', 'cards');
+	const c = await getJSON(LAYOUT.cards, 'cards');
 	if (c === null || !Array.isArray(c.favourite_cards))
-		throw shapeError('data/cards.json',
+		throw shapeError(LAYOUT.cards,
 		    'cards.json (no favourite_cards list)');
 	return c;
 }
@@ -318,7 +326,7 @@ async function overview(page) {
 	const p = Math.min(Math.max(1, page), pages);
 	const shown = idx.clans.slice((p - 1) * PAGE, p * PAGE);
 	const snaps = await pooled(shown, (c) => c.snapshot ?
-	    getJSON('data/clans/' + bare(c.tag) + '.json', 'clan') : null);
+	    getJSON(LAYOUT.clan(bare(c.tag)), 'clan') : null);
 	const bad = snaps.filter((s) => !s.ok);
 	const rows = shown.map((c, i) => {
 		const s = snaps[i].ok ? snaps[i].value : null;
@@ -393,12 +401,12 @@ function snapSummary(s) {
 async function trendsPart(tag) {
 	let tr;
 	try {
-		tr = await getJSON('data/trends/' + tag + '.json', 'trends');
+		tr = await getJSON(LAYOUT.trends(tag), 'trends');
 	} catch (e) {
 		return {nodes: [msg(e.message, 'note')], draw: []};
 	}
 	if (tr === null || !Array.isArray(tr.cards))
-		return {nodes: [msg(shapeError('data/trends/' + tag + '.json',
+		return {nodes: [msg(shapeError(LAYOUT.trends(tag),
 		    'trend file (no cards list)').message, 'note')], draw: []};
 	if (tr.cards.length === 0)
 		return {nodes: [msg('No trends yet: the clan has no favourite ' +
@@ -456,8 +464,8 @@ async function clanView(raw) {
 		    'of ' + c.tag + ' yet: clanpopd writes one after the ' +
 		    'clan\'s first successful refresh.', 'note'), back),
 		    draw: []};
-	const [snap, trends] = await Promise.all([getJSON('data/clans/' +
-	    tag + '.json', 'clan').catch((e) => e), trendsPart(tag)]);
+	const [snap, trends] = await Promise.all([getJSON(LAYOUT.clan(tag),
+	    'clan').catch((e) => e), trendsPart(tag)]);
 	if (snap instanceof Error)
 		return {title: clanName(c), nodes: head.concat(msg(snap.message),
 		    back), draw: []};
