@@ -137,6 +137,11 @@ t.eq(re.findall(r"(?:warning|error): (key \d.*)$", r.stderr, re.M),
      ["key 2 (line 2 of %s): refused by the API (accessDenied.invalidIp): "
       "it is not allowed from this address; the other 2 keys carry on"
       % api.token_file], "refused key: logged once, as a warning")
+t.eq(sorted(re.findall(r"^\S+ #\w+: 9 members, .* without favourite, "
+                      r"(\d+ requests(?: \([^)]*\))?), 0 retries", r.stderr,
+                      re.M)),
+     ["10 requests", "11 requests (1 on a refused key)"],
+     "refused key: the refresh that met it counts its request apart")
 m = metrics(out)
 t.eq([promtext.value(m, "clanpopd_requests_total", status=s)
       for s in ("2xx", "4xx", "429", "5xx", "error")], [20.0, 1.0, 0.0, 0.0, 0.0],
