@@ -155,30 +155,52 @@ clan_write(struct sched *s, struct refresh_result *res)
 	return SCHEDPOL_WRITTEN;
 }
 
-/* 1 when clan is one of the configured clans (arg: the struct sched). */
+/* The configured clans' tags, sorted, for sched_follows. */
+struct followed {
+	const char	**tag;
+	size_t		  n;
+};
+
+static int
+tag_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* 1 when clan is one of the clans followed (arg: a struct followed). */
 static int
 sched_follows(void *arg, const char *clan)
 {
-	struct sched	*s = arg;
-	size_t		 i;
+	const struct followed *f = arg;
 
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->clans[i]->tag, clan) == 0)
-			return 1;
-	return 0;
+	return bsearch(&clan, f->tag, f->n, sizeof(*f->tag), tag_cmp) != NULL;
 }
 
+/*
+ * Forget the profiles of clans no longer configured, then add those of
+ * h's database.  By a sorted list: 50,000 profiles of 1,000 clans would
+ * take 50 million comparisons one by one, at a reload, on the loop.
+ */
 void
 sched_set_history(struct sched *s, struct history *h)
 {
-	char err[512];
+	struct followed	 f;
+	char		 err[512];
+	size_t		 i;
 
 	s->hist = h;
 	s->maint_saved = 0;
-	profstore_keep_clans(s->store, sched_follows, s);
+	if ((f.tag = calloc(s->n + 1, sizeof(*f.tag))) == NULL)
+		fatal("clans");
+	for (i = 0; i < s->n; i++)
+		f.tag[i] = s->clans[i]->tag;
+	f.n = s->n;
+	qsort(f.tag, f.n, sizeof(*f.tag), tag_cmp);
+	profstore_keep_clans(s->store, sched_follows, &f);
 	if (history_db(h) != NULL && histprof_load(history_db(h), s->store,
-	    sched_follows, s, err, sizeof(err)) == -1)
+	    sched_follows, &f, err, sizeof(err)) == -1)
 		log_warnx("history: %s; those members are read again", err);
+	free(f.tag);
 }
 
 /* Keep the figures of res's snapshot; its tally and name move to sc. */
