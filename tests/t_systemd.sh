@@ -191,7 +191,7 @@ is "$chart" "chart.js/chart.min.js" "the page loads Chart.js from javascript/"
 ok $? "libjs-chart.js provides /usr/share/javascript/$chart"
 is "$(sed -n 's/^[[:space:]]*alias \(.*\);$/\1/p' \
     "$root/usr/share/clanpopd/nginx/clanpopd.conf" | tr '\n' ' ')" \
-    "/usr/share/clanpopd/www/ /usr/share/javascript/ /var/lib/clanpopd/ " \
+    "/usr/share/clanpopd/www/ /usr/share/javascript/ /var/lib/clanpopd/\$1 " \
     "the nginx snippet serves the page, the libraries and the state directory"
 
 # 2. Without a token: one clear line from clanpopd, failed once.
