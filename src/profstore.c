@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +137,7 @@ profstore_move(struct profstore *ps, const char *tag, const char *clan)
 	size_t i = ps_find(ps, tag);
 
 	if (ps->slot[i].tag[0] != '\0')
-		memcpy(ps->slot[i].clan, clan, TAG_MAX);
+		snprintf(ps->slot[i].clan, sizeof(ps->slot[i].clan), "%s", clan);
 }
 
 /* Empty slot i and shift back the entries of its run that may move. */
