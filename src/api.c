@@ -126,19 +126,6 @@ sanitize_string(struct json_object *s)
 	    (size_t)json_object_get_string_len(s));
 }
 
-/* FNV-1a, enough to spread tags of up to 14 characters. */
-static size_t
-tag_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /*
  * Add tag, last seen at seen, to clan->tags and clan->seen unless already
  * there, using the open-addressing

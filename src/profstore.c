@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "profstore.h"
+#include "tag.h"
 
 #define PROFSTORE_SLOTS_MIN	64	/* a power of two */
 
@@ -20,19 +21,6 @@ struct profstore {
 	size_t		 n;
 	int64_t		 maintenance;
 };
-
-/* FNV-1a over the tag. */
-static size_t
-ps_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
 
 struct profstore *
 profstore_new(void)
@@ -69,7 +57,7 @@ ps_find(const struct profstore *ps, const char *tag)
 {
 	size_t mask = ps->nslots - 1, i;
 
-	for (i = ps_hash(tag) & mask; ps->slot[i].tag[0] != '\0';
+	for (i = tag_hash(tag) & mask; ps->slot[i].tag[0] != '\0';
 	    i = (i + 1) & mask)
 		if (strcmp(ps->slot[i].tag, tag) == 0)
 			return i;
@@ -155,7 +143,7 @@ ps_remove_at(struct profstore *ps, size_t i)
 			j = (j + 1) & mask;
 			if (ps->slot[j].tag[0] == '\0')
 				return;
-			home = ps_hash(ps->slot[j].tag) & mask;
+			home = tag_hash(ps->slot[j].tag) & mask;
 			/* Stays when its home lies cyclically in (i, j]. */
 			if (i <= j ? (i < home && home <= j) :
 			    (i < home || home <= j))

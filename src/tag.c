@@ -1,6 +1,7 @@
 /* tag.c - Clash Royale tag normalisation and URL encoding (pure). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,4 +119,16 @@ tag_url_encode(const char *tag, char *out, size_t outlen)
 	memcpy(out, "%23", 3);
 	memcpy(out + 3, tag + 1, n + 1);
 	return 0;
+}
+
+size_t
+tag_hash(const char *tag)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *tag != '\0'; tag++) {
+		h ^= (unsigned char)*tag;
+		h *= 16777619u;
+	}
+	return h;
 }

@@ -28,4 +28,7 @@ int	tag_normalize(const char *in, const char *what, char out[TAG_MAX],
  */
 int	tag_url_encode(const char *tag, char *out, size_t outlen);
 
+/* A hash of the string tag (FNV-1a), enough to spread tags in a table. */
+size_t	tag_hash(const char *tag);
+
 #endif
