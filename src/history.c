@@ -30,7 +30,7 @@ struct history {
 	char			*rel;		/* relpath as configured */
 	char			*shown;		/* od->path/rel, for messages */
 	sqlite3			*db;		/* NULL while unavailable */
-	sqlite3_stmt		*s_card, *s_refresh, *s_fav, *s_prune;
+	sqlite3_stmt		*s_card, *s_refresh, *s_fav, *s_deck, *s_prune;
 	char			 error[HIST_ERR_MAX];	/* "" when ok */
 	char			 logged[HIST_ERR_MAX];	/* last logged fault */
 	double			 retry_at;	/* ev_now of the next try */
@@ -67,8 +67,11 @@ static const char hist_schema_1[] =
 
 /*
  * Version 2: the profile store (what each member's last read said, see
- * profstore.h), the time of the last maintenance, and how many members
- * each refresh counted from stored profiles.
+ * profstore.h: the favourite and the current deck's card ids, separated
+ * by spaces), the time of the last maintenance, how many members each
+ * refresh counted from stored profiles, and the members' decks as a
+ * second measure (without_deck is NULL in the refreshes of version 1,
+ * which did not count decks).
  */
 static const char hist_schema_2[] =
     "CREATE TABLE profiles (\n"
@@ -77,12 +80,20 @@ static const char hist_schema_2[] =
     "  read_at INTEGER NOT NULL,\n"
     "  max_age INTEGER,\n"
     "  card_id INTEGER,\n"
-    "  card_name TEXT) WITHOUT ROWID;\n"
+    "  card_name TEXT,\n"
+    "  deck TEXT) WITHOUT ROWID;\n"
     "CREATE INDEX profiles_clan ON profiles (clan);\n"
     "CREATE TABLE store_state (key TEXT PRIMARY KEY, "
     "value INTEGER NOT NULL) WITHOUT ROWID;\n"
     "ALTER TABLE refreshes ADD COLUMN reused INTEGER NOT NULL "
-    "DEFAULT 0;\n";
+    "DEFAULT 0;\n"
+    "ALTER TABLE refreshes ADD COLUMN without_deck INTEGER;\n"
+    "CREATE TABLE decks (\n"
+    "  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) "
+    "ON DELETE CASCADE,\n"
+    "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
+    "  players INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;\n";
 
 /*
  * The migrations: step i takes a database from user_version i to i + 1,
@@ -102,10 +113,13 @@ static const char *const hist_steps[HISTORY_VERSION] = {
 #define HIST_SQL_REFRESH \
     "INSERT INTO refreshes (clan, clan_name, fetched_at, members, " \
     "fetched, failed, without_favourite, complete, duration_ms, " \
-    "reused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    "reused, without_deck) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
+    "?10, ?11)"
 #define HIST_SQL_FAV \
     "INSERT INTO favourites (refresh_id, card_id, players) " \
     "VALUES (?1, ?2, ?3)"
+#define HIST_SQL_DECK \
+    "INSERT INTO decks (refresh_id, card_id, players) VALUES (?1, ?2, ?3)"
 /*
  * Refreshes are inserted in time order, so the oldest have the lowest
  * ids: walking the rowid finds a batch without an index on fetched_at.
@@ -258,8 +272,9 @@ hist_shut(struct history *h)
 	sqlite3_finalize(h->s_card);
 	sqlite3_finalize(h->s_refresh);
 	sqlite3_finalize(h->s_fav);
+	sqlite3_finalize(h->s_deck);
 	sqlite3_finalize(h->s_prune);
-	h->s_card = h->s_refresh = h->s_fav = h->s_prune = NULL;
+	h->s_card = h->s_refresh = h->s_fav = h->s_deck = h->s_prune = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;
 	if (h->work != NULL)
@@ -320,6 +335,8 @@ hist_connect(struct history *h, char *err, size_t errlen)
 	    SQLITE_PREPARE_PERSISTENT, &h->s_refresh, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_FAV, -1,
 	    SQLITE_PREPARE_PERSISTENT, &h->s_fav, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_DECK, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->s_deck, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_PRUNE, -1,
 	    SQLITE_PREPARE_PERSISTENT, &h->s_prune, NULL)) != SQLITE_OK) {
 		if (rc != SQLITE_OK)
@@ -387,23 +404,54 @@ hist_step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The card names, the refresh and its favourites, inside a transaction. */
+/* The names of t's cards into the cards table. */
 static int
-hist_insert(struct history *h, const struct snap_clan *sc)
+hist_names(struct history *h, const struct tally *t)
 {
 	const struct tally_card	*tc;
-	sqlite3_int64		 rid;
 	size_t			 i;
 	int			 rc = SQLITE_OK;
 
-	for (i = 0; rc == SQLITE_OK && i < sc->fig->cards.n; i++) {
-		tc = &sc->fig->cards.cards[i];
+	for (i = 0; rc == SQLITE_OK && i < t->n; i++) {
+		tc = &t->cards[i];
 		sqlite3_bind_int64(h->s_card, 1, tc->id);
 		sqlite3_bind_text(h->s_card, 2, tc->name != NULL ? tc->name :
 		    "", -1, SQLITE_STATIC);
 		rc = hist_step(h->s_card);
 	}
-	if (rc != SQLITE_OK)
+	return rc;
+}
+
+/* t's cards as rows of refresh rid, through st (favourites or decks). */
+static int
+hist_counts(sqlite3_stmt *st, sqlite3_int64 rid, const struct tally *t)
+{
+	const struct tally_card	*tc;
+	size_t			 i;
+	int			 rc = SQLITE_OK;
+
+	for (i = 0; rc == SQLITE_OK && i < t->n; i++) {
+		tc = &t->cards[i];
+		sqlite3_bind_int64(st, 1, rid);
+		sqlite3_bind_int64(st, 2, tc->id);
+		sqlite3_bind_int64(st, 3, tc->count);
+		rc = hist_step(st);
+	}
+	return rc;
+}
+
+/*
+ * The card names, the refresh, its favourites and its decks, inside a
+ * transaction.
+ */
+static int
+hist_insert(struct history *h, const struct snap_clan *sc)
+{
+	sqlite3_int64	rid;
+	int		rc;
+
+	if ((rc = hist_names(h, &sc->fig->cards)) != SQLITE_OK ||
+	    (rc = hist_names(h, &sc->fig->deck_cards)) != SQLITE_OK)
 		return rc;
 	sqlite3_bind_text(h->s_refresh, 1, sc->tag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(h->s_refresh, 2, sc->name != NULL ? sc->name : "",
@@ -419,16 +467,13 @@ hist_insert(struct history *h, const struct snap_clan *sc)
 	sqlite3_bind_int64(h->s_refresh, 9,
 	    (sqlite3_int64)(sc->duration * 1000 + 0.5));
 	sqlite3_bind_int64(h->s_refresh, 10, (sqlite3_int64)sc->fig->reused);
+	sqlite3_bind_int64(h->s_refresh, 11,
+	    (sqlite3_int64)sc->fig->without_deck);
 	if ((rc = hist_step(h->s_refresh)) != SQLITE_OK)
 		return rc;
 	rid = sqlite3_last_insert_rowid(h->db);
-	for (i = 0; rc == SQLITE_OK && i < sc->fig->cards.n; i++) {
-		tc = &sc->fig->cards.cards[i];
-		sqlite3_bind_int64(h->s_fav, 1, rid);
-		sqlite3_bind_int64(h->s_fav, 2, tc->id);
-		sqlite3_bind_int64(h->s_fav, 3, tc->count);
-		rc = hist_step(h->s_fav);
-	}
+	if ((rc = hist_counts(h->s_fav, rid, &sc->fig->cards)) == SQLITE_OK)
+		rc = hist_counts(h->s_deck, rid, &sc->fig->deck_cards);
 	if (rc == SQLITE_OK && sc->store != NULL)
 		rc = histprof_write(h->db, sc->store, sc->tag, sc->changes,
 		    sc->nchanges);

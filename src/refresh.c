@@ -62,7 +62,7 @@ refresh_free(struct refresh *rf)
 	free(rf->players);
 	free(rf->res.changes);
 	free(rf->res.name);
-	tally_free(&rf->res.fig.cards);
+	figures_free(&rf->res.fig);
 	free(rf);
 }
 
@@ -341,7 +341,7 @@ refresh_start(struct fetcher *f, const char *tag,
 	rf->arg = arg;
 	rf->started = monotime_now();
 	snprintf(rf->res.tag, sizeof(rf->res.tag), "%s", tag);
-	tally_init(&rf->res.fig.cards);
+	figures_init(&rf->res.fig);
 	snprintf(path, sizeof(path), "/clans/%s", enc);
 	if ((rf->clan_req = fetch_get(f, path, clan_cb, rf)) == NULL) {
 		free(rf);

@@ -212,9 +212,7 @@ clan_keep(struct sched_clan *sc, struct refresh_result *res)
 	sc->snap_known = 1;
 	sc->complete = res->fig.failed == 0;
 	sc->duration = res->duration;
-	tally_free(&sc->fig.cards);
-	sc->fig = res->fig;
-	tally_init(&res->fig.cards);
+	figures_move(&sc->fig, &res->fig);
 	free(sc->name);
 	sc->name = res->name;
 	res->name = NULL;
@@ -372,14 +370,14 @@ sclan_new(struct sched *s, const struct conf_clan *cc)
 	ev_timer_init(&sc->timer, due_cb, 0., 0.);
 	sc->timer.data = sc;
 	schedpol_init(&sc->pol);
-	tally_init(&sc->fig.cards);
+	figures_init(&sc->fig);
 	/* After a restart, the reports start from what is on disk. */
 	if (snap_read_clan(s->od, sc->tag, &rd) == 0) {
 		sc->snap_known = 1;
 		sc->last_success = rd.fetched_at;
 		sc->complete = rd.complete;
 		sc->name = rd.name;
-		sc->fig = rd.fig;
+		figures_move(&sc->fig, &rd.fig);
 		/* STATUS= names the newest snapshot until a refresh ends. */
 		if (rd.fetched_at > s->last_time) {
 			memcpy(s->last_tag, sc->tag, TAG_MAX);
@@ -402,7 +400,7 @@ sclan_free(struct sched_clan *sc)
 	}
 	if (sc->ready)
 		ready_remove(s, sc);
-	tally_free(&sc->fig.cards);
+	figures_free(&sc->fig);
 	free(sc->label);
 	free(sc->name);
 	free(sc->last_error);

@@ -330,7 +330,7 @@ read_snapshot(struct json_object *o, struct snap_read *rd)
 		return -1;
 	if (read_cards(o, &rd->fig.cards) == -1) {
 		free(rd->name);
-		tally_free(&rd->fig.cards);
+		figures_free(&rd->fig);
 		return -1;
 	}
 	return 0;

@@ -55,7 +55,7 @@ struct snap_read {
 
 /*
  * Read what the snapshot of tag already on disk says into *rd, for a
- * restart; the caller frees rd->name and tally_free()s rd->fig.cards.
+ * restart; the caller frees rd->name and figures_free()s rd->fig.
  * Entries of favourite_cards without an integer id and a positive count
  * are left out.  Returns 0, or -1 when there is no readable snapshot or
  * on out of memory (nothing is left to free then).

@@ -140,7 +140,8 @@ static const char want_master_1[] =
 
 static const char want_master[] =
     "table|cards|" V1_CARDS "\n"
-    "table|refreshes|" V1_REFRESHES ", reused INTEGER NOT NULL DEFAULT 0)\n"
+    "table|refreshes|" V1_REFRESHES ", reused INTEGER NOT NULL DEFAULT 0, "
+    "without_deck INTEGER)\n"
     "index|refreshes_clan_time|" V1_INDEX "\n"
     "table|favourites|" V1_FAVOURITES "\n"
     "table|profiles|CREATE TABLE profiles (\n"
@@ -149,10 +150,17 @@ static const char want_master[] =
     "  read_at INTEGER NOT NULL,\n"
     "  max_age INTEGER,\n"
     "  card_id INTEGER,\n"
-    "  card_name TEXT) WITHOUT ROWID\n"
+    "  card_name TEXT,\n"
+    "  deck TEXT) WITHOUT ROWID\n"
     "index|profiles_clan|CREATE INDEX profiles_clan ON profiles (clan)\n"
     "table|store_state|CREATE TABLE store_state (key TEXT PRIMARY KEY, "
-    "value INTEGER NOT NULL) WITHOUT ROWID\n";
+    "value INTEGER NOT NULL) WITHOUT ROWID\n"
+    "table|decks|CREATE TABLE decks (\n"
+    "  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE "
+    "CASCADE,\n"
+    "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
+    "  players INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID\n";
 
 /* A snapshot of tag at t with cards given as id, name, count triples. */
 static void
@@ -236,9 +244,20 @@ test_record(const struct outdir *od)
 
 	snap_of(&sc, &f, "#9V2Y", "A \"clan\" \xc3\xbc", 1764000000, 3, ids,
 	    names, counts);
+	/* Its decks: a card no favourite names, and one both do. */
+	f.without_deck = 2;
+	f.deck_cards.n = 2;
+	f.deck_cards.cards = calloc(2, sizeof(*f.deck_cards.cards));
+	f.deck_cards.cards[0].id = 27000000;
+	f.deck_cards.cards[0].name = (char *)(uintptr_t)"Cannon";
+	f.deck_cards.cards[0].count = 3;
+	f.deck_cards.cards[1].id = 26000000;
+	f.deck_cards.cards[1].name = (char *)(uintptr_t)"Knight";
+	f.deck_cards.cards[1].count = 1;
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "record: first refresh");
 	free(f.cards.cards);
+	free(f.deck_cards.cards);
 	snap_of(&sc, &f, "#9V2Y", NULL, 1764000900, 2, ids, renamed, counts);
 	f.failed = 0;
 	f.reused = 1;
@@ -253,13 +272,18 @@ test_record(const struct outdir *od)
 	    "record: a refresh without favourites");
 	free(f.cards.cards);
 	tap_str(q(history_db(h), "SELECT * FROM cards ORDER BY id"),
-	    "26000000|Sir Knight\n28000011|The Log\n159000000|\n",
-	    "record: cards, renamed, a missing name keeps the old one");
+	    "26000000|Sir Knight\n27000000|Cannon\n28000011|The Log\n"
+	    "159000000|\n",
+	    "record: cards of favourites and decks, renamed, a missing name "
+	    "keeps the old one");
 	tap_str(q(history_db(h), "SELECT * FROM refreshes ORDER BY id"),
-	    "1|#9V2Y|A \"clan\" \xc3\xbc|1764000000|5|4|1|1|0|1235|0\n"
-	    "2|#9V2Y||1764000900|5|4|0|1|1|0|1\n"
-	    "3|#2PYLQ|B|1764000901|5|0|1|0|0|1235|0\n",
+	    "1|#9V2Y|A \"clan\" \xc3\xbc|1764000000|5|4|1|1|0|1235|0|2\n"
+	    "2|#9V2Y||1764000900|5|4|0|1|1|0|1|0\n"
+	    "3|#2PYLQ|B|1764000901|5|0|1|0|0|1235|0|0\n",
 	    "record: refreshes, every column");
+	tap_str(q(history_db(h), "SELECT * FROM decks ORDER BY refresh_id, "
+	    "card_id"), "1|26000000|1\n1|27000000|3\n",
+	    "record: decks, every row");
 	tap_str(q(history_db(h), "SELECT * FROM favourites ORDER BY "
 	    "refresh_id, card_id"),
 	    "1|26000000|2\n1|28000011|1\n1|159000000|1\n"
@@ -296,7 +320,9 @@ test_prune(const struct outdir *od)
 	tap_str(q(history_db(h), "SELECT * FROM favourites ORDER BY "
 	    "refresh_id, card_id"), "4|26000000|3\n4|28000011|1\n",
 	    "prune: the favourites of removed refreshes went with them");
-	tap_str(q(history_db(h), "SELECT count(*) FROM cards"), "3\n",
+	tap_str(q(history_db(h), "SELECT count(*) FROM decks"), "0\n",
+	    "prune: the decks of removed refreshes went with them");
+	tap_str(q(history_db(h), "SELECT count(*) FROM cards"), "4\n",
 	    "prune: cards stay");
 	history_close(h);
 }
@@ -503,6 +529,10 @@ test_migrate_v1(const struct outdir *od)
 	    "v1 migrated: every row kept, byte for byte");
 	tap_str(q(db, "SELECT id, quote(reused) FROM refreshes ORDER BY id"),
 	    "1|0\n2|0\n", "v1 migrated: the old refreshes reused 0");
+	tap_str(q(db, "SELECT id, quote(without_deck) FROM refreshes ORDER BY "
+	    "id; SELECT count(*) FROM decks"), "1|NULL\n2|NULL\n0\n",
+	    "v1 migrated: the old refreshes counted no decks (NULL), no "
+	    "decks rows");
 	tap_str(q(db, "PRAGMA integrity_check"), "ok\n",
 	    "v1 migrated: integrity_check ok");
 	tap_str(q(db, "PRAGMA foreign_key_check"), "",
@@ -519,7 +549,7 @@ test_migrate_v1(const struct outdir *od)
 	tap_str(q(db, "SELECT * FROM refreshes WHERE id > 2; "
 	    "SELECT * FROM favourites WHERE refresh_id > 2; "
 	    "SELECT * FROM cards WHERE id = 26000000"),
-	    "3|#9V2Y|A|1764001800|5|4|1|1|0|1235|2\n3|26000000|3\n"
+	    "3|#9V2Y|A|1764001800|5|4|1|1|0|1235|2|0\n3|26000000|3\n"
 	    "26000000|Sir Knight\n", "v1 migrated: its rows");
 	tap_str(q(db, "PRAGMA integrity_check"), "ok\n",
 	    "v1 migrated: integrity_check ok after it");
