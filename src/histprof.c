@@ -11,13 +11,18 @@
 #include "profstore.h"
 
 #define HISTPROF_SQL_LOAD \
-    "SELECT tag, clan, read_at, max_age, card_id, card_name FROM profiles"
+    "SELECT tag, clan, read_at, max_age, card_id, card_name, deck " \
+    "FROM profiles"
 #define HISTPROF_SQL_PUT \
     "INSERT INTO profiles (tag, clan, read_at, max_age, card_id, " \
-    "card_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tag) DO " \
-    "UPDATE SET clan = excluded.clan, read_at = excluded.read_at, " \
-    "max_age = excluded.max_age, card_id = excluded.card_id, " \
-    "card_name = excluded.card_name"
+    "card_name, deck) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT " \
+    "(tag) DO UPDATE SET clan = excluded.clan, read_at = " \
+    "excluded.read_at, max_age = excluded.max_age, card_id = " \
+    "excluded.card_id, card_name = excluded.card_name, deck = excluded.deck"
+#define HISTPROF_SQL_NAME	"SELECT name FROM cards WHERE id = ?1"
+
+/* Bytes of a deck column: 8 ids of up to 10 digits and their spaces. */
+#define HISTPROF_DECK_LEN	(PROFSTORE_DECK_MAX * 11)
 #define HISTPROF_SQL_MOVE \
     "UPDATE profiles SET clan = ?2 WHERE tag = ?1 AND clan <> ?2"
 #define HISTPROF_SQL_DEL	"DELETE FROM profiles WHERE tag = ?1"
@@ -36,6 +41,35 @@ col_tag(sqlite3_stmt *st, int i)
 	const char *s = (const char *)sqlite3_column_text(st, i);
 
 	return s != NULL && strlen(s) < TAG_MAX ? s : NULL;
+}
+
+/*
+ * The deck column s ("26000000 28000001 ...", NULL: none) into p, its
+ * cards numbered in ps.  Returns 0, 1 when it is not such a list (the
+ * row is left out: the member is read again), or -1 on out of memory.
+ */
+static int
+load_deck(const char *s, struct profstore *ps, struct profile *p)
+{
+	unsigned long long	 id;
+	unsigned		 n;
+	char			*end;
+
+	if (s == NULL)
+		return 0;
+	for (;;) {
+		if (*s < '1' || *s > '9' || p->ndeck == PROFSTORE_DECK_MAX)
+			return 1;
+		id = strtoull(s, &end, 10);
+		if (id > INT32_MAX || (*end != ' ' && *end != '\0'))
+			return 1;
+		if ((n = profstore_card(ps, (int64_t)id, NULL)) == 0)
+			return -1;
+		p->deck[p->ndeck++] = (uint16_t)n;
+		if (*end == '\0')
+			return 0;
+		s = end + 1;
+	}
 }
 
 /* One profiles row into ps, or its clan onto the list to drop. */
@@ -74,9 +108,11 @@ load_row(sqlite3_stmt *st, struct profstore *ps,
 			return -1;
 	} else if (p.card_id < 0)
 		p.card_id = 0;
-	rc = profstore_put(ps, &p, 1);
+	if ((rc = load_deck((const char *)sqlite3_column_text(st, 6), ps,
+	    &p)) == 0)
+		rc = profstore_put(ps, &p, 1);
 	free(p.card_name);
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
 
 /* Delete the rows of the n clans no longer followed. */
@@ -100,6 +136,34 @@ drop_clans(sqlite3 *db, char (*drop)[TAG_MAX], size_t n)
 	return rc;
 }
 
+/* The names the cards table gives the deck cards ps numbers. */
+static int
+load_names(sqlite3 *db, struct profstore *ps)
+{
+	const struct profstore_card	*c;
+	const char			*name;
+	sqlite3_stmt			*st;
+	unsigned			 n;
+	int				 rc;
+
+	if ((rc = sqlite3_prepare_v2(db, HISTPROF_SQL_NAME, -1, &st,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	for (n = 1; (c = profstore_card_at(ps, n)) != NULL; n++) {
+		sqlite3_bind_int64(st, 1, c->id);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+		    (name = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+		    name[0] != '\0')
+			profstore_card(ps, c->id, name);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int
 histprof_load(sqlite3 *db, struct profstore *ps,
     int (*keep)(void *, const char *), void *arg, char *err, size_t errlen)
@@ -121,6 +185,7 @@ histprof_load(sqlite3 *db, struct profstore *ps,
 		return -1;
 	}
 	if (rc != SQLITE_DONE ||
+	    (rc = load_names(db, ps)) != SQLITE_OK ||
 	    (rc = drop_clans(db, drop, ndrop)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v2(db, HISTPROF_SQL_MAINT_GET, -1, &st,
 	    NULL)) != SQLITE_OK)
@@ -143,8 +208,11 @@ write_one(sqlite3_stmt *put, sqlite3_stmt *move, sqlite3_stmt *del,
     const struct profstore *ps, const char *clan,
     const struct profstore_change *c)
 {
-	const struct profile	*p;
-	sqlite3_stmt		*st;
+	const struct profile		*p;
+	const struct profstore_card	*card;
+	sqlite3_stmt			*st;
+	char				 deck[HISTPROF_DECK_LEN + 1];
+	size_t				 i, o = 0;
 
 	switch (c->op) {
 	case PROFSTORE_READ:
@@ -163,6 +231,16 @@ write_one(sqlite3_stmt *put, sqlite3_stmt *move, sqlite3_stmt *del,
 		else
 			sqlite3_bind_null(st, 5);
 		sqlite3_bind_text(st, 6, p->card_name, -1, SQLITE_STATIC);
+		for (i = 0; i < p->ndeck; i++) {
+			if ((card = profstore_card_at(ps, p->deck[i])) == NULL)
+				return SQLITE_INTERNAL;
+			o += (size_t)snprintf(deck + o, sizeof(deck) - o,
+			    "%s%lld", i > 0 ? " " : "", (long long)card->id);
+		}
+		if (p->ndeck > 0)
+			sqlite3_bind_text(st, 7, deck, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 7);
 		break;
 	case PROFSTORE_REUSED:
 		st = move;

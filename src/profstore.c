@@ -20,6 +20,10 @@ struct profstore {
 	size_t		 nslots;
 	size_t		 n;
 	int64_t		 maintenance;
+	struct profstore_card *cards;	/* card n is cards[n - 1] */
+	size_t		 ncards, cardcap;
+	uint16_t	*cardslot;	/* by id, linear probing: 0 empty */
+	size_t		 ncardslots;	/* a power of two, or 0 */
 };
 
 struct profstore *
@@ -47,6 +51,10 @@ profstore_free(struct profstore *ps)
 		return;
 	for (i = 0; i < ps->nslots; i++)
 		free(ps->slot[i].card_name);
+	for (i = 0; i < ps->ncards; i++)
+		free(ps->cards[i].name);
+	free(ps->cards);
+	free(ps->cardslot);
 	free(ps->slot);
 	free(ps);
 }
@@ -247,6 +255,82 @@ profstore_keep_clans(struct profstore *ps, int (*keep)(void *, const char *),
 	struct ps_keep k = { keep, arg };
 
 	return ps_remove_if(ps, ps_not_kept, &k, NULL, NULL);
+}
+
+/* The slot of card id in ps->cardslot, or the empty one where it goes. */
+static size_t
+ps_card_find(const struct profstore *ps, int64_t id)
+{
+	size_t		mask = ps->ncardslots - 1, i;
+	uint64_t	h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	for (i = (size_t)(h >> 32) & mask; ps->cardslot[i] != 0;
+	    i = (i + 1) & mask)
+		if (ps->cards[ps->cardslot[i] - 1].id == id)
+			return i;
+	return i;
+}
+
+/* Room for one more card: the list and its index grown. */
+static int
+ps_card_room(struct profstore *ps)
+{
+	struct profstore_card	*c;
+	uint16_t		*old = ps->cardslot;
+	size_t			 nold = ps->ncardslots, i;
+
+	if (ps->ncards == ps->cardcap) {
+		if ((c = reallocarray(ps->cards, ps->cardcap ? ps->cardcap * 2 :
+		    64, sizeof(*c))) == NULL)
+			return -1;
+		ps->cards = c;
+		ps->cardcap = ps->cardcap ? ps->cardcap * 2 : 64;
+	}
+	if ((ps->ncards + 1) * 2 <= nold)
+		return 0;
+	if ((ps->cardslot = calloc(nold ? nold * 2 : 128,
+	    sizeof(*ps->cardslot))) == NULL) {
+		ps->cardslot = old;
+		return -1;
+	}
+	ps->ncardslots = nold ? nold * 2 : 128;
+	for (i = 0; i < nold; i++)
+		if (old[i] != 0)
+			ps->cardslot[ps_card_find(ps,
+			    ps->cards[old[i] - 1].id)] = old[i];
+	free(old);
+	return 0;
+}
+
+unsigned
+profstore_card(struct profstore *ps, int64_t id, const char *name)
+{
+	struct profstore_card	*c;
+	char			*copy;
+	size_t			 i;
+
+	if (ps->ncardslots > 0 && ps->cardslot[i = ps_card_find(ps, id)] != 0)
+		c = &ps->cards[ps->cardslot[i] - 1];
+	else {
+		if (ps->ncards == PROFSTORE_CARDS_MAX || ps_card_room(ps) == -1)
+			return 0;
+		c = &ps->cards[ps->ncards++];
+		c->id = id;
+		c->name = NULL;
+		ps->cardslot[ps_card_find(ps, id)] = (uint16_t)ps->ncards;
+	}
+	if (name != NULL && (c->name == NULL || strcmp(c->name, name) != 0) &&
+	    (copy = strdup(name)) != NULL) {
+		free(c->name);
+		c->name = copy;
+	}
+	return (unsigned)(c - ps->cards) + 1;
+}
+
+const struct profstore_card *
+profstore_card_at(const struct profstore *ps, unsigned n)
+{
+	return n >= 1 && n <= ps->ncards ? &ps->cards[n - 1] : NULL;
 }
 
 size_t

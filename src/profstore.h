@@ -7,6 +7,9 @@
 
 #include "tag.h"
 
+#define PROFSTORE_DECK_MAX	8	/* cards of a deck, as API_DECK_MAX */
+#define PROFSTORE_CARDS_MAX	65535	/* deck cards the store can number */
+
 /* What a successful read of a player's profile said, and when. */
 struct profile {
 	char	 tag[TAG_MAX];	/* the player, normalised */
@@ -15,6 +18,15 @@ struct profile {
 	int64_t	 max_age;	/* the answer's Cache-Control max-age, s; -1 */
 	int64_t	 card_id;	/* the favourite card; 0: none */
 	char	*card_name;	/* its name, NULL when none */
+	uint8_t	 ndeck;		/* cards of its current deck; 0: no deck */
+	uint16_t deck[PROFSTORE_DECK_MAX];	/* their profstore_card()
+					   numbers, in the deck's order */
+};
+
+/* A deck card the store has numbered. */
+struct profstore_card {
+	int64_t	 id;
+	char	*name;		/* the latest name read, NULL when none */
 };
 
 struct profstore;
@@ -70,6 +82,19 @@ size_t	profstore_prune_clan(struct profstore *, const char *clan,
  */
 size_t	profstore_keep_clans(struct profstore *,
 	    int (*keep)(void *, const char *), void *arg);
+
+/*
+ * The number (1 to PROFSTORE_CARDS_MAX) of deck card id, given it when
+ * new; a name that is not NULL becomes its name.  Decks are kept as
+ * these numbers (2 bytes a card), and a reused deck's cards are named
+ * by the latest name read.  Returns 0 when PROFSTORE_CARDS_MAX cards are
+ * numbered already or on out of memory: the deck cannot be kept then.
+ */
+unsigned	profstore_card(struct profstore *, int64_t id, const char *name);
+
+/* The card numbered n by profstore_card(), or NULL. */
+const struct profstore_card *profstore_card_at(const struct profstore *,
+		    unsigned n);
 
 /* How many profiles are kept. */
 size_t	profstore_count(const struct profstore *);

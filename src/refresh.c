@@ -36,6 +36,8 @@ struct refresh {
 	size_t			 changes_cap;	/* of res.changes */
 	size_t			 refused;	/* players whose card was refused */
 	char			 refused_first[320];	/* the first of them */
+	size_t			 decks_refused;	/* players whose deck was */
+	char			 deck_first[400];	/* the first of them */
 	double			 started;	/* monotonic */
 	struct refresh_result	 res;
 };
@@ -121,10 +123,18 @@ end(struct refresh *rf)
 		    "first: %s", rf->res.tag, rf->refused, rf->refused == 1 ?
 		    "player is" : "players are", API_CARD_ID_MAX,
 		    API_CARD_NAME_MAX, rf->refused_first);
+	if (rf->decks_refused > 0)
+		log_warnx("%s: %zu %s counted without a deck: a deck holds at "
+		    "most %d distinct cards, each with an id of 1 to %d and a "
+		    "name of 1 to %d bytes; the first: %s", rf->res.tag,
+		    rf->decks_refused, rf->decks_refused == 1 ? "player is" :
+		    "players are", API_DECK_MAX, API_CARD_ID_MAX,
+		    API_CARD_NAME_MAX, rf->deck_first);
 	rf->res.duration = monotime_now() - rf->started;
 	rf->res.fetched_at = time(NULL);
 	if (rf->res.ok) {
 		tally_sort(&rf->res.fig.cards);
+		tally_sort(&rf->res.fig.deck_cards);
 		settle_profiles(rf);
 	}
 	rf->done(rf->arg, &rf->res);
@@ -150,14 +160,67 @@ count_card(struct refresh *rf, int64_t id, const char *name)
 		fatal("tally");
 }
 
-/* Store what the answer fr said of player tag, as of its arrival. */
+/* Count one member's deck card (NULL name: none known). */
 static void
+count_deck_card(struct refresh *rf, int64_t id, const char *name)
+{
+	if (tally_add(&rf->res.fig.deck_cards, id, name) == -1)
+		fatal("tally");
+}
+
+/* Count the deck of a member whose profile was read now. */
+static void
+count_read_deck(struct refresh *rf, const struct api_player *ap)
+{
+	size_t i;
+
+	if (ap->ndeck == 0)
+		rf->res.fig.without_deck++;
+	for (i = 0; i < ap->ndeck; i++)
+		count_deck_card(rf, ap->deck_ids[i], ap->deck_names[i][0] !=
+		    '\0' ? ap->deck_names[i] : NULL);
+}
+
+/* Count the deck of a member counted from its stored profile. */
+static void
+count_stored_deck(struct refresh *rf, const struct profile *prof)
+{
+	const struct profstore_card	*c;
+	size_t				 i;
+
+	if (prof->ndeck == 0)
+		rf->res.fig.without_deck++;
+	for (i = 0; i < prof->ndeck; i++) {
+		if ((c = profstore_card_at(rf->opts.store, prof->deck[i])) ==
+		    NULL)
+			fatalx("profile store: deck card %u unknown",
+			    prof->deck[i]);
+		count_deck_card(rf, c->id, c->name);
+	}
+}
+
+/*
+ * Store what the answer fr said of player tag, as of its arrival.
+ * Returns 0, or -1 when its deck cannot be kept (the store numbers
+ * PROFSTORE_CARDS_MAX cards already): the player is forgotten, and read
+ * again next time.
+ */
+static int
 keep_profile(struct refresh *rf, const char *tag,
     const struct fetch_result *fr, const struct api_player *ap)
 {
-	struct profile p;
+	struct profile	p;
+	size_t		i;
 
 	memset(&p, 0, sizeof(p));
+	for (i = 0; i < ap->ndeck; i++)
+		if ((p.deck[i] = (uint16_t)profstore_card(rf->opts.store,
+		    ap->deck_ids[i], ap->deck_names[i][0] != '\0' ?
+		    ap->deck_names[i] : NULL)) == 0) {
+			profstore_del(rf->opts.store, tag);
+			return -1;
+		}
+	p.ndeck = (uint8_t)ap->ndeck;
 	memcpy(p.tag, tag, TAG_MAX);
 	memcpy(p.clan, rf->res.tag, TAG_MAX);
 	p.read_at = (int64_t)time(NULL);
@@ -166,6 +229,7 @@ keep_profile(struct refresh *rf, const char *tag,
 	p.card_name = ap->has_favourite ? ap->card_name : NULL;
 	if (profstore_put(rf->opts.store, &p, 0) == -1)
 		fatal("profile store");
+	return 0;
 }
 
 static void
@@ -212,10 +276,15 @@ player_cb(void *arg, const struct fetch_result *fr)
 		note_error(rf, p->tag, err);
 	} else {
 		rf->res.fig.fetched++;
-		p->op = PROFSTORE_READ;
-		keep_profile(rf, p->tag, fr, &ap);
+		if (keep_profile(rf, p->tag, fr, &ap) == 0)
+			p->op = PROFSTORE_READ;
 		count_card(rf, ap.has_favourite ? ap.card_id : 0,
 		    ap.card_name);
+		count_read_deck(rf, &ap);
+		if (ap.deck_refused[0] != '\0' && rf->decks_refused++ == 0)
+			snprintf(rf->deck_first, sizeof(rf->deck_first),
+			    "player %s: %s (GET %s)", p->tag, ap.deck_refused,
+			    fr->url);
 		api_player_free(&ap);
 	}
 	if (rf->outstanding == 0)
@@ -252,6 +321,7 @@ start_member(struct refresh *rf, struct refresh_player *p, const char *tag,
 		p->op = PROFSTORE_REUSED;
 		rf->res.fig.reused++;
 		count_card(rf, prof->card_id, prof->card_name);
+		count_stored_deck(rf, prof);
 		profstore_move(rf->opts.store, tag, rf->res.tag);
 		return;
 	}

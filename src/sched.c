@@ -244,10 +244,11 @@ clan_report(struct sched_clan *sc, const struct refresh_result *res,
 		} else
 			set_error(sc, NULL);
 		log_info("%s: %zu members, %zu read, %zu unchanged since "
-		    "read, %zu failed, %zu without favourite, %u requests%s, "
-		    "%u retries, %.2f s", res->tag, res->fig.members,
-		    res->fig.fetched, res->fig.reused, res->fig.failed,
-		    res->fig.without_favourite, res->requests,
+		    "read, %zu failed, %zu without favourite, %zu without "
+		    "deck, %u requests%s, %u retries, %.2f s", res->tag,
+		    res->fig.members, res->fig.fetched, res->fig.reused,
+		    res->fig.failed, res->fig.without_favourite,
+		    res->fig.without_deck, res->requests,
 		    refused_note(res, note, sizeof(note)), res->retries,
 		    res->duration);
 		return;

@@ -66,19 +66,43 @@ jstr(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
+/* The cards of t as the snapshot lists them, or NULL on out of memory. */
+static struct json_object *
+cards_json(const struct tally *t)
+{
+	struct json_object	*cards, *ci;
+	size_t			 i;
+
+	if ((cards = json_object_new_array()) == NULL)
+		return NULL;
+	for (i = 0; i < t->n; i++) {
+		if ((ci = json_object_new_object()) == NULL) {
+			json_object_put(cards);
+			return NULL;
+		}
+		json_object_object_add(ci, "name", jstr(t->cards[i].name));
+		json_object_object_add(ci, "id",
+		    json_object_new_int64(t->cards[i].id));
+		json_object_object_add(ci, "count",
+		    json_object_new_int64(t->cards[i].count));
+		json_object_array_add(cards, ci);
+	}
+	return cards;
+}
+
 char *
 snap_clan_json(const struct snap_clan *sc)
 {
-	struct json_object	*o, *players, *cards, *ci;
+	struct json_object	*o, *players, *cards, *deck;
 	char			 stamp[ISOTIME_LEN], *out = NULL;
 	const char		*txt;
-	size_t			 i;
 
 	isotime_utc(sc->fetched_at, stamp);
 	o = json_object_new_object();
 	players = json_object_new_object();
-	cards = json_object_new_array();
-	if (o == NULL || players == NULL || cards == NULL)
+	cards = cards_json(&sc->fig->cards);
+	deck = cards_json(&sc->fig->deck_cards);
+	if (o == NULL || players == NULL || cards == NULL || deck == NULL)
 		goto done;
 	json_object_object_add(o, "tag", json_object_new_string(sc->tag));
 	json_object_object_add(o, "name", jstr(sc->name));
@@ -96,23 +120,16 @@ snap_clan_json(const struct snap_clan *sc)
 	    json_object_new_int64((int64_t)sc->fig->failed));
 	json_object_object_add(players, "without_favourite",
 	    json_object_new_int64((int64_t)sc->fig->without_favourite));
+	json_object_object_add(players, "without_deck",
+	    json_object_new_int64((int64_t)sc->fig->without_deck));
 	json_object_object_add(o, "players", players);
 	players = NULL;
 	json_object_object_add(o, "complete",
 	    json_object_new_boolean(sc->fig->failed == 0));
-	for (i = 0; i < sc->fig->cards.n; i++) {
-		const struct tally_card *tc = &sc->fig->cards.cards[i];
-
-		if ((ci = json_object_new_object()) == NULL)
-			goto done;
-		json_object_object_add(ci, "name", jstr(tc->name));
-		json_object_object_add(ci, "id", json_object_new_int64(tc->id));
-		json_object_object_add(ci, "count",
-		    json_object_new_int64(tc->count));
-		json_object_array_add(cards, ci);
-	}
 	json_object_object_add(o, "favourite_cards", cards);
 	cards = NULL;
+	json_object_object_add(o, "deck_cards", deck);
+	deck = NULL;
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (txt != NULL && (out = malloc(strlen(txt) + 2)) != NULL)
@@ -120,6 +137,7 @@ snap_clan_json(const struct snap_clan *sc)
 done:
 	json_object_put(players);
 	json_object_put(cards);
+	json_object_put(deck);
 	json_object_put(o);
 	return out;
 }
@@ -260,16 +278,16 @@ jint(struct json_object *o, const char *key, int64_t lo, int64_t hi,
 	return *v >= lo && *v <= hi ? 0 : -1;
 }
 
-/* Add a snapshot's favourite_cards to t, with their counts. */
+/* Add a snapshot's list key (favourite_cards, deck_cards) to t. */
 static int
-read_cards(struct json_object *o, struct tally *t)
+read_cards(struct json_object *o, const char *key, struct tally *t)
 {
 	struct json_object	*arr, *e, *v;
 	const char		*name;
 	int64_t			 id, count;
 	size_t			 i, k;
 
-	if (!json_object_object_get_ex(o, "favourite_cards", &arr) ||
+	if (!json_object_object_get_ex(o, key, &arr) ||
 	    !json_object_is_type(arr, json_type_array))
 		return 0;
 	for (i = 0; i < json_object_array_length(arr); i++) {
@@ -324,11 +342,16 @@ read_snapshot(struct json_object *o, struct snap_read *rd)
 	if (players != NULL &&
 	    jint(players, "without_favourite", 0, INT64_MAX, &n) == 0)
 		rd->fig.without_favourite = (size_t)n;
+	/* Absent from snapshots written before decks were counted. */
+	if (players != NULL &&
+	    jint(players, "without_deck", 0, INT64_MAX, &n) == 0)
+		rd->fig.without_deck = (size_t)n;
 	if (json_object_object_get_ex(o, "name", &v) &&
 	    json_object_is_type(v, json_type_string) &&
 	    (rd->name = strdup(json_object_get_string(v))) == NULL)
 		return -1;
-	if (read_cards(o, &rd->fig.cards) == -1) {
+	if (read_cards(o, "favourite_cards", &rd->fig.cards) == -1 ||
+	    read_cards(o, "deck_cards", &rd->fig.deck_cards) == -1) {
 		free(rd->name);
 		figures_free(&rd->fig);
 		return -1;

@@ -56,8 +56,8 @@ struct snap_read {
 /*
  * Read what the snapshot of tag already on disk says into *rd, for a
  * restart; the caller frees rd->name and figures_free()s rd->fig.
- * Entries of favourite_cards without an integer id and a positive count
- * are left out.  Returns 0, or -1 when there is no readable snapshot or
+ * Entries of favourite_cards and deck_cards without an integer id and a
+ * positive count are left out.  Returns 0, or -1 when there is no readable snapshot or
  * on out of memory (nothing is left to free then).
  */
 int	snap_read_clan(const struct outdir *od, const char *tag,

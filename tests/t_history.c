@@ -749,6 +749,8 @@ keep_not(void *arg, const char *clan)
 }
 
 /* Loading into a fresh store, and the time of the last maintenance. */
+static void	test_prof_deck(struct history *);
+
 static void
 test_prof_load(struct history *h)
 {
@@ -809,8 +811,97 @@ test_profiles(const struct outdir *od)
 	test_prof_write(h, ps);
 	test_prof_rollback(h, ps);
 	test_prof_load(h);
+	test_prof_deck(h);
 	profstore_free(ps);
 	history_close(h);
+}
+
+/* A profile's deck as "id name|...", from its store's card numbers. */
+static const char *
+deck_str(const struct profstore *ps, const struct profile *p)
+{
+	static char			 buf[512];
+	const struct profstore_card	*c;
+	size_t				 i, o = 0;
+
+	if (p == NULL)
+		return "(none)";
+	buf[0] = '\0';
+	for (i = 0; i < p->ndeck; i++) {
+		c = profstore_card_at(ps, p->deck[i]);
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%lld %s",
+		    i > 0 ? "|" : "", c != NULL ? (long long)c->id : -1LL,
+		    c != NULL && c->name != NULL ? c->name : "-");
+	}
+	return buf;
+}
+
+/* The deck column: written as ids, loaded back as card numbers. */
+static void
+test_prof_deck(struct history *h)
+{
+	static const struct profstore_change c[] = {
+		{ "#DK1", PROFSTORE_READ }, { "#DK2", PROFSTORE_READ },
+	};
+	struct profstore	*ps, *ps2;
+	struct profile		 p;
+	sqlite3			*db = history_db(h);
+	char			 err[1024] = "", none[] = "#none";
+
+	if ((ps = profstore_new()) == NULL || (ps2 = profstore_new()) == NULL)
+		exit(99);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.tag, sizeof(p.tag), "#DK1");
+	snprintf(p.clan, sizeof(p.clan), "#DECK");
+	p.read_at = 1764002000;
+	p.max_age = -1;
+	p.deck[0] = (uint16_t)profstore_card(ps, 28000011, "The Log");
+	p.deck[1] = (uint16_t)profstore_card(ps, 26000000, "Knight");
+	p.deck[2] = (uint16_t)profstore_card(ps, 159000000, NULL);
+	p.ndeck = 3;
+	tap_int(p.deck[0] * 100 + p.deck[1] * 10 + p.deck[2], 123,
+	    "deck: cards numbered from 1 in order");
+	tap_int(profstore_card(ps, 26000000, NULL), 2,
+	    "deck: a known card keeps its number");
+	profstore_put(ps, &p, 0);
+	snprintf(p.tag, sizeof(p.tag), "#DK2");
+	p.ndeck = 0;
+	profstore_put(ps, &p, 0);
+	tap_int(prof_record(h, ps, "#DECK", 1764002000, c, 2, err,
+	    sizeof(err)), 0, "deck: a refresh recorded");
+	tap_str(q(db, "SELECT tag, quote(deck) FROM profiles WHERE clan = "
+	    "'#DECK' ORDER BY tag"), "#DK1|'28000011 26000000 159000000'\n"
+	    "#DK2|NULL\n", "deck: the ids in the deck's order; none is NULL");
+	if (sqlite3_exec(db, "INSERT OR REPLACE INTO cards VALUES "
+	    "(28000011, 'The Log'), (26000000, 'Sir Knight'), (159000000, ''); "
+	    "INSERT INTO profiles (tag, clan, read_at, deck) VALUES "
+	    "('#DK3', '#DECK', 1764002000, '26000000 x'), "
+	    "('#DK4', '#DECK', 1764002000, '1 2 3 4 5 6 7 8 9'), "
+	    "('#DK5', '#DECK', 1764002000, '2147483648'), "
+	    "('#DK6', '#DECK', 1764002000, '')", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		exit(99);
+	tap_int(histprof_load(db, ps2, keep_not, none, err, sizeof(err)), 0,
+	    "deck: loaded");
+	tap_str(deck_str(ps2, profstore_get(ps2, "#DK1")),
+	    "28000011 The Log|26000000 Sir Knight|159000000 -",
+	    "deck: loaded back, named by the cards table ('' is no name)");
+	tap_int(profstore_get(ps2, "#DK2") != NULL &&
+	    profstore_get(ps2, "#DK2")->ndeck == 0, 1,
+	    "deck: NULL loads as no deck");
+	tap_str(prof_str(profstore_get(ps2, "#DK3")), "(none)",
+	    "deck: a deck column that is no list of ids is not loaded");
+	tap_str(prof_str(profstore_get(ps2, "#DK4")), "(none)",
+	    "deck: nor one of 9 cards");
+	tap_str(prof_str(profstore_get(ps2, "#DK5")), "(none)",
+	    "deck: nor one with an id above 2^31-1");
+	tap_str(prof_str(profstore_get(ps2, "#DK6")), "(none)",
+	    "deck: nor an empty one");
+	profstore_free(ps2);
+	profstore_free(ps);
+	if (sqlite3_exec(db, "DELETE FROM profiles WHERE clan = '#DECK'", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		exit(99);
 }
 
 /*

@@ -133,7 +133,8 @@ t.eq(counts(snapshot(out, "#2PYLQ")), want,
 # at once, so its only retry is the hung player's.
 t.ok(re.search(r"#2PYLQ: 3 members, 2 read, 0 unchanged since read, 1 failed, "
                r"0 without "
-               r"favourite, 5 requests, 1 retries", r.stderr) is not None,
+               r"favourite, 0 without deck, 5 requests, 1 retries",
+               r.stderr) is not None,
      "hang: the other clan is not held behind the hung request")
 st = api.stats()
 hung = standin.member_tag("#2PYLQ", 1)

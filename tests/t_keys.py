@@ -110,7 +110,7 @@ t.eq(index_keys(out), [{"key": n, "state": "usable", "paused_until": None}
                        for n in (1, 2, 3)], "3 keys: index.json lists them")
 t.eq([snapshot(out, tag)["players"] for tag in TAGS],
      [{"fetched": 49, "reused": 0, "failed": 0,
-       "without_favourite": 0}] * 6,
+       "without_favourite": 0, "without_deck": 0}] * 6,
      "3 keys: every snapshot complete")
 t.eq(secrets_seen(api, r.stderr + output_text(out)), [],
      "3 keys: no piece of any key in the log or the outputs")
@@ -137,7 +137,7 @@ t.eq(re.findall(r"(?:warning|error): (key \d.*)$", r.stderr, re.M),
      ["key 2 (line 2 of %s): refused by the API (accessDenied.invalidIp): "
       "it is not allowed from this address; the other 2 keys carry on"
       % api.token_file], "refused key: logged once, as a warning")
-t.eq(sorted(re.findall(r"^\S+ #\w+: 9 members, .* without favourite, "
+t.eq(sorted(re.findall(r"^\S+ #\w+: 9 members, .* without favourite, 0 without deck, "
                       r"(\d+ requests(?: \([^)]*\))?), 0 retries", r.stderr,
                       re.M)),
      ["10 requests", "11 requests (1 on a refused key)"],
@@ -159,7 +159,7 @@ t.eq(index_keys(out), [{"key": 1, "state": "usable", "paused_until": None},
      "refused key: index.json says it is refused")
 t.eq([snapshot(out, tag)["players"] for tag in TAGS[:2]],
      [{"fetched": 9, "reused": 0, "failed": 0,
-       "without_favourite": 0}] * 2,
+       "without_favourite": 0, "without_deck": 0}] * 2,
      "refused key: no player failed")
 
 # A key twice in the token file: refused, naming both lines, not the key.
@@ -263,7 +263,7 @@ t.ok(all(b <= BURST + RATE for b in busiest.values()),
      "reload: every key's busiest second <= burst + rate (%s)" % busiest)
 t.eq([snapshot(out, tag)["players"] for tag in TAGS],
      [{"fetched": 49, "reused": 0, "failed": 0,
-       "without_favourite": 0}] * 6,
+       "without_favourite": 0, "without_deck": 0}] * 6,
      "reload: no request in flight was lost")
 m = metrics(out)
 t.eq([promtext.value(m, "clanpopd_requests_total", status=s)

@@ -83,7 +83,7 @@ t.eq(b["name"], scenario["clans"]["2PYLQ"]["name"],
 t.eq(b["complete"], True, "faults: a clean clan is complete")
 t.eq(sorted(b.keys()), sorted(["tag", "name", "fetched_at", "duration_ms",
                                "members", "players", "complete",
-                               "favourite_cards"]),
+                               "favourite_cards", "deck_cards"]),
      "snapshot: exactly the documented keys")
 t.ok(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["fetched_at"])
      is not None, "snapshot: fetched_at is an ISO-8601 UTC time")
@@ -93,7 +93,8 @@ check_secret(r, api.token, "faults")
 t.ok(not files_hold(out, api.token), "faults: the token is in no output file")
 t.ok(re.search(r"#9V2Y: 50 members, 41 read, 0 unchanged since read, 9 failed, "
                r"3 without "
-               r"favourite, \d+ requests, \d+ retries", r.stderr) is not None,
+               r"favourite, 0 without deck, \d+ requests, \d+ retries",
+               r.stderr) is not None,
      "faults: one summary line per clan")
 st = api.stats()
 # Players: 50 + 7 + 3 distinct, plus retries: fail_once 1, fail:2 2, and

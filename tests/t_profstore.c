@@ -155,11 +155,52 @@ test_maintenance(void)
 	profstore_free(ps);
 }
 
+/* Deck cards are numbered from 1, named by the latest name, bounded. */
+static void
+test_cards(void)
+{
+	struct profstore		*ps = profstore_new();
+	const struct profstore_card	*c;
+	unsigned			 n, last = 0;
+	int				 ok = 1;
+
+	if (ps == NULL)
+		exit(99);
+	tap_int(profstore_card(ps, 26000000, NULL), 1, "cards: the first is 1");
+	tap_int(profstore_card(ps, 28000011, "The Log"), 2,
+	    "cards: the second is 2");
+	tap_int(profstore_card(ps, 26000000, "Knight"), 1,
+	    "cards: a known one keeps its number");
+	c = profstore_card_at(ps, 1);
+	tap_str(c != NULL ? c->name : "(none)", "Knight",
+	    "cards: a name learnt later");
+	profstore_card(ps, 26000000, "Sir Knight");
+	profstore_card(ps, 26000000, NULL);
+	tap_str(profstore_card_at(ps, 1)->name, "Sir Knight",
+	    "cards: renamed by the latest name; NULL keeps it");
+	tap_ok(profstore_card_at(ps, 0) == NULL &&
+	    profstore_card_at(ps, 3) == NULL, "cards: no card 0 nor 3");
+	for (n = 3; n <= PROFSTORE_CARDS_MAX; n++)
+		if ((last = profstore_card(ps, 1000 + n, NULL)) != n)
+			ok = 0;
+	tap_ok(ok && last == PROFSTORE_CARDS_MAX,
+	    "cards: numbered up to %d", PROFSTORE_CARDS_MAX);
+	tap_int(profstore_card(ps, 999, "Extra"), 0,
+	    "cards: one more is refused (0)");
+	tap_int(profstore_card(ps, 1000 + 40000, NULL), 40000,
+	    "cards: a known one still has its number when full");
+	c = profstore_card_at(ps, PROFSTORE_CARDS_MAX);
+	tap_int(c != NULL ? c->id : 0, 1000 + PROFSTORE_CARDS_MAX,
+	    "cards: the last one's id");
+	profstore_free(ps);
+}
+
 int
 main(void)
 {
 	test_put_get();
 	test_many();
 	test_maintenance();
+	test_cards();
 	return tap_done();
 }

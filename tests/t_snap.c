@@ -55,6 +55,12 @@ result(struct snap_clan *r, time_t when)
 	tally_add(&fig.cards, 28000011, "The Log");
 	tally_add(&fig.cards, 26000017, "Wizard");
 	tally_sort(&fig.cards);
+	fig.without_deck = 2;
+	tally_add(&fig.deck_cards, 26000000, "Knight");
+	tally_add(&fig.deck_cards, 27000000, NULL);
+	tally_add(&fig.deck_cards, 26000000, "Knight");
+	tally_add(&fig.deck_cards, 28000000, "Fireball");
+	tally_sort(&fig.deck_cards);
 	r->fig = &fig;
 }
 
@@ -88,7 +94,8 @@ main(void)
 	    "    \"fetched\": 3,\n"
 	    "    \"reused\": 1,\n"
 	    "    \"failed\": 1,\n"
-	    "    \"without_favourite\": 1\n"
+	    "    \"without_favourite\": 1,\n"
+	    "    \"without_deck\": 2\n"
 	    "  },\n"
 	    "  \"complete\": false,\n"
 	    "  \"favourite_cards\": [\n"
@@ -102,8 +109,26 @@ main(void)
 	    "      \"id\": 28000011,\n"
 	    "      \"count\": 1\n"
 	    "    }\n"
+	    "  ],\n"
+	    "  \"deck_cards\": [\n"
+	    "    {\n"
+	    "      \"name\": \"Knight\",\n"
+	    "      \"id\": 26000000,\n"
+	    "      \"count\": 2\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"name\": \"Fireball\",\n"
+	    "      \"id\": 28000000,\n"
+	    "      \"count\": 1\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"name\": null,\n"
+	    "      \"id\": 27000000,\n"
+	    "      \"count\": 1\n"
+	    "    }\n"
 	    "  ]\n"
-	    "}\n", "snapshot text is exact, names escaped");
+	    "}\n", "snapshot text is exact, names escaped, decks after "
+	    "favourites");
 	free(txt);
 
 	/* Atomic writes: the file appears, is replaced, no temp is left. */
@@ -138,8 +163,20 @@ main(void)
 		tap_int(rd.fig.cards.cards[1].id, 28000011, "second card's id");
 		tap_int(rd.fig.cards.cards[1].count, 1, "second card's count");
 	}
+	tap_int(rd.fig.without_deck, 2, "players.without_deck read back");
+	tap_int(rd.fig.deck_cards.n, 3, "three deck cards read back");
+	if (rd.fig.deck_cards.n == 3) {
+		tap_int(rd.fig.deck_cards.cards[0].id, 26000000,
+		    "first deck card's id");
+		tap_int(rd.fig.deck_cards.cards[0].count, 2,
+		    "first deck card's count");
+		tap_str(rd.fig.deck_cards.cards[2].name, NULL,
+		    "a deck card without a name read back without one");
+		tap_int(rd.fig.deck_cards.cards[2].id, 27000000,
+		    "third deck card's id");
+	}
 	free(rd.name);
-	tally_free(&rd.fig.cards);
+	figures_free(&rd.fig);
 	tap_int(snap_read_clan(od, "#2PYLQ", &rd), -1,
 	    "snap_read_clan without a snapshot");
 	/* Entries without an integer id and a positive count are left out. */
@@ -159,12 +196,16 @@ main(void)
 	tap_int(rd.fig.fetched, 9, "players.fetched read back");
 	tap_int(rd.fig.reused, 0, "players.reused absent from an older snapshot: 0");
 	tap_int(rd.fig.without_favourite, 0, "a bad without_favourite is 0");
+	tap_int(rd.fig.without_deck, 0,
+	    "players.without_deck absent from an older snapshot: 0");
+	tap_int(rd.fig.deck_cards.n, 0,
+	    "deck_cards absent from an older snapshot: none");
 	tap_int(rd.fig.cards.n, 1, "only the card with id 3 is read back");
 	if (rd.fig.cards.n == 1) {
 		tap_str(rd.fig.cards.cards[0].name, "C", "its name, the first string");
 		tap_int(rd.fig.cards.cards[0].count, 3, "a repeated id adds up");
 	}
-	tally_free(&rd.fig.cards);
+	figures_free(&rd.fig);
 	unlink(path);
 
 	/* History keeps the newest N, and they are the two newest. */
@@ -180,7 +221,7 @@ main(void)
 
 	outdir_close(od);
 
-	tally_free(&fig.cards);
+	figures_free(&fig);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;

@@ -294,12 +294,12 @@ is "$(find "$root/var/lib/clanpopd" -name '.clanpopd-tmp-*' | wc -l)" 0 \
 is "$(journal | sed 's/, [0-9.]* s$/, N s/')" \
 "3 /etc/clanpopd/token: cannot read the API token: No such file or directory (create it holding the key from the developer portal, readable by the user clanpopd runs as: for the systemd unit, install -m 640 -g clanpopd /dev/null /etc/clanpopd/token, then write the key into it; or point api.token_file at it)
 6 clanpopd $(in_ct dpkg-query -W -f='${Version}' clanpopd) started: 1 clans, output in /var/lib/clanpopd
-6 #9V2Y: 3 members, 3 read, 0 unchanged since read, 0 failed, 0 without favourite, 4 requests, 0 retries, N s
+6 #9V2Y: 3 members, 3 read, 0 unchanged since read, 0 failed, 0 without favourite, 0 without deck, 4 requests, 0 retries, N s
 6 SIGHUP: reloading /etc/clanpopd/clanpopd.yaml
 6 #2PYLQ: added to the configuration
 6 configuration applied: 2 clans (1 added, 0 removed, 0 with a new interval)
 6 reloaded /etc/clanpopd/clanpopd.yaml
-6 #2PYLQ: 2 members, 2 read, 0 unchanged since read, 0 failed, 0 without favourite, 3 requests, 0 retries, N s
+6 #2PYLQ: 2 members, 2 read, 0 unchanged since read, 0 failed, 0 without favourite, 0 without deck, 3 requests, 0 retries, N s
 6 SIGHUP: reloading /etc/clanpopd/clanpopd.yaml
 3 /etc/clanpopd/clanpopd.yaml:9:3: limits.max_concurent: unknown key (did you mean \"max_concurrent\"?)
 3 reload failed: keeping the running configuration; fix the errors above and reload again
