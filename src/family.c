@@ -1,4 +1,4 @@
-/* family.c - cards.json: the favourite cards of all clans together. */
+/* family.c - cards.json: the favourite and deck cards of all clans together. */
 #include "config.h"
 
 #include <stdint.h>
@@ -46,26 +46,37 @@ by_players(const void *a, const void *b)
 	    y->id);
 }
 
+/* The tally of f that cards.json lists: its deck cards or favourites. */
+static const struct tally *
+family_tally(const struct clan_figures *f, int decks)
+{
+	return decks ? &f->deck_cards : &f->cards;
+}
+
 /*
- * The cards of the clans' latest snapshots, one entry per id, sorted for
- * cards.json, into *out (caller frees) and *nout.  Returns 0, or -1 on
- * out of memory.
+ * The favourite cards (decks 0) or deck cards (decks 1) of the clans'
+ * latest snapshots, one entry per id, sorted for cards.json, into *out
+ * (caller frees) and *nout.  Returns 0, or -1 on out of memory.
  */
 static int
-family_merge(const struct clan_figures *const *fig, size_t n,
+family_merge(const struct clan_figures *const *fig, size_t n, int decks,
     struct family_card **out, size_t *nout)
 {
 	struct family_card	*fc, *m;
+	const struct tally	*t;
 	size_t			 i, k, total = 0, j = 0;
 
 	for (i = 0; i < n; i++)
 		if (fig[i] != NULL)
-			total += fig[i]->cards.n;
+			total += family_tally(fig[i], decks)->n;
 	if ((fc = calloc(total ? total : 1, sizeof(*fc))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		for (k = 0; fig[i] != NULL && k < fig[i]->cards.n; k++) {
-			const struct tally_card *tc = &fig[i]->cards.cards[k];
+		if (fig[i] == NULL)
+			continue;
+		t = family_tally(fig[i], decks);
+		for (k = 0; k < t->n; k++) {
+			const struct tally_card *tc = &t->cards[k];
 
 			fc[j].id = tc->id;
 			fc[j].name = tc->name;
@@ -93,7 +104,7 @@ family_merge(const struct clan_figures *const *fig, size_t n,
 	return 0;
 }
 
-/* One card's entry of favourite_cards (NULL on out of memory). */
+/* One card's entry of favourite_cards or deck_cards (NULL: no memory). */
 static struct json_object *
 family_entry(const struct family_card *c)
 {
@@ -111,16 +122,44 @@ family_entry(const struct family_card *c)
 	return e;
 }
 
+/*
+ * Add to o the array key of the clans' favourite cards (decks 0) or deck
+ * cards (decks 1).  Returns 0, or -1 on out of memory.
+ */
+static int
+family_cards(struct json_object *o, const char *key,
+    const struct clan_figures *const *fig, size_t n, int decks)
+{
+	struct json_object	*arr, *e;
+	struct family_card	*fc;
+	size_t			 nfc, i;
+	int			 rc = -1;
+
+	if (family_merge(fig, n, decks, &fc, &nfc) == -1)
+		return -1;
+	if ((arr = json_object_new_array()) == NULL)
+		goto done;
+	json_object_object_add(o, key, arr);
+	for (i = 0; i < nfc; i++) {
+		if ((e = family_entry(&fc[i])) == NULL)
+			goto done;
+		json_object_array_add(arr, e);
+	}
+	rc = 0;
+done:
+	free(fc);
+	return rc;
+}
+
 int
 family_write(FILE *fp, time_t now, const struct clan_figures *const *fig,
     size_t n)
 {
-	struct json_object	*o, *arr, *e;
-	struct family_card	*fc;
+	struct json_object	*o;
 	const char		*txt;
 	char			 stamp[ISOTIME_LEN];
 	uint64_t		 players = 0;
-	size_t			 nfc, i;
+	size_t			 i;
 	int			 rc = -1;
 
 	for (i = 0; i < n; i++)
@@ -128,30 +167,23 @@ family_write(FILE *fp, time_t now, const struct clan_figures *const *fig,
 		    fig[i]->reused > fig[i]->without_favourite)
 			players += fig[i]->fetched + fig[i]->reused -
 			    fig[i]->without_favourite;
-	if (family_merge(fig, n, &fc, &nfc) == -1)
-		return -1;
 	isotime_utc(now, stamp);
-	if ((o = json_object_new_object()) == NULL ||
-	    (arr = json_object_new_array()) == NULL)
-		goto done;
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
 	json_object_object_add(o, "generated_at",
 	    json_object_new_string(stamp));
 	json_object_object_add(o, "clans", json_object_new_int64((int64_t)n));
 	json_object_object_add(o, "players",
 	    json_object_new_int64((int64_t)players));
-	json_object_object_add(o, "favourite_cards", arr);
-	for (i = 0; i < nfc; i++) {
-		if ((e = family_entry(&fc[i])) == NULL)
-			goto done;
-		json_object_array_add(arr, e);
-	}
+	if (family_cards(o, "favourite_cards", fig, n, 0) == -1 ||
+	    family_cards(o, "deck_cards", fig, n, 1) == -1)
+		goto done;
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (txt != NULL && fprintf(fp, "%s\n", txt) >= 0 && !ferror(fp))
 		rc = 0;
 done:
 	json_object_put(o);
-	free(fc);
 	return rc;
 }
 

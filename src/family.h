@@ -1,4 +1,4 @@
-/* family.h - cards.json: the favourite cards of all clans together. */
+/* family.h - cards.json: the favourite and deck cards of all clans together. */
 #ifndef CLANPOPD_FAMILY_H
 #define CLANPOPD_FAMILY_H
 
@@ -11,12 +11,15 @@ struct outdir;
 
 /*
  * Write cards.json's text to fp for the n configured clans, generated at
- * now: each card of the clans' latest snapshots (fig[i], NULL for a clan
- * without one, which counts for nothing) with the players whose favourite it is,
- * summed, and the clans that have it among their favourites; sorted by
- * players descending, then name ascending (no name last), then id.  The
- * players at the top are the members with a favourite card, summed.
- * Returns 0, or -1 on a write error or out of memory.
+ * now, from the clans' latest snapshots (fig[i], NULL for a clan without
+ * one, which counts for nothing).  favourite_cards: each favourite card
+ * with the players whose favourite it is, summed, and the clans that
+ * have it among their favourites; deck_cards: each card of the members'
+ * current decks with the players whose deck holds it, summed, and the
+ * clans that have it among their deck cards.  Both are sorted by players
+ * descending, then name ascending (no name last), then id.  The players
+ * at the top are the members with a favourite card, summed.  Returns 0,
+ * or -1 on a write error or out of memory.
  */
 int	family_write(FILE *fp, time_t now,
 	    const struct clan_figures *const *fig, size_t n);

@@ -412,32 +412,53 @@ m_members(FILE *fp, const char *m, const struct report_clan *ci)
 static void
 m_players(FILE *fp, const char *m, const struct report_clan *ci)
 {
-	static const char	*states[] = { "fetched", "reused", "failed",
-				    "without_favourite" };
-	size_t			 j, v;
+	const struct clan_figures *f = ci->fig;
+	const struct {
+		const char	*state;
+		size_t		 v;
+	} states[] = {
+		{ "fetched", f->fetched },
+		{ "reused", f->reused },
+		{ "failed", f->failed },
+		{ "without_favourite", f->without_favourite },
+		{ "without_deck", f->without_deck },
+	};
+	size_t j;
 
-	for (j = 0; j < 4; j++) {
-		v = j == 0 ? ci->fig->fetched : j == 1 ? ci->fig->reused : j == 2 ?
-		    ci->fig->failed : ci->fig->without_favourite;
+	for (j = 0; j < sizeof(states) / sizeof(*states); j++) {
 		pclan(fp, m, ci->tag);
-		fprintf(fp, ",state=\"%s\"} %zu\n", states[j], v);
+		fprintf(fp, ",state=\"%s\"} %zu\n", states[j].state,
+		    states[j].v);
+	}
+}
+
+/* A clan's lines of a card metric: one per card of the tally t. */
+static void
+card_lines(FILE *fp, const char *m, const char *tag, const struct tally *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->n; k++) {
+		const struct tally_card *tc = &t->cards[k];
+
+		pclan(fp, m, tag);
+		fputs(",card=\"", fp);
+		plabel(fp, tc->name);
+		fprintf(fp, "\",card_id=\"%lld\"} %u\n", (long long)tc->id,
+		    tc->count);
 	}
 }
 
 static void
 m_cards(FILE *fp, const char *m, const struct report_clan *ci)
 {
-	size_t k;
+	card_lines(fp, m, ci->tag, &ci->fig->cards);
+}
 
-	for (k = 0; k < ci->fig->cards.n; k++) {
-		const struct tally_card *tc = &ci->fig->cards.cards[k];
-
-		pclan(fp, m, ci->tag);
-		fputs(",card=\"", fp);
-		plabel(fp, tc->name);
-		fprintf(fp, "\",card_id=\"%lld\"} %u\n", (long long)tc->id,
-		    tc->count);
-	}
+static void
+m_deck_cards(FILE *fp, const char *m, const struct report_clan *ci)
+{
+	card_lines(fp, m, ci->tag, &ci->fig->deck_cards);
 }
 
 /*
@@ -506,6 +527,9 @@ static const struct clan_metric {
 	  "Players in the clan's last snapshot, by state.", 1, m_players },
 	{ "clanpopd_favourite_card_players", "gauge",
 	  "Players of the clan whose favourite card this is.", 1, m_cards },
+	{ "clanpopd_deck_card_players", "gauge",
+	  "Players of the clan whose current deck holds this card.", 1,
+	  m_deck_cards },
 };
 
 int

@@ -1,7 +1,8 @@
 #!/bin/bash
 # demo.sh - the quick start's demo: the stand-in API on loopback, the demo
-# config from etc/, one `clanpopd --once`, a summary of the snapshots, and
-# a screenshot of the dashboard (www/) through nginx in headless Chromium
+# config from etc/, one `clanpopd --once`, a summary of the snapshots
+# (tests/demosummary.py: the top favourite and deck cards), and a
+# screenshot of the dashboard (www/) through nginx in headless Chromium
 # when both are installed.
 set -euo pipefail
 top_srcdir=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -36,22 +37,7 @@ rc=0
 
 echo
 echo "== snapshots in $demo/out/clans/"
-python3 - "$demo/out/clans" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-for name in sorted(os.listdir(d)):
-    with open(os.path.join(d, name)) as f:
-        s = json.load(f)
-    p = s["players"]
-    top = ", ".join("%s %d" % (c["name"], c["count"])
-                    for c in s["favourite_cards"][:3])
-    print("%-7s %-24s %2d members: %2d fetched, %d failed, %d without "
-          "favourite%s" % (s["tag"], s["name"], s["members"], p["fetched"],
-                           p["failed"], p["without_favourite"],
-                           "" if s["complete"] else " (incomplete)"))
-    print("        top cards: %s" % top)
-    print("        file: %s" % os.path.join(d, name))
-PY
+python3 "$top_srcdir/tests/demosummary.py" "$demo/out/clans"
 
 echo
 if [ -x /usr/sbin/nginx ] && [ -x /usr/bin/chromium ] &&

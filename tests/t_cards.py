@@ -38,20 +38,29 @@ hand = {"members": 4, "fetched": 4, "failed": 0, "without_favourite": 1,
                             {"name": "Wizard", "id": 26000017, "count": 1}]}
 
 
-def family(snaps, nclans):
-    """cards.json (without generated_at) for the snapshots' counts."""
+def family_cards(snaps, key):
+    """cards.json's list of the snapshots' list key (favourite_cards or
+    deck_cards; a snapshot without the key has none of those cards)."""
     cards = {}
     for s in snaps:
-        for c in s["favourite_cards"]:
+        for c in s.get(key, []):
             e = cards.setdefault(c["id"], {"id": c["id"], "name": c["name"],
                                            "players": 0, "clans": 0})
+            if e["name"] is None:
+                e["name"] = c["name"]
             e["players"] += c["count"]
             e["clans"] += 1
+    return sorted(cards.values(), key=lambda e: (
+        -e["players"], e["name"] is None, e["name"] or "", e["id"]))
+
+
+def family(snaps, nclans):
+    """cards.json (without generated_at) for the snapshots' counts."""
     return {"clans": nclans,
             "players": sum(s["fetched"] - s["without_favourite"]
                            for s in snaps),
-            "favourite_cards": sorted(cards.values(), key=lambda e: (
-                -e["players"], e["name"], e["id"]))}
+            "favourite_cards": family_cards(snaps, "favourite_cards"),
+            "deck_cards": family_cards(snaps, "deck_cards")}
 
 
 def read_cards(out, t0, name):

@@ -25,6 +25,9 @@
  * The family of the fixtures: Knight in two clans, a tie of 2 players
  * ordered by name, a tie of 1 player with a named card first and two
  * nameless ones by id; #2PYLQ has no snapshot and counts for nothing.
+ * Their decks: Knight in three clans, The Log summed over two, a tie of 7
+ * players where the name (Fireball) goes before the lower id (Valkyrie),
+ * a tie of 1 player, named first, then nameless by id.
  */
 #define FAMILY_TEXT \
 	"{\n" \
@@ -37,6 +40,16 @@
 	CARD(28000011, "\"The Log\"", 2, 1) ",\n" \
 	CARD(26000017, "\"Wizard\"", 2, 1) ",\n" \
 	CARD(26000015, "\"Baby \\\"Dragon\\\" \\\\ ⭐\"", 1, 1) ",\n" \
+	CARD(26000098, "null", 1, 1) ",\n" \
+	CARD(26000099, "null", 1, 1) "\n" \
+	"  ],\n" \
+	"  \"deck_cards\": [\n" \
+	CARD(28000011, "\"The Log\"", 10, 2) ",\n" \
+	CARD(28000000, "\"Fireball\"", 7, 2) ",\n" \
+	CARD(26000011, "\"Valkyrie\"", 7, 2) ",\n" \
+	CARD(26000000, "\"Knight\"", 6, 3) ",\n" \
+	CARD(26000001, "\"Archers\"", 3, 1) ",\n" \
+	CARD(28000004, "\"Goblin Barrel\"", 1, 1) ",\n" \
 	CARD(26000098, "null", 1, 1) ",\n" \
 	CARD(26000099, "null", 1, 1) "\n" \
 	"  ]\n" \
@@ -77,9 +90,9 @@ main(void)
 	time_t			 when = 1795300000; /* 2026-11-21T22:26:40Z */
 	time_t			 before = time(NULL);
 
-	memset(&a, 0, sizeof(a));
-	memset(&c, 0, sizeof(c));
-	memset(&d, 0, sizeof(d));
+	figures_init(&a);
+	figures_init(&c);
+	figures_init(&d);
 	add(&a.cards, 26000000, "Knight", 3);
 	add(&a.cards, 26000017, "Wizard", 2);
 	add(&a.cards, 26000099, NULL, 1);
@@ -90,24 +103,42 @@ main(void)
 	add(&c.cards, 26000098, NULL, 1);
 	add(&c.cards, 26000015, "Baby \"Dragon\" \\ ⭐", 1);
 	tally_sort(&c.cards);
+	add(&a.deck_cards, 26000011, "Valkyrie", 5);
+	add(&a.deck_cards, 28000000, "Fireball", 4);
+	add(&a.deck_cards, 28000011, "The Log", 4);
+	add(&a.deck_cards, 26000000, "Knight", 3);
+	add(&a.deck_cards, 26000099, NULL, 1);
+	tally_sort(&a.deck_cards);
+	add(&c.deck_cards, 28000011, "The Log", 6);
+	add(&c.deck_cards, 28000000, "Fireball", 3);
+	add(&c.deck_cards, 26000001, "Archers", 3);
+	add(&c.deck_cards, 26000011, "Valkyrie", 2);
+	add(&c.deck_cards, 26000000, "Knight", 1);
+	add(&c.deck_cards, 26000098, NULL, 1);
+	add(&c.deck_cards, 28000004, "Goblin Barrel", 1);
+	tally_sort(&c.deck_cards);
+	add(&d.deck_cards, 26000000, "Knight", 2);
 	/* Players read and reused count alike. */
 	a.fetched = 5;
 	a.reused = 2;
 	a.without_favourite = 1;
+	/* Players without a deck change nothing in cards.json. */
+	a.without_deck = 1;
 	ci[0] = &a;
 	/* Without a snapshot, a clan is not counted. */
 	ci[1] = NULL;
 	c.fetched = 10;
 	c.without_favourite = 1;
+	c.without_deck = 2;
 	ci[2] = &c;
-	/* A snapshot where nobody has a favourite card. */
+	/* A snapshot where nobody has a favourite card, but decks. */
 	d.fetched = 2;
 	d.without_favourite = 2;
 	ci[3] = &d;
 
 	txt = family_text(when, ci, 4);
-	tap_str(txt, FAMILY_TEXT, "cards.json text is exact: sums, ties, "
-	    "null names, a clan without snapshot");
+	tap_str(txt, FAMILY_TEXT, "cards.json text is exact: favourite and "
+	    "deck cards, sums, ties, null names, a clan without snapshot");
 	free(txt);
 
 	txt = family_text(when, ci, 0);
@@ -116,17 +147,40 @@ main(void)
 	    "  \"clans\": 0,\n"
 	    "  \"players\": 0,\n"
 	    "  \"favourite_cards\": [\n"
+	    "  ],\n"
+	    "  \"deck_cards\": [\n"
 	    "  ]\n"
 	    "}\n", "cards.json without clans");
 	free(txt);
 
-	/* A card's name comes from the first clan that has one. */
-	memset(&none, 0, sizeof(none));
-	memset(&named, 0, sizeof(named));
-	add(&none.cards, 26000010, NULL, 2);
+	/* Favourites but no deck counted: deck_cards is empty. */
+	figures_init(&none);
+	figures_init(&named);
 	add(&named.cards, 26000010, "Skeleton Army", 1);
-	none.fetched = 2;
 	named.fetched = 1;
+	two[0] = &named;
+	txt = family_text(when, two, 1);
+	tap_str(txt, "{\n"
+	    "  \"generated_at\": \"2026-11-21T22:26:40Z\",\n"
+	    "  \"clans\": 1,\n"
+	    "  \"players\": 1,\n"
+	    "  \"favourite_cards\": [\n"
+	    CARD(26000010, "\"Skeleton Army\"", 1, 1) "\n"
+	    "  ],\n"
+	    "  \"deck_cards\": [\n"
+	    "  ]\n"
+	    "}\n", "favourites without deck cards: deck_cards is empty");
+	free(txt);
+
+	/* A card's name comes from the first clan that has one. */
+	add(&none.cards, 26000010, NULL, 2);
+	add(&none.deck_cards, 26000010, NULL, 2);
+	add(&none.deck_cards, 26000011, "Valkyrie", 1);
+	tally_sort(&none.deck_cards);
+	add(&named.deck_cards, 26000011, NULL, 1);
+	add(&named.deck_cards, 26000010, "Skeleton Army", 1);
+	tally_sort(&named.deck_cards);
+	none.fetched = 2;
 	two[0] = &none;
 	two[1] = &named;
 	txt = family_text(when, two, 2);
@@ -136,8 +190,13 @@ main(void)
 	    "  \"players\": 3,\n"
 	    "  \"favourite_cards\": [\n"
 	    CARD(26000010, "\"Skeleton Army\"", 3, 2) "\n"
+	    "  ],\n"
+	    "  \"deck_cards\": [\n"
+	    CARD(26000010, "\"Skeleton Army\"", 3, 2) ",\n"
+	    CARD(26000011, "\"Valkyrie\"", 2, 2) "\n"
 	    "  ]\n"
-	    "}\n", "a nameless card takes another clan's name for it");
+	    "}\n", "a nameless card takes another clan's name for it, "
+	    "favourite or deck card");
 	free(txt);
 
 	/* On disk, atomically, generated at the time of writing. */
@@ -164,11 +223,11 @@ main(void)
 	free(txt);
 	outdir_close(od);
 
-	tally_free(&a.cards);
-	tally_free(&c.cards);
-	tally_free(&d.cards);
-	tally_free(&none.cards);
-	tally_free(&named.cards);
+	figures_free(&a);
+	figures_free(&c);
+	figures_free(&d);
+	figures_free(&none);
+	figures_free(&named);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;

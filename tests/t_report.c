@@ -126,10 +126,17 @@
 	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"reused\"} 1\n" \
 	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"failed\"} 1\n" \
 	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"without_favourite\"} 1\n" \
+	"clanpopd_clan_players{clan=\"#9V2Y\",state=\"without_deck\"} 2\n" \
 	"# HELP clanpopd_favourite_card_players Players of the clan whose favourite card this is.\n" \
 	"# TYPE clanpopd_favourite_card_players gauge\n" \
 	"clanpopd_favourite_card_players{clan=\"#9V2Y\",card=\"Wizard\",card_id=\"26000017\"} 2\n" \
-	"clanpopd_favourite_card_players{clan=\"#9V2Y\",card=\"Odd \\\"card\\\" \\\\ name\\nline\",card_id=\"28000011\"} 1\n"
+	"clanpopd_favourite_card_players{clan=\"#9V2Y\",card=\"Odd \\\"card\\\" \\\\ name\\nline\",card_id=\"28000011\"} 1\n" \
+	"# HELP clanpopd_deck_card_players Players of the clan whose current deck holds this card.\n" \
+	"# TYPE clanpopd_deck_card_players gauge\n" \
+	"clanpopd_deck_card_players{clan=\"#9V2Y\",card=\"Hog Rider\",card_id=\"26000021\"} 2\n" \
+	"clanpopd_deck_card_players{clan=\"#9V2Y\",card=\"Fireball\",card_id=\"28000000\"} 1\n" \
+	"clanpopd_deck_card_players{clan=\"#9V2Y\",card=\"Mini \\\"P.E.K.K.A\\\"\",card_id=\"26000018\"} 1\n" \
+	"clanpopd_deck_card_players{clan=\"#9V2Y\",card=\"\",card_id=\"26000099\"} 1\n"
 
 #define INDEX_TEXT \
 	"{\n" \
@@ -243,7 +250,7 @@ main(void)
 	    (od = outdir_open(dir, err, sizeof(err))) == NULL)
 		return 1;
 	/* The figures of t_snap's snapshot: 5 members, 2 cards. */
-	memset(&fig, 0, sizeof(fig));
+	figures_init(&fig);
 	fig.members = 5;
 	fig.fetched = 3;
 	fig.reused = 1;
@@ -253,6 +260,17 @@ main(void)
 	tally_add(&fig.cards, 28000011, "The Log");
 	tally_add(&fig.cards, 26000017, "Wizard");
 	tally_sort(&fig.cards);
+	/*
+	 * Two members with a deck: a tie of 1 player, names first (an odd
+	 * one among them, escaped) and the nameless card last.
+	 */
+	fig.without_deck = 2;
+	tally_add(&fig.deck_cards, 26000099, NULL);
+	tally_add(&fig.deck_cards, 26000018, "Mini \"P.E.K.K.A\"");
+	tally_add(&fig.deck_cards, 26000021, "Hog Rider");
+	tally_add(&fig.deck_cards, 28000000, "Fireball");
+	tally_add(&fig.deck_cards, 26000021, "Hog Rider");
+	tally_sort(&fig.deck_cards);
 
 	/* index.json and metrics.prom. */
 	memset(ci, 0, sizeof(ci));
@@ -336,7 +354,7 @@ main(void)
 	tap_str(tfile_list(dir), "cards.json clans index.json metrics.prom",
 	    "the output directory holds only what was written");
 	outdir_close(od);
-	tally_free(&fig.cards);
+	figures_free(&fig);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 1;
