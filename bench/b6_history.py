@@ -76,7 +76,7 @@ PRAGMA journal_mode = WAL;
 # worker thread (histwork.c) that writes trends files (trends.c).
 HISTORY_SOURCES = ("history.c", "histfile.c", "histprof.c", "histwork.c",
                    "profstore.c", "outdir.c", "log.c", "rng.c", "trends.c",
-                   "isotime.c", "tally.c", "tag.c")
+                   "trendset.c", "isotime.c", "tally.c", "tag.c")
 
 
 def build_probe(work, name="history_cost"):

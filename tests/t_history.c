@@ -848,7 +848,8 @@ test_worker(const struct outdir *od)
 	    "  \"to\": \"2025-11-24T16:15:00Z\",\n  \"refreshes\": 2,\n"
 	    "  \"cards\": [\n    {\"id\": 26000000, \"name\": \"Knight\", "
 	    "\"points\": [[\"2025-11-24T16:00:00Z\", 2], "
-	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ]\n}\n",
+	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ],\n"
+	    "  \"deck_cards\": []\n}\n",
 	    "worker: the trends file of the latest refresh, written by close");
 	free(text);
 }
