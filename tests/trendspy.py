@@ -41,6 +41,7 @@ CREATE TABLE decks (
   card_id INTEGER NOT NULL REFERENCES cards (id),
   players INTEGER NOT NULL,
   PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;
+CREATE INDEX refreshes_time ON refreshes (fetched_at);
 PRAGMA user_version = 2;
 """
 
