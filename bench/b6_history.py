@@ -75,34 +75,13 @@ PRAGMA journal_mode = WAL;
 # cards a refresh (trends/family.json's cost, bench/family_cost.c).
 FAMILY_DAYS = 30
 FAMILY_ROUNDS = 200     # refreshes recorded, each followed by a build
-FAMILY_FILL_SQL = """\
-PRAGMA journal_mode = DELETE;
-PRAGMA journal_mode = OFF;
-PRAGMA synchronous = OFF;
-PRAGMA cache_size = -262144;
-BEGIN;
-INSERT OR IGNORE INTO cards (id, name)
- WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 99)
- SELECT 26000000 + i, 'Card' FROM r;
-INSERT INTO refreshes (id, clan, clan_name, fetched_at, members, fetched,
- failed, without_favourite, complete, duration_ms)
- WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r
-  WHERE i < :n - 1)
- SELECT i + 1, '#C' || (i % :clans), 'Clan ' || (i % :clans),
-  :t0 + (i / :clans) * :step, 50, 50, 0, 2, 1, 2500 FROM r;
-INSERT INTO favourites (refresh_id, card_id, players)
- WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r
-  WHERE i < :n * 12 - 1)
- SELECT i / 12 + 1, 26000000 + ((i / 12) * 3 + (i % 12) * 7) % 100, 4
-  FROM r;
+FAMILY_FILL_SQL = FILL_SQL.replace("COMMIT;", """\
 INSERT INTO decks (refresh_id, card_id, players)
  WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r
   WHERE i < :n * 24 - 1)
  SELECT i / 24 + 1, 26000000 + ((i / 24) * 5 + (i % 24) * 3) % 100,
   1 + i % 7 FROM r;
-COMMIT;
-PRAGMA journal_mode = WAL;
-"""
+COMMIT;""")
 
 
 # The history database's code and what it links: src/history.c starts a
