@@ -71,12 +71,25 @@ COMMIT;
 PRAGMA journal_mode = WAL;
 """
 
+# The family's database: 30 days of 1,000 clans, 12 favourites and 24 deck
+# cards a refresh (trends/family.json's cost, bench/family_cost.c).
+FAMILY_DAYS = 30
+FAMILY_ROUNDS = 200     # refreshes recorded, each followed by a build
+FAMILY_FILL_SQL = FILL_SQL.replace("COMMIT;", """\
+INSERT INTO decks (refresh_id, card_id, players)
+ WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r
+  WHERE i < :n * 24 - 1)
+ SELECT i / 24 + 1, 26000000 + ((i / 24) * 5 + (i % 24) * 3) % 100,
+  1 + i % 7 FROM r;
+COMMIT;""")
+
 
 # The history database's code and what it links: src/history.c starts a
 # worker thread (histwork.c) that writes trends files (trends.c).
 HISTORY_SOURCES = ("history.c", "histfile.c", "histprof.c", "histwork.c",
                    "profstore.c", "outdir.c", "log.c", "rng.c", "trends.c",
-                   "isotime.c", "tally.c", "tag.c")
+                   "trendset.c", "famtrends.c", "famseries.c", "isotime.c",
+                   "tally.c", "tag.c")
 
 
 def build_probe(work, name="history_cost"):
@@ -110,22 +123,44 @@ def probe_run(probe, d, n, t0):
     return json.loads(p.stdout)
 
 
-def fill(probe, d, refreshes):
+def fill(probe, d, refreshes, sql=FILL_SQL):
     """The daemon's schema, then refreshes rows by SQL; seconds taken."""
     probe_run(probe, d, 1, B6_T0 - B6_STEP)
     subprocess.run(["sqlite3", os.path.join(d, "history.sqlite"),
-                    "DELETE FROM favourites; DELETE FROM refreshes"],
-                   check=True)
+                    "DELETE FROM favourites; DELETE FROM decks; "
+                    "DELETE FROM refreshes"], check=True)
     t0 = time.monotonic()
     p = subprocess.run(["sqlite3", "-cmd", ".parameter set :n %d" % refreshes,
                         "-cmd", ".parameter set :clans %d" % B6_CLANS,
                         "-cmd", ".parameter set :t0 %d" % B6_T0,
                         "-cmd", ".parameter set :step %d" % B6_STEP,
                         os.path.join(d, "history.sqlite")],
-                       input=FILL_SQL, capture_output=True, text=True)
+                       input=sql, capture_output=True, text=True)
     if p.returncode != 0:
         raise Failure("the fill failed: %s" % p.stderr.strip())
     return time.monotonic() - t0
+
+
+def family(probe, work):
+    """trends/family.json's cost at 1,000 clans x FAMILY_DAYS days."""
+    d = os.path.join(work, "family")
+    os.mkdir(d, 0o700)
+    refreshes = B6_CLANS * FAMILY_DAYS * 86400 // B6_STEP
+    secs = fill(probe, d, refreshes, FAMILY_FILL_SQL)
+    say("   family: filled %d refreshes in %.0f s" % (refreshes, secs))
+    fam = build_probe(work, "family_cost")
+    now = B6_T0 + (refreshes - 1) // B6_CLANS * B6_STEP
+    p = subprocess.run([fam, d, "history.sqlite", str(B6_CLANS), str(now),
+                        str(FAMILY_ROUNDS)], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Failure("family_cost: %s" % p.stderr.strip())
+    r = json.loads(p.stdout)
+    r["fill_s"] = secs
+    r["bytes"] = os.stat(os.path.join(d, "history.sqlite")).st_size
+    say("   family: whole %.0f ms, then p99 %.1f ms a build" %
+        (r["full_ms"], r["inc_p99_ms"]))
+    shutil.rmtree(d, ignore_errors=True)
+    return r
 
 
 def measure(bn):
@@ -148,11 +183,14 @@ def measure(bn):
         r_full = probe_run(probe, full, B6_SAMPLES,
                            B6_T0 + B6_DAYS * 86400)
         say("   %d days: p99 %.1f us" % (B6_DAYS, r_full["p99_us"]))
+        shutil.rmtree(full, ignore_errors=True)
+        r_family = family(probe, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     bn.results[NUMBER] = {"empty": r_empty, "full": r_full,
                           "refreshes": refreshes, "fill_s": secs,
-                          "bytes": size, "days": B6_DAYS}
+                          "bytes": size, "days": B6_DAYS,
+                          "family": r_family}
     bn.commands[NUMBER] = [
         "python3 bench/b6_history.py   # builds bench/history_cost.c with "
         "src/history.c",
@@ -221,10 +259,42 @@ def section(bn):
           "benchmark 10 measures what the history's work leaves on the "
           "event loop.  %d of %d refreshes at %d days took 1 ms or more."
           % (r["full"]["over_1ms"], r["full"]["n"], r["days"]),
-          "", "```sh"]
+          ""] + _family_lines(r["family"]) + ["", "```sh"]
     s += bn.commands.get(NUMBER, [])
     s += ["```"]
     return v, s
+
+
+def _family_lines(f):
+    """The paragraph and table of trends/family.json's cost."""
+    return [
+        "### trends/family.json (issue 20)", "",
+        "The family's trends at 1,000 clans x %d days of refreshes every "
+        "15 minutes (%s refreshes in the window, %.2f GB with 12 "
+        "favourites and 24 deck cards a refresh), built by "
+        "`bench/family_cost.c` with `src/famtrends.c`: once whole (the "
+        "first write after a start, a reload that changes the clans or "
+        "the window, or a retention pass), then %d times from what the "
+        "worker keeps, each after one more refresh is recorded, as the "
+        "daemon writes it with `cards.json`.  The event loop only asks "
+        "(`history_family`: the clans' tags copied, a job queued); the "
+        "worker thread builds it on its own connection." % (
+            FAMILY_DAYS, "{:,}".format(f["refreshes"]), f["bytes"] / 1e9,
+            FAMILY_ROUNDS), "",
+        "| build | time |", "|---|---:|",
+        "| whole (%d points, 1,000 clans each) | %.0f ms |" % (
+            f["points"], f["full_ms"]),
+        "| from what was kept, p50 | %.2f ms |" % f["inc_p50_ms"],
+        "| from what was kept, p99 | %.2f ms |" % f["inc_p99_ms"],
+        "| from what was kept, max | %.2f ms |" % f["inc_max_ms"],
+        "| the loop's share (`history_family`), p99 | %.4f ms |" %
+        f["loop_p99_ms"],
+        "| the loop's share, max | %.4f ms |" % f["loop_max_ms"], "",
+        "Builds that read the whole: %d of %d.  The worker finished its "
+        "queued file %.0f ms after the last request (one whole build: "
+        "its series start empty at a start).  The fill took %.0f s." % (
+            f["whole_reads"], FAMILY_ROUNDS + 1, f["worker_drain_ms"],
+            f["fill_s"])]
 
 
 class _Alone:

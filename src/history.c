@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <sqlite3.h>
 
+#include "famtrends.h"
 #include "histfile.h"
 #include "histprof.h"
 #include "histwork.h"
@@ -71,7 +72,8 @@ static const char hist_schema_1[] =
  * by spaces), the time of the last maintenance, how many members each
  * refresh counted from stored profiles, and the members' decks as a
  * second measure (without_deck is NULL in the refreshes of version 1,
- * which did not count decks).
+ * which did not count decks), and the refreshes by time for the family's
+ * trends (famtrends.c).
  */
 static const char hist_schema_2[] =
     "CREATE TABLE profiles (\n"
@@ -93,7 +95,8 @@ static const char hist_schema_2[] =
     "ON DELETE CASCADE,\n"
     "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
     "  players INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;\n";
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;\n"
+    "CREATE INDEX refreshes_time ON refreshes (fetched_at);\n";
 
 /*
  * The migrations: step i takes a database from user_version i to i + 1,
@@ -662,6 +665,21 @@ history_trends(struct history *h, const char *tag, time_t now,
 	else if (trends_write(h->od, h->db, tag, now, window, err,
 	    sizeof(err)) == -1)
 		log_warnx("%s: trends: %s", tag, err);
+}
+
+void
+history_family(struct history *h, const char *const *tags, size_t n,
+    time_t now, double window)
+{
+	struct famtrends	*f = NULL;
+	char			 err[1024] = "out of memory";
+
+	if (h->work != NULL)
+		histwork_family(h->work, tags, n, now, window);
+	else if ((f = famtrends_new()) == NULL || famtrends_write(h->od, f,
+	    h->db, tags, n, now, window, err, sizeof(err)) == -1)
+		log_warnx("family trends: %s", err);
+	famtrends_free(f);
 }
 
 void

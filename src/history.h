@@ -104,6 +104,15 @@ void		 history_trends(struct history *h, const char *tag,
 		    time_t now, double window);
 
 /*
+ * Write trends/family.json of the clans tags (n of them) into h's output
+ * directory, as famtrends_write does at now over window: on the worker
+ * thread, from the series it keeps between two writes, logging a
+ * failure; on the loop, read whole, when no thread could be started.
+ */
+void		 history_family(struct history *h, const char *const *tags,
+		    size_t n, time_t now, double window);
+
+/*
  * Log the fault history_open found in h, as history_write would; with
  * old (the history h replaces at a reload, or NULL), not when old
  * logged that very fault already, and saying so when old's is gone.

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "famtrends.h"
 #include "histfile.h"
 #include "histwork.h"
 #include "log.h"
@@ -27,6 +28,14 @@ struct histwork_job {
 	double			 window;
 };
 
+/* trends/family.json to write; a newer one replaces it. */
+struct histwork_family {
+	char	**tags;
+	size_t	  n;
+	time_t	  now;
+	double	  window;
+};
+
 struct histwork {
 	const struct outdir	*od;
 	const char		*rel, *shown;	/* the history's, outlive w */
@@ -34,6 +43,8 @@ struct histwork {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct histwork_job	*head, *tail;	/* under mu */
+	struct histwork_family	*family;	/* under mu: one is asked */
+	struct famtrends	*fam;		/* the thread's */
 	int			 checkpoint;	/* under mu: one is asked */
 	int			 drop;		/* under mu: close the connection */
 	int			 stop;		/* under mu */
@@ -64,13 +75,25 @@ work_open(struct histwork *w, char *err, size_t errlen)
 	return db;
 }
 
+/* Free fj, its tags and their array; NULL is allowed. */
+static void
+family_free(struct histwork_family *fj)
+{
+	while (fj != NULL && fj->n > 0)
+		free(fj->tags[--fj->n]);
+	if (fj != NULL)
+		free(fj->tags);
+	free(fj);
+}
+
 /*
  * Carry out one batch, outside the lock: a checkpoint, then one trends
- * file, on the thread's connection (opened when needed).
+ * file, then the family's, on the thread's connection (opened when
+ * needed).
  */
 static void
 work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
-    int checkpoint)
+    int checkpoint, struct histwork_family *fj)
 {
 	char	err[1024];
 	int	rc;
@@ -78,6 +101,8 @@ work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
 	if (*db == NULL && (*db = work_open(w, err, sizeof(err))) == NULL) {
 		if (job != NULL)
 			log_warnx("%s: trends: %s", job->tag, err);
+		if (fj != NULL)
+			log_warnx("family trends: %s", err);
 		return;
 	}
 	if (checkpoint && (rc = sqlite3_wal_checkpoint_v2(*db, NULL,
@@ -88,6 +113,12 @@ work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
 	if (job != NULL && trends_write(w->od, *db, job->tag, job->now,
 	    job->window, err, sizeof(err)) == -1)
 		log_warnx("%s: trends: %s", job->tag, err);
+	if (fj != NULL && w->fam == NULL && (w->fam = famtrends_new()) == NULL)
+		log_warnx("family trends: out of memory");
+	else if (fj != NULL && famtrends_write(w->od, w->fam, *db,
+	    (const char *const *)fj->tags, fj->n, fj->now, fj->window, err,
+	    sizeof(err)) == -1)
+		log_warnx("family trends: %s", err);
 }
 
 static void *
@@ -95,6 +126,7 @@ work_main(void *arg)
 {
 	struct histwork		*w = arg;
 	struct histwork_job	*job;
+	struct histwork_family	*fj;
 	sqlite3			*db = NULL;
 	int			 checkpoint;
 
@@ -113,7 +145,7 @@ work_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			continue;
 		}
-		if (w->head == NULL && !w->checkpoint) {
+		if (w->head == NULL && !w->checkpoint && w->family == NULL) {
 			if (w->stop)
 				break;
 			if (db != NULL) {
@@ -131,9 +163,12 @@ work_main(void *arg)
 			w->tail = NULL;
 		checkpoint = w->checkpoint;
 		w->checkpoint = 0;
+		fj = w->family;
+		w->family = NULL;
 		pthread_mutex_unlock(&w->mu);
-		work_do(w, &db, job, checkpoint);
+		work_do(w, &db, job, checkpoint, fj);
 		free(job);
+		family_free(fj);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -198,6 +233,34 @@ histwork_trends(struct histwork *w, const char *tag, time_t now,
 }
 
 void
+histwork_family(struct histwork *w, const char *const *tags, size_t n,
+    time_t now, double window)
+{
+	struct histwork_family	*fj, *old;
+
+	if ((fj = calloc(1, sizeof(*fj))) == NULL ||
+	    (fj->tags = calloc(n + 1, sizeof(*fj->tags))) == NULL) {
+		free(fj);
+		log_warnx("family trends: out of memory");
+		return;
+	}
+	for (fj->n = 0; fj->n < n; fj->n++)
+		if ((fj->tags[fj->n] = strdup(tags[fj->n])) == NULL) {
+			family_free(fj);
+			log_warnx("family trends: out of memory");
+			return;
+		}
+	fj->now = now;
+	fj->window = window;
+	pthread_mutex_lock(&w->mu);
+	old = w->family;
+	w->family = fj;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	family_free(old);
+}
+
+void
 histwork_checkpoint(struct histwork *w)
 {
 	pthread_mutex_lock(&w->mu);
@@ -227,6 +290,7 @@ histwork_stop(struct histwork *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	famtrends_free(w->fam);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

@@ -2,6 +2,7 @@
 #ifndef CLANPOPD_HISTWORK_H
 #define CLANPOPD_HISTWORK_H
 
+#include <stddef.h>
 #include <time.h>
 
 #define HISTWORK_BUSY_MS	1000	/* busy_timeout of the thread's
@@ -13,7 +14,7 @@ struct histwork;
 
 /*
  * Start the thread that does the history database's slow work (trends
- * files, WAL checkpoints) off the event loop, with a connection of its
+ * files, the family's, WAL checkpoints) off the event loop, with a connection of its
  * own to rel inside od (shown as shown), opened when it has work and
  * checked as history_open checks the file, closed when its queue is
  * empty or at histwork_drop.  od, rel and shown must outlive it.  Returns the worker (stop it with histwork_stop), or NULL
@@ -29,6 +30,15 @@ struct histwork	*histwork_start(const struct outdir *od, const char *rel,
  */
 void		 histwork_trends(struct histwork *w, const char *tag,
 		    time_t now, double window);
+
+/*
+ * Ask for trends/family.json of the clans tags (n of them, copied), as
+ * famtrends_write writes it at now over window, from the series the
+ * thread keeps; one still waiting is replaced.  A failure is logged by
+ * the thread ("family trends: ...").
+ */
+void		 histwork_family(struct histwork *w, const char *const *tags,
+		    size_t n, time_t now, double window);
 
 /*
  * Ask for a passive WAL checkpoint (one asked while one waits is the

@@ -9,6 +9,7 @@
 #define LAYOUT_CLANS	"clans"		/* clans/TAG.json: the snapshots */
 #define LAYOUT_HISTORY	"history"	/* history/TAG/TIME.json: older ones */
 #define LAYOUT_TRENDS	"trends"	/* trends/TAG.json */
+#define LAYOUT_FAMILY	"family.json"	/* trends/family.json: the family */
 #define LAYOUT_INDEX	"index.json"	/* every clan at a glance */
 #define LAYOUT_METRICS	"metrics.prom"	/* Prometheus text format */
 #define LAYOUT_CARDS	"cards.json"	/* the family's favourite cards */

@@ -70,6 +70,26 @@ fill_history(const struct history *h, const char *database,
 	out->writes_failed = st.writes_failed;
 }
 
+/* trends/family.json, with cards.json: the history's worker builds it. */
+static void
+write_family(struct sched *s)
+{
+	const char	**tags;
+	size_t		  i;
+
+	if (s->hist == NULL)
+		return;
+	if ((tags = calloc(s->n + 1, sizeof(*tags))) == NULL) {
+		log_warnx("family trends: out of memory");
+		return;
+	}
+	for (i = 0; i < s->n; i++)
+		tags[i] = s->clans[i]->tag;
+	history_family(s->hist, tags, s->n, time(NULL),
+	    s->conf->trend_window);
+	free(tags);
+}
+
 void
 sched_write_reports(struct sched *s)
 {
@@ -125,6 +145,7 @@ sched_write_reports(struct sched *s)
 	if (report_write(s->od, &di, ci, s->n, err,
 	    sizeof(err)) == -1)
 		log_errx("reports: %s", err);
+	write_family(s);
 	free(ci);
 	free(ks);
 	/* systemd's STATUS= follows the reports, at most once a second. */

@@ -1,4 +1,4 @@
-/* trends.h - trends/TAG.json: a clan's favourite cards over time. */
+/* trends.h - trends/TAG.json: a clan's favourite and deck cards over time. */
 #ifndef CLANPOPD_TRENDS_H
 #define CLANPOPD_TRENDS_H
 
@@ -9,30 +9,9 @@
 
 #include <sqlite3.h>
 
-#define TRENDS_TOP		10	/* cards of the latest refresh */
-#define TRENDS_CARDS_MAX	20	/* cards in all */
-#define TRENDS_POINTS_MAX	200	/* points of a series */
+#include "trendset.h"
 
 struct outdir;
-
-/* One card's series: players[i] at the refresh times[i] of struct trends. */
-struct trends_card {
-	int64_t		 id;
-	char		*name;
-	unsigned	*players;
-};
-
-/* A clan's trends over one window, as trends/TAG.json holds them. */
-struct trends {
-	char			*tag;		/* with '#' */
-	char			*name;		/* latest, or NULL */
-	time_t			 from, to;	/* the window */
-	size_t			 refreshes;	/* in the window */
-	time_t			*times;		/* the sampled refreshes */
-	size_t			 npoints;
-	struct trends_card	*cards;
-	size_t			 ncards;
-};
 
 /*
  * Read the trends of the clan tag ("#9V2Y") from the history database db
@@ -42,9 +21,10 @@ struct trends {
  * and the latest), and the cards: the TRENDS_TOP of the latest refresh in
  * tally_rank's order, then the cards that were in a refresh's top
  * TRENDS_TOP in the window, the most recently there first (ties: in
- * their order at that refresh), up to TRENDS_CARDS_MAX.  Names come from
- * the cards table.  Returns the trends (free with trends_free), or NULL
- * with a sentence in err (also when db is NULL).
+ * their order at that refresh), up to TRENDS_CARDS_MAX; the same for the
+ * deck cards (the decks table) by the same rules, at the same points.
+ * Names come from the cards table.  Returns the trends (free with
+ * trends_free), or NULL with a sentence in err (also when db is NULL).
  */
 struct trends	*trends_build(sqlite3 *db, const char *tag, time_t now,
 		    double window, char *err, size_t errlen);

@@ -160,7 +160,9 @@ static const char want_master[] =
     "CASCADE,\n"
     "  card_id INTEGER NOT NULL REFERENCES cards (id),\n"
     "  players INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID\n";
+    "  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID\n"
+    "index|refreshes_time|CREATE INDEX refreshes_time ON refreshes "
+    "(fetched_at)\n";
 
 /* A snapshot of tag at t with cards given as id, name, count triples. */
 static void
@@ -914,6 +916,7 @@ test_worker(const struct outdir *od)
 	static const int64_t	 ids[] = { 26000000 };
 	static const char *const names[] = { "Knight" };
 	static const unsigned	 counts[] = { 2 };
+	static const char *const family[] = { "#9V2Y", "#2PYLQ" };
 	struct history		*h = open_ok(od, "db/w.sqlite", "worker");
 	struct snap_clan	 sc;
 	struct clan_figures	 f;
@@ -930,6 +933,7 @@ test_worker(const struct outdir *od)
 	tap_int(history_record(h, &sc, err, sizeof(err)), 0,
 	    "worker: second refresh");
 	history_trends(h, "#9V2Y", 1764000900, 0);
+	history_family(h, family, 2, 1764000900, 0);
 	free(f.cards.cards);
 	history_close(h);
 	text = slurp(at("trends/9V2Y.json"), &len);
@@ -939,8 +943,20 @@ test_worker(const struct outdir *od)
 	    "  \"to\": \"2025-11-24T16:15:00Z\",\n  \"refreshes\": 2,\n"
 	    "  \"cards\": [\n    {\"id\": 26000000, \"name\": \"Knight\", "
 	    "\"points\": [[\"2025-11-24T16:00:00Z\", 2], "
-	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ]\n}\n",
+	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ],\n"
+	    "  \"deck_cards\": []\n}\n",
 	    "worker: the trends file of the latest refresh, written by close");
+	free(text);
+	text = slurp(at("trends/family.json"), &len);
+	text[len] = '\0';
+	tap_str(text, "{\n  \"from\": \"1970-01-01T00:00:00Z\",\n"
+	    "  \"to\": \"2025-11-24T16:15:00Z\",\n  \"clans\": 2,\n"
+	    "  \"refreshes\": 2,\n"
+	    "  \"cards\": [\n    {\"id\": 26000000, \"name\": \"Knight\", "
+	    "\"points\": [[\"2025-11-24T16:00:00Z\", 2], "
+	    "[\"2025-11-24T16:15:00Z\", 2]]}\n  ],\n"
+	    "  \"deck_cards\": []\n}\n",
+	    "worker: the family's trends file, written by close");
 	free(text);
 }
 

@@ -1,4 +1,4 @@
-"""t_queries.py - the three sqlite3 queries of docs/OPERATIONS.md's
+"""t_queries.py - the four sqlite3 queries of docs/OPERATIONS.md's
 "History and trends", taken from that file itself, run with the sqlite3
 program on a database clanpopd wrote over three refreshes, each answer
 checked against one computed from the snapshots those refreshes wrote."""
@@ -67,11 +67,12 @@ def share(snaps):
             for day, (k, n) in sorted(days.items())]
 
 
-def family_top(latest):
-    """Query 2 from each clan's latest snapshot: name|players|clans."""
+def family_top(latest, key="favourite_cards"):
+    """Query 2 (query 4 with deck_cards) from each clan's latest snapshot:
+    name|players|clans."""
     cards = {}
     for s in latest:
-        for c in s["favourite_cards"]:
+        for c in s.get(key, []):
             e = cards.setdefault(c["id"], [c["name"], 0, 0])
             e[1] += c["count"]
             e[2] += 1
@@ -92,8 +93,8 @@ def changed(history):
 
 
 queries = doc_queries()
-t.eq(len(queries), 3,
-     "docs/OPERATIONS.md's History and trends holds three queries")
+t.eq(len(queries), 4,
+     "docs/OPERATIONS.md's History and trends holds four queries")
 
 wd = workdir("queries")
 out = os.path.join(wd, "out")
@@ -112,13 +113,15 @@ for k in range(3):
 
 want = [share(history["#9V2Y"]),
         family_top([history[tag][-1] for tag in TAGS]),
-        changed(history)]
+        changed(history),
+        family_top([history[tag][-1] for tag in TAGS], "deck_cards")]
 t.ok("#8QRJ|Knight|Wizard" in want[2], "the snapshots say #8QRJ's "
      "favourite card changed from Knight to Wizard", want[2])
 names = ["a card's share in one clan over the last 7 days",
          "the family's top 10 this week",
-         "clans whose favourite card changed"]
-for i, q in enumerate(queries[:3]):
+         "clans whose favourite card changed",
+         "the family's most played deck cards this week"]
+for i, q in enumerate(queries[:4]):
     rc, rows, err = run_sql(db, q)
     t.eq((rc, err), (0, ""), "query %d (%s): sqlite3 runs it" % (i + 1,
                                                                 names[i]))

@@ -15,95 +15,8 @@
 #include "outdir.h"
 #include "tap.h"
 #include "tfile.h"
+#include "thist.h"
 #include "trends.h"
-
-/* The history database's schema, exactly as issue 12 gives it. */
-#define SCHEMA \
-	"CREATE TABLE cards (id INTEGER PRIMARY KEY, name TEXT NOT NULL);" \
-	"CREATE TABLE refreshes (" \
-	"  id INTEGER PRIMARY KEY," \
-	"  clan TEXT NOT NULL," \
-	"  clan_name TEXT NOT NULL," \
-	"  fetched_at INTEGER NOT NULL," \
-	"  members INTEGER NOT NULL, fetched INTEGER NOT NULL," \
-	"  failed INTEGER NOT NULL," \
-	"  without_favourite INTEGER NOT NULL, complete INTEGER NOT NULL," \
-	"  duration_ms INTEGER NOT NULL);" \
-	"CREATE INDEX refreshes_clan_time ON refreshes (clan, fetched_at);" \
-	"CREATE TABLE favourites (" \
-	"  refresh_id INTEGER NOT NULL REFERENCES refreshes (id)" \
-	"    ON DELETE CASCADE," \
-	"  card_id INTEGER NOT NULL REFERENCES cards (id)," \
-	"  players INTEGER NOT NULL," \
-	"  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;"
-
-#define NOW	1795000000	/* 2026-11-18T11:06:40Z */
-#define HOUR	3600.0
-
-/* One favourite of a refresh: card id and players; id 0 ends a list. */
-struct fav {
-	long long	id;
-	int		players;
-};
-
-static void
-sql(sqlite3 *db, const char *q)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, q, NULL, NULL, &msg) != SQLITE_OK) {
-		printf("Bail out! %s: %s\n", q, msg);
-		exit(1);
-	}
-}
-
-static sqlite3 *
-db_new(const char *path)
-{
-	sqlite3 *db;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		printf("Bail out! cannot open %s\n", path);
-		exit(1);
-	}
-	sql(db, SCHEMA);
-	return db;
-}
-
-/* Name (or rename) the card id. */
-static void
-card(sqlite3 *db, long long id, const char *name)
-{
-	char *q;
-
-	q = sqlite3_mprintf("INSERT INTO cards (id, name) VALUES (%lld, %Q) "
-	    "ON CONFLICT (id) DO UPDATE SET name = excluded.name", id, name);
-	sql(db, q);
-	sqlite3_free(q);
-}
-
-/* A refresh of clan at t with the favourites f (cards already named). */
-static void
-refresh(sqlite3 *db, const char *clan, const char *name, long long t,
-    const struct fav *f)
-{
-	char *q;
-
-	q = sqlite3_mprintf("INSERT INTO refreshes (clan, clan_name, "
-	    "fetched_at, members, fetched, failed, without_favourite, "
-	    "complete, duration_ms) VALUES (%Q, %Q, %lld, 50, 50, 0, 0, 1, "
-	    "900)", clan, name, t);
-	sql(db, q);
-	sqlite3_free(q);
-	for (; f != NULL && f->id != 0; f++) {
-		q = sqlite3_mprintf("INSERT INTO favourites (refresh_id, "
-		    "card_id, players) VALUES (%lld, %lld, %d)",
-		    (long long)sqlite3_last_insert_rowid(db), f->id,
-		    f->players);
-		sql(db, q);
-		sqlite3_free(q);
-	}
-}
 
 /* trends_print's text of tag's trends (caller frees), or NULL. */
 static char *
@@ -146,6 +59,7 @@ build(sqlite3 *db, const char *tag, double window)
 #define SERIES(name, id, a, b, c) \
 	"    {\"id\": " #id ", \"name\": \"" name "\", \"points\": [" \
 	R1 #a "], " R2 #b "], " R3 #c "]]}"
+#define SERIES_AND(name, id, a, b, c, sep) SERIES(name, id, a, b, c) sep
 
 /*
  * The window [NOW - 1 h, NOW] holds three refreshes of #9V2Y; one before
@@ -153,7 +67,9 @@ build(sqlite3 *db, const char *tag, double window)
  * cards, of which the top 10 by players then name come first; then the
  * cards of earlier top 10s, the most recent first: Witch and Hog Rider
  * (the second refresh, in their order there), then card 26000080 under
- * its new name.  Valkyrie was never in a top 10.
+ * its new name.  Valkyrie was never in a top 10.  The deck cards follow
+ * the same rules on the decks rows: Giant and Goblins tie and go by name,
+ * then Hog Rider, then Archers and Knight (a tie at the first refresh).
  */
 #define EXACT_TEXT \
 	"{\n" \
@@ -176,6 +92,14 @@ build(sqlite3 *db, const char *tag, double window)
 	SERIES("Witch", 26000007, 0, 6, 1) ",\n" \
 	SERIES("Hog Rider", 26000021, 0, 5, 0) ",\n" \
 	SERIES("New \\\\ Name", 26000080, 9, 0, 0) "\n" \
+	"  ],\n" \
+	"  \"deck_cards\": [\n" \
+	SERIES_AND("Giant", 26000003, 0, 0, 7, ",\n") \
+	SERIES_AND("Goblins", 26000002, 0, 0, 7, ",\n") \
+	SERIES_AND("P.E.K.K.A", 26000004, 0, 0, 1, ",\n") \
+	SERIES_AND("Hog Rider", 26000021, 0, 3, 0, ",\n") \
+	SERIES_AND("Archers", 26000001, 8, 0, 0, ",\n") \
+	SERIES_AND("Knight", 26000000, 8, 0, 0, "\n") \
 	"  ]\n" \
 	"}\n"
 
@@ -196,6 +120,11 @@ test_exact(void)
 				    { 26000010, 1 }, { 26000011, 1 },
 				    { 0, 0 } };
 	static const struct fav	 later[] = { { 26000091, 40 }, { 0, 0 } };
+	static const struct fav	 d1[] = { { 26000000, 8 }, { 26000001, 8 },
+				    { 0, 0 } };
+	static const struct fav	 d2[] = { { 26000021, 3 }, { 0, 0 } };
+	static const struct fav	 d3[] = { { 26000004, 1 }, { 26000002, 7 },
+				    { 26000003, 7 }, { 0, 0 } };
 	static const char	*names[] = { "Knight", "Archers", "Goblins",
 				    "Giant", "P.E.K.K.A", "Minions", "Balloon",
 				    "Witch", "Barbarians", "Golem", "Skeletons",
@@ -210,17 +139,18 @@ test_exact(void)
 	card(db, 26000080, "Old Name");
 	card(db, 26000090, "Outside");
 	card(db, 26000091, "Future");
-	refresh(db, "#9V2Y", "Alpha", NOW - 3601, before);
-	refresh(db, "#9V2Y", "Alpha", NOW - 3600, r1);
-	refresh(db, "#2PYLQ", "Other", NOW - 3000, later);
-	refresh(db, "#9V2Y", "Alpha", NOW - 1800, r2);
-	refresh(db, "#9V2Y", "Alpha \"Wolves\" ⭐", NOW, r3);
-	refresh(db, "#9V2Y", "Later", NOW + 1, later);
+	refresh_decks(db, "#9V2Y", "Alpha", NOW - 3601, before, before);
+	refresh_decks(db, "#9V2Y", "Alpha", NOW - 3600, r1, d1);
+	refresh_decks(db, "#2PYLQ", "Other", NOW - 3000, later, later);
+	refresh_decks(db, "#9V2Y", "Alpha", NOW - 1800, r2, d2);
+	refresh_decks(db, "#9V2Y", "Alpha \"Wolves\" ⭐", NOW, r3, d3);
+	refresh_decks(db, "#9V2Y", "Later", NOW + 1, later, later);
 	/* The API renamed the card since: the new name is shown. */
 	card(db, 26000080, "New \\ Name");
 	txt = text(db, "#9V2Y", NOW, HOUR);
 	tap_str(txt, EXACT_TEXT, "trends text is exact: window bounds, top 10 "
-	    "by players then name, former top cards, zeros, renamed card");
+	    "by players then name, former top cards, zeros, renamed card, "
+	    "deck cards by the same rules");
 	free(txt);
 
 	txt = text(db, "#CUV", NOW, HOUR);
@@ -230,7 +160,8 @@ test_exact(void)
 	    "  \"from\": \"2026-11-18T10:06:40Z\",\n"
 	    "  \"to\": \"2026-11-18T11:06:40Z\",\n"
 	    "  \"refreshes\": 0,\n"
-	    "  \"cards\": []\n"
+	    "  \"cards\": [],\n"
+	    "  \"deck_cards\": []\n"
 	    "}\n", "a clan without refreshes in the window: no cards");
 	free(txt);
 	sqlite3_close(db);
@@ -291,15 +222,17 @@ test_cap(void)
 /*
  * 399 refreshes a minute apart: the 200 points are every other refresh,
  * the first and the latest included, each a refresh's own count; a card
- * only in the skipped refreshes shows 0 throughout.
+ * only in the skipped refreshes shows 0 throughout.  The deck card is
+ * sampled at the same refreshes.
  */
 static void
 test_downsample_even(void)
 {
 	struct fav	 f[2] = { { 0, 0 }, { 0, 0 } };
+	struct fav	 d[2] = { { 26000001, 0 }, { 0, 0 } };
 	struct trends	*t;
 	sqlite3		*db = db_new(":memory:");
-	size_t		 i, times = 0, counts = 0, zeros = 0;
+	size_t		 i, times = 0, counts = 0, zeros = 0, decks = 0;
 
 	card(db, 26000000, "Knight");
 	card(db, 26000001, "Archers");
@@ -307,8 +240,9 @@ test_downsample_even(void)
 	for (i = 0; i < 399; i++) {
 		f[0].id = i % 2 == 0 ? 26000000 : 26000001;
 		f[0].players = i % 2 == 0 ? (int)(i % 7) + 1 : 3;
-		refresh(db, "#9V2Y", "Alpha", NOW - 60 * (398 - (long long)i),
-		    f);
+		d[0].players = (int)(i % 5) + 1;
+		refresh_decks(db, "#9V2Y", "Alpha", NOW - 60 * (398 -
+		    (long long)i), f, d);
 	}
 	sql(db, "COMMIT");
 	if ((t = build(db, "#9V2Y", 24 * HOUR)) == NULL) {
@@ -322,11 +256,15 @@ test_downsample_even(void)
 		times += t->times[i] == NOW - 60 * (398 - 2 * (time_t)i);
 		counts += t->cards[0].players[i] == (2 * i) % 7 + 1;
 		zeros += t->cards[1].players[i] == 0;
+		decks += t->ndeck_cards == 1 &&
+		    t->deck_cards[0].players[i] == (2 * i) % 5 + 1;
 	}
 	tap_int(times, 200, "the points are refreshes 0, 2, ..., 398");
 	tap_int(t->times[199], NOW, "the last point is the latest refresh");
 	tap_int(counts, 200, "each point is its refresh's own count");
 	tap_int(zeros, 200, "a card absent from the sampled refreshes is 0");
+	tap_int(decks, 200, "the deck card's points are the same refreshes' "
+	    "own counts");
 	trends_free(t);
 	sqlite3_close(db);
 }
@@ -445,12 +383,12 @@ test_write(const char *top)
 /*
  * Fill db with BIG_REFRESHES refreshes of #9V2Y and of #2PYLQ, 15 min
  * apart up to NOW, each of 50 players whose favourites lean to the first
- * of 60 cards.
+ * of 60 cards, and whose decks hold all 60 cards.
  */
 static void
 big_db(sqlite3 *db)
 {
-	sqlite3_stmt	*rs, *fs;
+	sqlite3_stmt	*rs, *fs, *ds;
 	unsigned long	 x = 12345;
 	int		 n[60], i, c, k;
 
@@ -467,7 +405,9 @@ big_db(sqlite3 *db)
 	    "900)", -1, &rs, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO favourites (refresh_id, "
 	    "card_id, players) VALUES (?1, ?2, ?3)", -1, &fs, NULL) !=
-	    SQLITE_OK)
+	    SQLITE_OK || sqlite3_prepare_v2(db, "INSERT INTO decks "
+	    "(refresh_id, card_id, players) VALUES (?1, ?2, ?3)", -1, &ds,
+	    NULL) != SQLITE_OK)
 		abort();
 	for (i = 0; i < 2 * BIG_REFRESHES; i++) {
 		sqlite3_bind_text(rs, 1, i % 2 ? "#2PYLQ" : "#9V2Y", -1,
@@ -482,6 +422,14 @@ big_db(sqlite3 *db)
 			n[(x >> 33) % 60 * ((x >> 20) % 60) / 60]++;
 		}
 		for (c = 0; c < 60; c++) {
+			sqlite3_bind_int64(ds, 1,
+			    sqlite3_last_insert_rowid(db));
+			sqlite3_bind_int64(ds, 2, 26000000 + c);
+			sqlite3_bind_int(ds, 3, (c * 7 + i) % 50 + 1);
+			sqlite3_step(ds);
+			sqlite3_reset(ds);
+		}
+		for (c = 0; c < 60; c++) {
 			if (n[c] == 0)
 				continue;
 			sqlite3_bind_int64(fs, 1,
@@ -494,6 +442,7 @@ big_db(sqlite3 *db)
 	}
 	sqlite3_finalize(rs);
 	sqlite3_finalize(fs);
+	sqlite3_finalize(ds);
 	sql(db, "COMMIT");
 }
 
@@ -587,7 +536,10 @@ test_big(const char *top)
 	    "SEARCH r USING COVERING INDEX refreshes_clan_time "
 	    "(clan=? AND fetched_at>? AND fetched_at<?) | "
 	    "SEARCH f USING PRIMARY KEY (refresh_id=?)",
-	    "SEARCH cards USING INTEGER PRIMARY KEY (rowid=?)" };
+	    "SEARCH cards USING INTEGER PRIMARY KEY (rowid=?)",
+	    "SEARCH r USING COVERING INDEX refreshes_clan_time "
+	    "(clan=? AND fetched_at>? AND fetched_at<?) | "
+	    "SEARCH f USING PRIMARY KEY (refresh_id=?)" };
 	struct traced		 tr = { { NULL }, 0 };
 	struct trends		*t = NULL;
 	sqlite3			*db;
@@ -602,8 +554,8 @@ test_big(const char *top)
 	sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_cb, &tr);
 	ms90 = time_build(db, 90 * 24 * HOUR, &t);
 	sqlite3_trace_v2(db, 0, NULL, NULL);
-	tap_int(tr.n, 4, "trends_build runs four queries");
-	for (i = 0; i < tr.n && i < 4; i++) {
+	tap_int(tr.n, 5, "trends_build runs five queries");
+	for (i = 0; i < tr.n && i < 5; i++) {
 		tap_str(plan(db, tr.sql[i], buf, sizeof(buf)), want[i],
 		    "query %d searches an index", i + 1);
 		free(tr.sql[i]);
@@ -616,6 +568,8 @@ test_big(const char *top)
 	    NOW, "the last is the latest refresh");
 	tap_int(t != NULL ? (long long)t->ncards : -1, TRENDS_CARDS_MAX,
 	    "20 cards");
+	tap_int(t != NULL ? (long long)t->ndeck_cards : -1, TRENDS_CARDS_MAX,
+	    "20 deck cards");
 	ms30 = time_build(db, 30 * 24 * HOUR, &t);
 	tap_int(t != NULL ? (long long)t->refreshes : -1, 2881,
 	    "2881 refreshes in a 30-day window (its start included)");

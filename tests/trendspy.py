@@ -7,7 +7,8 @@ import calendar
 import sqlite3
 import time
 
-# The history database's schema, version 1, exactly as issue 12 gives it.
+# The history database's schema, version 2: version 1 exactly as issue 12
+# gives it, then version 2's step as clanpopd-files(5) gives it.
 SCHEMA = """
 CREATE TABLE cards (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE refreshes (
@@ -23,7 +24,25 @@ CREATE TABLE favourites (
   card_id INTEGER NOT NULL REFERENCES cards (id),
   players INTEGER NOT NULL,
   PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;
-PRAGMA user_version = 1;
+CREATE TABLE profiles (
+  tag TEXT PRIMARY KEY,
+  clan TEXT NOT NULL,
+  read_at INTEGER NOT NULL,
+  max_age INTEGER,
+  card_id INTEGER,
+  card_name TEXT,
+  deck TEXT) WITHOUT ROWID;
+CREATE INDEX profiles_clan ON profiles (clan);
+CREATE TABLE store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE refreshes ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refreshes ADD COLUMN without_deck INTEGER;
+CREATE TABLE decks (
+  refresh_id INTEGER NOT NULL REFERENCES refreshes (id) ON DELETE CASCADE,
+  card_id INTEGER NOT NULL REFERENCES cards (id),
+  players INTEGER NOT NULL,
+  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;
+CREATE INDEX refreshes_time ON refreshes (fetched_at);
+PRAGMA user_version = 2;
 """
 
 TOP = 10
@@ -69,18 +88,31 @@ def trends(path, tag, to, window):
             "AND fetched_at >= ? AND fetched_at <= ? ORDER BY fetched_at, id",
             (tag, to - window, to)).fetchall()
         names = dict(db.execute("SELECT id, name FROM cards"))
-        favs = {}
-        for rid, card, players in db.execute(
-                "SELECT refresh_id, card_id, players FROM favourites"):
-            favs.setdefault(rid, {})[card] = players
+        favs, decks = counts(db, "favourites"), counts(db, "decks")
     finally:
         db.close()
     doc = {"tag": tag, "name": refs[-1][2] if refs else None,
            "from": iso(to - window), "to": iso(to), "refreshes": len(refs),
-           "cards": []}
-    if not refs:
-        return doc
+           "cards": [], "deck_cards": []}
+    if refs:
+        points = sample([r[1] for r in refs])
+        doc["cards"] = series(refs, points, favs, names)
+        doc["deck_cards"] = series(refs, points, decks, names)
+    return doc
 
+
+def counts(db, table):
+    """{refresh id: {card id: players}} of table (favourites or decks)."""
+    rows = {}
+    for rid, card, players in db.execute(
+            "SELECT refresh_id, card_id, players FROM %s" % table):
+        rows.setdefault(rid, {})[card] = players
+    return rows
+
+
+def series(refs, points, favs, names):
+    """The cards of one measure (favs: its counts) over the refreshes refs
+    (id, time, ...), sampled at points."""
     def ranked(rid):
         f = favs.get(rid, {})
         return sorted(f, key=lambda c: (-f[c], names[c].encode(), c))[:TOP]
@@ -92,10 +124,7 @@ def trends(path, tag, to, window):
             seen[c] = (i, place)
     former = sorted((c for c in seen if c not in latest),
                     key=lambda c: (-seen[c][0], seen[c][1]))
-    points = sample([r[1] for r in refs])
-    for c in (latest + former)[:CARDS_MAX]:
-        doc["cards"].append({
-            "id": c, "name": names[c],
-            "points": [[iso(refs[j][1]), favs.get(refs[j][0], {}).get(c, 0)]
-                       for j in points]})
-    return doc
+    return [{"id": c, "name": names[c],
+             "points": [[iso(refs[j][1]), favs.get(refs[j][0], {}).get(c, 0)]
+                        for j in points]}
+            for c in (latest + former)[:CARDS_MAX]]

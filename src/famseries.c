@@ -1,0 +1,550 @@
+/*
+ * famseries.c - the family's series kept between two writes of
+ * trends/family.json: each clan's refresh at each time, and the sums,
+ * brought up to date by reading only what changed.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "famseries.h"
+#include "trendset.h"
+
+/*
+ * The clan's refreshes by clan and time use refreshes_clan_time, the
+ * refreshes of every clan by time refreshes_time, the rest a primary key.
+ */
+const char *const famseries_sql[FAM_NSQL] = {
+	"SELECT count(*) FROM refreshes WHERE clan = ?1 AND "
+	"fetched_at BETWEEN ?2 AND ?3",
+	"SELECT id, clan, fetched_at FROM refreshes WHERE fetched_at "
+	"BETWEEN ?1 AND ?2 AND (fetched_at, id) > (?3, ?4) "
+	"ORDER BY fetched_at, id",
+	"SELECT id, clan, fetched_at FROM refreshes WHERE fetched_at "
+	"BETWEEN ?1 AND ?2 ORDER BY fetched_at DESC, id DESC",
+	"SELECT id, fetched_at FROM refreshes WHERE clan = ?1 AND "
+	"fetched_at <= ?2 ORDER BY fetched_at DESC, id DESC LIMIT 1",
+	"SELECT id, clan, fetched_at FROM refreshes WHERE id > ?1 "
+	"ORDER BY id",
+	"SELECT (SELECT min(id) FROM refreshes), "
+	"(SELECT max(id) FROM refreshes)",
+	"SELECT card_id, players FROM favourites WHERE refresh_id = ?1",
+	"SELECT card_id, players FROM decks WHERE refresh_id = ?1",
+	"SELECT name FROM cards WHERE id = ?1",
+};
+
+
+/* Forget the clans and everything kept of them. */
+void
+famseries_reset(struct famtrends *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ntags; i++)
+		free(f->tags[i]);
+	free(f->tags);
+	free(f->r);
+	free(f->chg);
+	free(f->stamp);
+	free(f->meas[0].cards);
+	free(f->meas[1].cards);
+	f->tags = NULL;
+	f->r = f->chg = NULL;
+	f->stamp = NULL;
+	f->ntags = 0;
+	memset(f->meas, 0, sizeof(f->meas));
+	f->valid = 0;
+}
+
+static int
+fam_tag_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The index of clan in f->tags, or SIZE_MAX when not a clan summed. */
+static size_t
+fam_clan(const struct famtrends *f, const char *clan)
+{
+	char	**p;
+
+	if (clan == NULL || f->ntags == 0)
+		return SIZE_MAX;
+	p = bsearch(&clan, f->tags, f->ntags, sizeof(*f->tags), fam_tag_cmp);
+	return p != NULL ? (size_t)(p - f->tags) : SIZE_MAX;
+}
+
+/*
+ * 1 when tags (any order, perhaps repeated) are f's clans, else 0; -1
+ * when out of memory.  With set, make them f's clans (all else reset).
+ */
+static int
+fam_tags(struct famtrends *f, const char *const *tags, size_t ntags,
+    int set)
+{
+	const char	**s;
+	size_t		  i, n = 0;
+	int		  same;
+
+	if ((s = calloc(ntags + 1, sizeof(*s))) == NULL)
+		return -1;
+	memcpy(s, tags, ntags * sizeof(*s));
+	qsort(s, ntags, sizeof(*s), fam_tag_cmp);
+	for (i = 0; i < ntags; i++)
+		if (n == 0 || strcmp(s[n - 1], s[i]) != 0)
+			s[n++] = s[i];
+	same = n == f->ntags;
+	for (i = 0; same && i < n; i++)
+		same = strcmp(s[i], f->tags[i]) == 0;
+	if (set) {
+		famseries_reset(f);
+		if ((f->tags = calloc(n + 1, sizeof(*f->tags))) == NULL ||
+		    (f->r = calloc(n * FAM_M + 1, sizeof(*f->r))) == NULL ||
+		    (f->chg = calloc(n + 1, sizeof(*f->chg))) == NULL ||
+		    (f->stamp = calloc(n + 1, sizeof(*f->stamp))) == NULL)
+			same = -1;
+		for (i = 0; same != -1 && i < n; i++) {
+			if ((f->tags[i] = strdup(s[i])) == NULL)
+				same = -1;
+			else
+				f->ntags++;
+		}
+	}
+	free(s);
+	return same;
+}
+
+/* A card of measure m, added with zero sums on first sight; NULL: oom. */
+static struct fam_card *
+fam_card(struct fam_measure *m, int64_t id)
+{
+	size_t lo = 0, hi = m->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->cards[mid].id == id)
+			return &m->cards[mid];
+		if (m->cards[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (trendset_grow(&m->cards, &m->cap, m->n + 1,
+	    sizeof(*m->cards)) == -1)
+		return NULL;
+	memmove(&m->cards[lo + 1], &m->cards[lo],
+	    (m->n - lo) * sizeof(*m->cards));
+	m->n++;
+	memset(&m->cards[lo], 0, sizeof(*m->cards));
+	m->cards[lo].id = id;
+	return &m->cards[lo];
+}
+
+/* Add (sign 1) or take away (-1) refresh id's rows at point k. */
+static int
+fam_apply(struct famtrends *f, size_t k, int64_t id, int sign)
+{
+	struct fam_card	*c;
+	sqlite3_stmt	*st;
+	int		 i, rc;
+
+	for (i = 0; i < 2; i++) {
+		st = f->st[i == 0 ? FAM_FAV : FAM_DECK];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if ((c = fam_card(&f->meas[i],
+			    sqlite3_column_int64(st, 0))) == NULL)
+				return -1;
+			c->sum[k] += sign * sqlite3_column_int64(st, 1);
+		}
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The next row of st (id, clan, fetched_at) of a clan summed into ref:
+ * 0, 1 when there is none, -1 on an error.
+ */
+static int
+fam_next(struct famtrends *f, sqlite3_stmt *st, struct fam_ref *ref)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ref->id = sqlite3_column_int64(st, 0);
+		ref->t = sqlite3_column_int64(st, 2);
+		ref->c = fam_clan(f, (const char *)sqlite3_column_text(st, 1));
+		if (ref->c != SIZE_MAX)
+			return 0;
+	}
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* (a.t, a.id) against (b.t, b.id). */
+static int
+ref_cmp(const struct fam_ref *a, const struct fam_ref *b)
+{
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Bind ?1 .. ?4 of FAM_TIME and reset it. */
+static sqlite3_stmt *
+fam_time(struct famtrends *f, int64_t lo, int64_t hi, int64_t after_t,
+    int64_t after_id)
+{
+	sqlite3_stmt *st = f->st[FAM_TIME];
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int64(st, 3, after_t);
+	sqlite3_bind_int64(st, 4, after_id);
+	return st;
+}
+
+/*
+ * The points of the n refreshes in [from, to] into f->pt and f->m, as
+ * trendset_pick picks them, by seeking: the last FAM_M refreshes bound
+ * each point (one left for each later point), the rest are searches.
+ */
+static int
+fam_points(struct famtrends *f, time_t from, time_t to, size_t n)
+{
+	struct fam_ref	 tail[FAM_M], cand;
+	sqlite3_stmt	*st = f->st[FAM_TAIL];
+	int64_t		 t0, span, target, lo;
+	size_t		 nt = 0, k;
+	int		 rc = 0;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
+	while (nt < FAM_M && (rc = fam_next(f, st, &tail[nt])) == 0)
+		nt++;
+	if (rc == -1)
+		return -1;
+	if (n <= FAM_M || nt < FAM_M) {
+		for (f->m = 0; f->m < nt; f->m++)
+			f->pt[f->m] = tail[nt - 1 - f->m];
+		return 0;
+	}
+	if (fam_next(f, fam_time(f, from, to, (int64_t)from - 1, 0),
+	    &cand) != 0)
+		return -1;
+	t0 = cand.t;
+	span = tail[0].t - t0;
+	for (k = 0; k < FAM_M; k++) {
+		target = t0 + span * (int64_t)k / (FAM_M - 1);
+		if (k == 0)
+			f->pt[0] = cand;
+		else if (k == FAM_M - 1)
+			f->pt[k] = tail[0];
+		else {
+			lo = target > f->pt[k - 1].t ? target : f->pt[k - 1].t;
+			rc = fam_next(f, fam_time(f, lo, to, f->pt[k - 1].t,
+			    f->pt[k - 1].id), &cand);
+			if (rc == -1)
+				return -1;
+			f->pt[k] = rc == 0 && ref_cmp(&cand,
+			    &tail[FAM_M - 1 - k]) <= 0 ? cand :
+			    tail[FAM_M - 1 - k];
+		}
+	}
+	f->m = FAM_M;
+	return 0;
+}
+
+/* Each clan's latest refresh at or before each point, and the sums. */
+static int
+fam_whole(struct famtrends *f)
+{
+	sqlite3_stmt	*st = f->st[FAM_LATEST];
+	struct fam_ref	*ref;
+	size_t		 c, k;
+	int		 rc;
+
+	for (c = 0; c < f->ntags; c++)
+		for (k = 0; k < f->m; k++) {
+			ref = &f->r[c * FAM_M + k];
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, f->tags[c], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, f->pt[k].t);
+			if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				ref->id = sqlite3_column_int64(st, 0);
+				ref->t = sqlite3_column_int64(st, 1);
+				ref->c = c;
+				if (fam_apply(f, k, ref->id, 1) == -1)
+					return -1;
+			} else if (rc != SQLITE_DONE)
+				return -1;
+		}
+	return 0;
+}
+
+/* Read the whole: the count, the points, the sums. */
+static int
+fam_full(struct famtrends *f, const char *const *tags, size_t ntags,
+    time_t from, time_t to)
+{
+	sqlite3_stmt	*st = f->st[FAM_COUNT];
+	size_t		 c;
+
+	f->full++;
+	if (fam_tags(f, tags, ntags, 1) == -1)
+		return -1;
+	for (f->n = 0, c = 0; c < f->ntags; c++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, f->tags[c], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			return -1;
+		f->n += (size_t)sqlite3_column_int64(st, 0);
+	}
+	return fam_points(f, from, to, f->n) == -1 ? -1 : fam_whole(f);
+}
+
+/* Make ref clan c's refresh at point k, keeping the one it replaces. */
+static void
+fam_set(struct famtrends *f, size_t k, size_t c,
+    const struct fam_ref *ref, size_t *nchg)
+{
+	struct fam_ref *cur = &f->r[c * FAM_M + k];
+
+	if (f->stamp[c] != k + 1) {
+		f->stamp[c] = (unsigned)k + 1;
+		f->chg[*nchg] = *cur;
+		f->chg[(*nchg)++].c = c;
+	}
+	*cur = *ref;
+}
+
+/* Take ref as its clan's refresh at point k when it is later. */
+static void
+fam_take(struct famtrends *f, size_t k, const struct fam_ref *ref,
+    size_t *nchg)
+{
+	const struct fam_ref *cur = &f->r[ref->c * FAM_M + k];
+
+	if (cur->id == 0 || ref_cmp(ref, cur) > 0)
+		fam_set(f, k, ref->c, ref, nchg);
+}
+
+/*
+ * Point k moved back from base (a refresh recorded late is before it):
+ * a clan whose refresh at k is after it is searched again.
+ */
+static int
+fam_back(struct famtrends *f, size_t k, int64_t base, size_t *nchg)
+{
+	struct fam_ref	 ref, found;
+	sqlite3_stmt	*st, *lt = f->st[FAM_LATEST];
+	int		 rc, lrc;
+
+	st = fam_time(f, f->pt[k].t + 1, base, f->pt[k].t, 0);
+	while ((rc = fam_next(f, st, &ref)) == 0) {
+		if (f->r[ref.c * FAM_M + k].t <= f->pt[k].t)
+			continue;
+		memset(&found, 0, sizeof(found));
+		sqlite3_reset(lt);
+		sqlite3_bind_text(lt, 1, f->tags[ref.c], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(lt, 2, f->pt[k].t);
+		if ((lrc = sqlite3_step(lt)) == SQLITE_ROW) {
+			found.id = sqlite3_column_int64(lt, 0);
+			found.t = sqlite3_column_int64(lt, 1);
+			found.c = ref.c;
+		} else if (lrc != SQLITE_DONE)
+			return -1;
+		fam_set(f, k, ref.c, &found, nchg);
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Move point k from the time base to its new one: the refreshes between
+ * the two, and those read since (fresh, nfresh) at or before it.
+ */
+static int
+fam_move(struct famtrends *f, size_t k, int64_t base,
+    const struct fam_ref *fresh, size_t nfresh)
+{
+	struct fam_ref	 ref, *cur;
+	sqlite3_stmt	*st;
+	size_t		 i, nchg = 0;
+	int		 rc = 1;
+
+	for (i = 0; i < f->ntags; i++)
+		f->stamp[i] = 0;
+	if (f->pt[k].t < base && fam_back(f, k, base, &nchg) == -1)
+		return -1;
+	for (i = 0; i < nfresh; i++)
+		if (fresh[i].t <= f->pt[k].t)
+			fam_take(f, k, &fresh[i], &nchg);
+	if (f->pt[k].t > base) {
+		st = fam_time(f, base + 1, f->pt[k].t, base, 0);
+		while ((rc = fam_next(f, st, &ref)) == 0)
+			fam_take(f, k, &ref, &nchg);
+		if (rc == -1)
+			return -1;
+	}
+	for (i = 0; i < nchg; i++) {
+		cur = &f->r[f->chg[i].c * FAM_M + k];
+		if ((f->chg[i].id != 0 && fam_apply(f, k, f->chg[i].id,
+		    -1) == -1) || (cur->id != 0 && fam_apply(f, k, cur->id,
+		    1) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+/* Point k starts as point j (k > j): its refreshes and sums. */
+static void
+fam_copy(struct famtrends *f, size_t k, size_t j)
+{
+	size_t i, c;
+
+	for (c = 0; c < f->ntags; c++)
+		f->r[c * FAM_M + k] = f->r[c * FAM_M + j];
+	for (i = 0; i < 2; i++)
+		for (c = 0; c < f->meas[i].n; c++)
+			f->meas[i].cards[c].sum[k] = f->meas[i].cards[c].sum[j];
+}
+
+/* The refreshes read since the last build (the later ones before). */
+static int
+fam_fresh(struct famtrends *f, struct fam_ref **fresh, size_t *n)
+{
+	struct fam_ref	 ref;
+	sqlite3_stmt	*st = f->st[FAM_NEW];
+	size_t		 cap = f->nlate;
+	int		 rc;
+
+	if ((*fresh = calloc(cap + 1, sizeof(**fresh))) == NULL)
+		return -1;
+	memcpy(*fresh, f->late, f->nlate * sizeof(**fresh));
+	*n = f->nlate;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, f->maxid);
+	while ((rc = fam_next(f, st, &ref)) == 0) {
+		if (trendset_grow(fresh, &cap, *n + 1, sizeof(ref)) == -1)
+			return -1;
+		(*fresh)[(*n)++] = ref;
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * The window's count now: those read since that are in it, less those
+ * counted before that left it.
+ */
+static int
+fam_count(struct famtrends *f, time_t from, time_t to,
+    const struct fam_ref *fresh, size_t nfresh)
+{
+	struct fam_ref	 ref;
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc = 1;
+
+	for (i = 0; i < nfresh; i++)
+		if (fresh[i].t >= from && fresh[i].t <= to)
+			f->n++;
+	if (from <= f->from)
+		return 0;
+	st = fam_time(f, f->from, (int64_t)from - 1, (int64_t)f->from - 1, 0);
+	while ((rc = fam_next(f, st, &ref)) == 0)
+		if (ref.id <= f->maxid && ref.t <= f->to && f->n > 0)
+			f->n--;
+	return rc == -1 ? -1 : 0;
+}
+
+/* Bring the kept series to [from, to]; 1 when the whole must be read. */
+static int
+fam_step(struct famtrends *f, time_t from, time_t to,
+    const struct fam_ref *fresh, size_t nfresh)
+{
+	struct fam_ref	old[FAM_M];
+	size_t		om = f->m, k;
+	int64_t		base;
+
+	if (from < f->from || to < f->to || om == 0)
+		return 1;
+	memcpy(old, f->pt, sizeof(old));
+	if (fam_count(f, from, to, fresh, nfresh) == -1 ||
+	    fam_points(f, from, to, f->n) == -1)
+		return -1;
+	for (k = 0; k < f->m; k++) {
+		if (k >= om)
+			fam_copy(f, k, om - 1);
+		base = k < om ? old[k].t : f->pt[om - 1].t;
+		if (fam_move(f, k, base, fresh, nfresh) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The refreshes of the clans after to: counted when the window has them. */
+static int
+fam_late(struct famtrends *f, time_t to)
+{
+	struct fam_ref	 ref;
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	f->nlate = 0;
+	st = fam_time(f, (int64_t)to + 1, INT64_MAX, to, 0);
+	while ((rc = fam_next(f, st, &ref)) == 0) {
+		if (trendset_grow(&f->late, &f->caplate, f->nlate + 1,
+		    sizeof(ref)) == -1)
+			return -1;
+		f->late[f->nlate++] = ref;
+	}
+	return rc == -1 ? -1 : 0;
+}
+
+int
+famseries_update(struct famtrends *f, const char *const *tags,
+    size_t ntags, time_t from, time_t to, double window)
+{
+	sqlite3_stmt	*st = f->st[FAM_IDS];
+	struct fam_ref	*fresh = NULL;
+	size_t		 nfresh = 0;
+	int64_t		 minid, maxid;
+	int		 rc = 1;
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -1;
+	minid = sqlite3_column_int64(st, 0);
+	maxid = sqlite3_column_int64(st, 1);
+	if (f->valid && window == f->window && minid == f->minid &&
+	    fam_tags(f, tags, ntags, 0) == 1) {
+		if (fam_fresh(f, &fresh, &nfresh) == -1)
+			rc = -1;
+		else
+			rc = fam_step(f, from, to, fresh, nfresh);
+		free(fresh);
+	}
+	f->valid = 0;
+	if (rc == 1)
+		rc = fam_full(f, tags, ntags, from, to);
+	if (rc == -1 || fam_late(f, to) == -1)
+		return -1;
+	f->valid = 1;
+	f->window = window;
+	f->minid = minid;
+	f->maxid = maxid;
+	f->from = from;
+	f->to = to;
+	return 0;
+}
+
