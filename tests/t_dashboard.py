@@ -18,6 +18,7 @@ page itself never asks for a file it knows is not there (a clan without
 a snapshot, a tag index.json does not list)."""
 
 import atexit
+import base64
 import calendar
 import decimal
 import json
@@ -135,6 +136,10 @@ def ago(millis):
     if s < 48 * 3600:
         return "%d h" % int(s / 3600 + 0.5)
     return "%d d" % int(s / 86400 + 0.5)
+
+
+def refreshes(n):
+    return "%d refresh%s" % (n, "" if n == 1 else "es")
 
 
 def percent(part, whole):
@@ -549,8 +554,8 @@ t.eq([len(tr["deck_cards"]), len(tr["deck_cards"][0]["points"])],
      [9, len(tr["cards"][0]["points"])],
      "clan view: trends/2PYLQ.json has 9 deck lines, at the favourites' "
      "times")
-t.eq(page.text("#trend-range"), "%d refreshes from %s to %s." % (
-    tr["refreshes"], utc(tr["from"]), utc(tr["to"])),
+t.eq(page.text("#trend-range"), "%s from %s to %s." % (
+    refreshes(tr["refreshes"]), utc(tr["from"]), utc(tr["to"])),
     "clan view: the trends' range")
 shots["clan-2PYLQ"] = page.shot("clan-2PYLQ")
 
@@ -611,9 +616,9 @@ t.eq([len(cards["deck_cards"]), cards["deck_cards"][0]["players"]],
      "family view: 11 deck cards, the first's players summed over the "
      "clans")
 fam = read_json("trends", "family.json")
-t.eq(page.text("#family-trend-range"), "%d refreshes of the %d clans from "
-     "%s to %s; a card's players are summed over the clans." % (
-         fam["refreshes"], len(TAGS), utc(fam["from"]), utc(fam["to"])),
+t.eq(page.text("#family-trend-range"), "%s of the %d clans from %s to %s; "
+     "a card's players are summed over the clans." % (
+         refreshes(fam["refreshes"]), len(TAGS), utc(fam["from"]), utc(fam["to"])),
      "family view: the family's trends' range")
 t.eq(page.js(CHART_JS, "family-trend-chart"), trend_lines(fam),
      "family view: one line per card of trends/family.json, its points")
@@ -669,6 +674,9 @@ for c in idx["clans"]:
          "and cards" % tag)
     t.eq(page.js(CHART_JS, "trend-chart"), trend_lines(tr),
          "clan view #%s: one line per card of trends/%s.json" % (tag, tag))
+    t.eq(page.text("#trend-range"), "%s from %s to %s." % (
+        refreshes(tr["refreshes"]), utc(tr["from"]), utc(tr["to"])),
+        "clan view #%s: the trends' range" % tag)
     t.eq(page.js(CHART_JS, "deck-trend-chart"), trend_lines(tr, "deck_cards"),
          "clan view #%s: one deck line per deck card of trends/%s.json"
          % (tag, tag))
@@ -849,6 +857,18 @@ t.eq(page.js("return document.documentElement.scrollWidth <= "
      "phone: the page is no wider than the screen (tables scroll)")
 page.drv.save_screenshot(os.path.join(LOGDIR, "phone-overview.png"))
 shots["phone-overview"] = os.path.join(LOGDIR, "phone-overview.png")
+for name, hash_ in (("phone-clan-9V2Y", "#/clan/9V2Y"),
+                    ("phone-cards", "#/cards")):
+    page.open(hash_, now=NOW)
+    t.eq(page.js("return document.documentElement.scrollWidth <= "
+                 "window.innerWidth"), True,
+         "phone: %s is no wider than the screen" % hash_)
+    # The whole page, as the phone lays it out.
+    png = page.drv.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True})["data"]
+    shots[name] = os.path.join(LOGDIR, name + ".png")
+    with open(shots[name], "wb") as f:
+        f.write(base64.b64decode(png))
 page.drv.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 BG = "return getComputedStyle(document.body).backgroundColor"
 t.eq(page.js(BG), "rgb(255, 255, 255)", "light: a white page")

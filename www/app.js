@@ -220,6 +220,10 @@ function freshness(c, now) {
 	return {cls: 'fresh', text: 'fresh'};
 }
 
+function refreshes(n) {
+	return n + (n === 1 ? ' refresh' : ' refreshes');
+}
+
 function percent(part, whole) {
 	return whole > 0 ? (100 * part / whole).toFixed(1) + ' %' : '—';
 }
@@ -510,11 +514,11 @@ async function trendsPart(file, kind, family) {
 		return {nodes: [msg(shapeError(file, 'trend file (no cards ' +
 		    'list)').message, 'note')], draw: []};
 	const parts = [family ? el('p', {class: 'sub', id:
-	    'family-trend-range'}, tr.refreshes + ' refreshes of the ' +
+	    'family-trend-range'}, refreshes(tr.refreshes) + ' of the ' +
 	    tr.clans + ' clans from ' + utc(tr.from) + ' to ' + utc(tr.to) +
 	    '; a card\'s players are summed over the clans.') : el('p',
-	    {class: 'sub', id: 'trend-range'}, tr.refreshes + ' refreshes ' +
-	    'from ' + utc(tr.from) + ' to ' + utc(tr.to) + '.')];
+	    {class: 'sub', id: 'trend-range'}, refreshes(tr.refreshes) +
+	    ' from ' + utc(tr.from) + ' to ' + utc(tr.to) + '.')];
 	const draw = [];
 	for (const m of [FAV, DECK]) {
 		const t = trendLines(tr, m, file, family ?
