@@ -20,7 +20,7 @@
 const REFRESH_MS = 60000;
 const TAG_RE = /^[0289PYLQGRJCUV]{3,14}$/;
 const POOL = 6;		/* requests in flight while reading snapshots */
-const TOP_CARDS = 10;	/* the family's cards of each measure on the overview */
+const TOP_CARDS = 10;	/* the family's top cards of each measure */
 /* Clans per page of the overview: each row reads its clan's snapshot, so
    a page of 1,000 clans would be 1,000 requests every minute. */
 const PAGE = 100;
@@ -469,8 +469,9 @@ function snapSummary(s) {
 		    ' without a favourite card' + (nodeck === null ? '' :
 		    ', ' + nodeck + ' without a deck') + '.'),
 		s.complete ? el('p', {class: 'sub', id: 'snap-complete'},
-		    reused ? 'Complete: every member was read or is unchanged ' +
-		    'since its last read.' : 'Complete: every member was read.') :
+		    reused ? 'Complete: every member was read or is ' +
+		    'unchanged since its last read.' :
+		    'Complete: every member was read.') :
 		    el('p', {class: 'msg note', id: 'snap-complete'},
 		    'Incomplete: ' + p.failed + ' of ' + s.members +
 		    ' members could not be read, so the counts leave them out.')
