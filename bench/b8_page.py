@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """b8_page - benchmark 8: the dashboard's load time in headless Chromium
 through nginx (configured from etc/nginx/clanpopd.conf), for the
-overview of 1,000 clans and for one clan's view with 90 days of trends
-at the trend file's maximum (20 cards of 200 points).  Goal: under 1 s
-each.
+overview of 1,000 clans, for one clan's view with 90 days of trends at
+the trend file's maximum (20 cards of 200 points, for each of the two
+measures: favourite cards and cards in decks) and for the family view
+with trends/family.json at the same maximum.  Goal: under 1 s each.
 
 The output files are generated in the daemon's formats (index.json,
-cards.json, clans/TAG.json of 50 members and 20 cards, trends/TAG.json as
-issue 12 specifies): running 1,000 clans through the daemon would measure
-the daemon, not the page.  The time is from navigation start to the
+cards.json with its deck_cards, clans/TAG.json of 50 members with 20
+favourite cards and 60 deck cards, trends/TAG.json and trends/family.json
+as clanpopd-files(5) specifies): running 1,000 clans through the daemon
+would measure the daemon, not the page.  The time is from navigation start to the
 page's performance mark "clanpopd-view" (every file read, the tables and
 charts drawn), in a new document each time: the first load, then B8_RUNS
 reloads, which revalidate every file (Cache-Control: no-cache).
@@ -35,6 +37,8 @@ TITLE = "dashboard load time"
 
 B8_CLANS = 1000
 B8_CARDS = 20		# a trend file's most cards
+B8_DECK_POOL = 100	# deck cards of the family
+B8_DECK_CARDS = 60	# deck cards of a clan
 B8_POINTS = 200		# a series' most points
 B8_DAYS = 90
 B8_RUNS = 5
@@ -67,6 +71,8 @@ def generate(out, now):
     """1,000 clans' files, and one clan's 90 days of trends."""
     cards = [{"id": 26000000 + k, "name": "Card %02d" % k}
              for k in range(B8_CARDS)]
+    pool = [{"id": 27000000 + k, "name": "Deck card %03d" % k}
+            for k in range(B8_DECK_POOL)]
     entries = []
     for i in range(B8_CLANS):
         tag = B8_TAG if i == 0 else tag_of(i)
@@ -74,13 +80,20 @@ def generate(out, now):
         fav = sorted(({"name": c["name"], "id": c["id"], "count": n}
                       for c, n in zip(cards, counts) if n),
                      key=lambda c: (-c["count"], c["name"]))
+        # 60 distinct deck cards, each in 2 to 10 of the 48 decks.
+        decks = sorted(({"name": c["name"], "id": c["id"],
+                         "count": 2 + (k * 7 + i) % 9}
+                        for k, c in enumerate((pool[i % B8_DECK_POOL:] +
+                                               pool)[:B8_DECK_CARDS])),
+                       key=lambda c: (-c["count"], c["name"]))
         write(os.path.join(out, "clans", tag + ".json"), {
             "tag": "#" + tag, "name": "Clan %d" % i,
             "fetched_at": iso(now - i % 900), "duration_ms": 700,
-            "members": 50, "players": {"fetched": 50, "failed": 0,
+            "members": 50, "players": {"fetched": 45, "reused": 5,
+                                       "failed": 0,
                                        "without_favourite": 50 -
-                                       sum(counts)},
-            "complete": True, "favourite_cards": fav})
+                                       sum(counts), "without_deck": 2},
+            "complete": True, "favourite_cards": fav, "deck_cards": decks})
         entries.append({
             "tag": "#" + tag, "name": "Clan %d" % i, "label": None,
             "snapshot": "clans/%s.json" % tag,
@@ -97,15 +110,27 @@ def generate(out, now):
         "generated_at": iso(now), "clans": B8_CLANS, "players": 20000,
         "favourite_cards": [{"id": c["id"], "name": c["name"],
                              "players": 2000 - 50 * k, "clans": 900}
-                            for k, c in enumerate(cards)]})
+                            for k, c in enumerate(cards)],
+        "deck_cards": [{"id": c["id"], "name": c["name"],
+                        "players": 6000 - 50 * k, "clans": 600}
+                       for k, c in enumerate(pool)]})
     t0 = now - B8_DAYS * 86400
     step = B8_DAYS * 86400 / (B8_POINTS - 1)
+
+    def series(of, scale):
+        return [{"id": c["id"], "name": c["name"], "points": [
+            [iso(t0 + j * step), scale * ((j * (k + 3)) % 9)]
+            for j in range(B8_POINTS)]} for k, c in enumerate(of)]
     write(os.path.join(out, "trends", B8_TAG + ".json"), {
         "tag": "#" + B8_TAG, "name": "Clan 0", "from": iso(t0),
-        "to": iso(now), "refreshes": B8_DAYS * 96, "cards": [
-            {"id": c["id"], "name": c["name"], "points": [
-                [iso(t0 + j * step), (j * (k + 3)) % 9]
-                for j in range(B8_POINTS)]} for k, c in enumerate(cards)]})
+        "to": iso(now), "refreshes": B8_DAYS * 96,
+        "cards": series(cards, 1),
+        "deck_cards": series(pool[:B8_CARDS], 4)})
+    write(os.path.join(out, "trends", "family.json"), {
+        "from": iso(t0), "to": iso(now), "clans": B8_CLANS,
+        "refreshes": B8_CLANS * B8_DAYS * 96,
+        "cards": series(cards, 900),
+        "deck_cards": series(pool[:B8_CARDS], 3000)})
 
 
 def measure(bn):
@@ -118,8 +143,10 @@ def measure(bn):
     out = os.path.join(bn.work, "out-b8")
     generate(out, int(time.time()))
     views = {"#/": "overview, %d clans" % B8_CLANS,
-             "#/clan/" + B8_TAG: "one clan, %d days of trends: %d cards x "
-             "%d points" % (B8_DAYS, B8_CARDS, B8_POINTS)}
+             "#/clan/" + B8_TAG: "one clan, %d days of trends: 2 x %d "
+             "cards x %d points" % (B8_DAYS, B8_CARDS, B8_POINTS),
+             "#/cards": "all clans' cards, %d days of the family's trends: "
+             "2 x %d cards x %d points" % (B8_DAYS, B8_CARDS, B8_POINTS)}
     py = SYSTEM_PYTHON if os.access(SYSTEM_PYTHON, os.X_OK) else \
         sys.executable
     argv = [py, DASHSERVE, "time", "--data", out, "--prefix",
@@ -127,20 +154,24 @@ def measure(bn):
     for h in views:
         argv += ["--hash", h]
     bn.commands[8] = [
-        "# $WORK/out-b8: %d clans' index.json, clans/, cards.json and "
-        "trends/%s.json (generated)" % (B8_CLANS, B8_TAG),
+        "# $WORK/out-b8: %d clans' index.json, clans/, cards.json, "
+        "trends/%s.json and trends/family.json (generated)"
+        % (B8_CLANS, B8_TAG),
         "python3 tests/dashserve.py time --data $WORK/out-b8 --prefix "
-        "$WORK/nginx-b8 --runs %d --hash '#/' --hash '#/clan/%s'"
-        % (B8_RUNS, B8_TAG)]
+        "$WORK/nginx-b8 --runs %d --hash '#/' --hash '#/clan/%s' "
+        "--hash '#/cards'" % (B8_RUNS, B8_TAG)]
     p = subprocess.run(argv, capture_output=True, text=True,
                        env=dict(os.environ, TOP_SRCDIR=TOP))
     if p.returncode != 0:
         raise Failure("tests/dashserve.py time failed:\n%s" %
                       p.stderr[-2000:])
     got = json.loads(p.stdout.strip().splitlines()[-1])
-    sizes = {"index.json": os.path.getsize(os.path.join(out, "index.json")),
-             "trends": os.path.getsize(os.path.join(out, "trends",
-                                                    B8_TAG + ".json"))}
+    size = (lambda *p: os.path.getsize(os.path.join(out, *p)))
+    sizes = {"index.json": size("index.json"),
+             "snapshot": size("clans", B8_TAG + ".json"),
+             "cards.json": size("cards.json"),
+             "trends": size("trends", B8_TAG + ".json"),
+             "family": size("trends", "family.json")}
     bn.results[8] = {"views": views, "times": got, "sizes": sizes}
     for h, what in views.items():
         r = got[h]
@@ -158,18 +189,23 @@ def section(bn):
         return None
     L = ["## 8. Dashboard load time", ""]
     a = L.append
-    a("Goal (issue 14): the page (`www/`) shows its view in headless "
+    a("Goal (issue 14, and issue 20 with both measures): the page "
+      "(`www/`) shows its view in headless "
       "Chromium, through nginx with `etc/nginx/clanpopd.conf`, in under "
-      "1 s for the overview of 1,000 clans and for one clan with 90 days "
-      "of trends. Time from navigation start to the page's mark "
+      "1 s for the overview of 1,000 clans, for one clan with 90 days "
+      "of trends and for all clans' cards with the family's 90 days of "
+      "trends. Time from navigation start to the page's mark "
       "`clanpopd-view` (every file read, tables and charts drawn); a new "
       "document each time; the first load, then %d reloads that "
-      "revalidate every file. index.json is %.0f KB, the trend file %.0f "
-      "KB; the overview shows the clans 100 to a page and reads the snapshots "
-      "of its page, 6 at a time (before pages it read all 1,000: "
-      "bench/HISTORY.md)."
+      "revalidate every file. index.json is %.0f KB, a snapshot (20 "
+      "favourite cards, 60 deck cards) %.1f KB, cards.json %.1f KB, the "
+      "clan's trend file %.0f KB and trends/family.json %.0f KB (each 20 "
+      "favourite and 20 deck cards of 200 points); the overview shows the "
+      "clans 100 to a page and reads the snapshots of its page, 6 at a "
+      "time (before pages it read all 1,000: bench/HISTORY.md)."
       % (B8_RUNS, r["sizes"]["index.json"] / 1000.0,
-         r["sizes"]["trends"] / 1000.0))
+         r["sizes"]["snapshot"] / 1000.0, r["sizes"]["cards.json"] / 1000.0,
+         r["sizes"]["trends"] / 1000.0, r["sizes"]["family"] / 1000.0))
     a("")
     a("| view | first load | reloads: median | reloads: max |")
     a("|---|---:|---:|---:|")

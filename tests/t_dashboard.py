@@ -4,7 +4,9 @@ clan named <img src=x onerror=alert(1)> and one whose refreshes start to
 fail; the daemon for a few refreshes; nginx from Debian on a loopback
 port with a configuration made from the shipped etc/nginx/clanpopd.conf;
 headless Chromium through chromedriver (python3-selenium).  Every figure
-the page shows is compared with the files the daemon wrote.
+the page shows is compared with the files the daemon wrote, after the
+test has set the second measure (the cards in the members' decks), the
+reused members and the family's trends in them by hand (see "Decks").
 
 Screenshots of each view go to tests/t_dashboard.d/ in the build tree.
 
@@ -16,6 +18,7 @@ page itself never asks for a file it knows is not there (a clan without
 a snapshot, a tag index.json does not list)."""
 
 import atexit
+import base64
 import calendar
 import decimal
 import json
@@ -135,6 +138,10 @@ def ago(millis):
     return "%d d" % int(s / 86400 + 0.5)
 
 
+def refreshes(n):
+    return "%d refresh%s" % (n, "" if n == 1 else "es")
+
+
 def percent(part, whole):
     """JavaScript's (100 * part / whole).toFixed(1): the exact value of
     the double, ties away from zero."""
@@ -176,6 +183,7 @@ def overview_rows(idx, now):
         rows.append([
             name, c["tag"], num(s and s["members"]),
             num(s and s["players"]["fetched"]),
+            num(s and s["players"]["reused"]),
             num(s and s["players"]["failed"]),
             {True: "yes", False: "no", None: "\u2014"}[c["complete"]],
             ago(now - ms(c["last_success"])) + " ago"
@@ -186,21 +194,32 @@ def overview_rows(idx, now):
 
 def family_rows(cards, n=None):
     fc = cards["favourite_cards"][:n] if n else cards["favourite_cards"]
-    return [[str(i + 1), c["name"], str(c["players"]),
+    return [[str(i + 1), c["name"] or "(no name)", str(c["players"]),
              percent(c["players"], cards["players"]), str(c["clans"])]
             for i, c in enumerate(fc)]
 
 
-def clan_rows(s):
-    total = s["players"]["fetched"] - s["players"]["without_favourite"]
-    return [[c["name"], str(c["count"]), percent(c["count"], total)]
-            for c in s["favourite_cards"]]
+def family_deck_rows(cards, n=None):
+    dc = cards["deck_cards"][:n] if n else cards["deck_cards"]
+    return [[str(i + 1), c["name"] or "(no name)", str(c["players"]),
+             str(c["clans"])] for i, c in enumerate(dc)]
 
 
-def trend_lines(tr):
+def clan_rows(s, key="favourite_cards", without="without_favourite"):
+    p = s["players"]
+    total = p["fetched"] + p["reused"] - p[without]
+    return [[c["name"] or "(no name)", str(c["count"]),
+             percent(c["count"], total)] for c in s[key]]
+
+
+def deck_rows(s):
+    return clan_rows(s, "deck_cards", "without_deck")
+
+
+def trend_lines(tr, key="cards"):
     return [[c["name"] or str(c["id"]), [[ms(p[0]), p[1]]
                                          for p in c["points"]]]
-            for c in tr["cards"]]
+            for c in tr[key]]
 
 
 def notfound(url, kind):
@@ -211,8 +230,18 @@ def notfound(url, kind):
                   "its history database is on (output.database).",
         "index": "clanpopd writes it when it starts: check that the daemon "
                  "runs and that the web server serves its output directory "
-                 "at data/ next to this page."}[kind]
+                 "at data/ next to this page.",
+        "family": "clanpopd writes it with cards.json while its history "
+                  "database is on (output.database): without one it keeps "
+                  "no history, so there are no trends of all clans to "
+                  "show."}[kind]
     return "%s is not on the server (HTTP 404). %s" % (url, advice)
+
+
+def nodecks(url):
+    return ("%s has no deck cards (deck_cards): it was written by a "
+            "clanpopd that counts only favourite cards. A clanpopd that "
+            "counts decks writes them at its next refresh." % url)
 
 
 # --- The browser -------------------------------------------------------
@@ -320,6 +349,120 @@ def net404(url):
 # the page's chart is checked against the file as the daemon wrote it.
 
 
+# --- Decks ---------------------------------------------------------------
+# The page shows files.  Once the daemon has stopped, the second measure
+# is written into its files here by hand, in the formats of
+# clanpopd-files(5) (the daemon's own counting is tested against the
+# stand-in elsewhere), so that every figure is known whatever it counted:
+# #9V2Y has 6 members reused and 2 without a deck; each clan's deck cards
+# come from DECK_POOL (a card with no name and HOSTILE_CARD among them);
+# cards.json gains their sums, each trend file deck_cards lines, and
+# trends/family.json is made from the clans' trend files by its rule.
+DECK_POOL = [(26000000, "Knight"), (26000017, "Wizard"),
+             (26000021, "Hog Rider"), (26000014, "Musketeer"),
+             (28000000, "Fireball"), (28000008, "Zap"),
+             (28000011, "The Log"), (26000011, "Valkyrie"),
+             (26999999, HOSTILE_CARD), (26000099, None),
+             (26000015, "Baby Dragon")]
+
+
+def card_order(c, n="count"):
+    """The files' order: count, highest first; name, null last; id."""
+    return (-c[n], c["name"] is None, c["name"] or "", c["id"])
+
+
+def with_key_after(doc, after, key, value):
+    """doc with key inserted right after the key after (or replaced)."""
+    out = {}
+    for k, v in doc.items():
+        if k != key:
+            out[k] = v
+        if k == after:
+            out[key] = value
+    return out
+
+
+def write_json(doc, *parts):
+    with open(os.path.join(out, *parts), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+
+
+def dress_snapshot(i, tag):
+    s = read_json("clans", tag + ".json")
+    p = s["players"]
+    reused = 6 if tag == "9V2Y" else 0
+    p["fetched"] -= reused
+    p["reused"] += reused
+    nodeck = 2 if tag == "9V2Y" else 0
+    s["players"] = with_key_after(p, "without_favourite", "without_deck",
+                                  nodeck)
+    have = p["fetched"] + p["reused"] - nodeck
+    pool = DECK_POOL[i:] + DECK_POOL[:i]
+    decks = [{"name": n, "id": cid, "count": have * (len(pool) - k) //
+              len(pool)} for k, (cid, n) in enumerate(pool)]
+    decks = sorted((c for c in decks if c["count"]), key=card_order)
+    s = with_key_after(s, "favourite_cards", "deck_cards", decks)
+    write_json(s, "clans", tag + ".json")
+    return s
+
+
+def dress_trend(tag, snap):
+    tr = read_json("trends", tag + ".json")
+    times = [p[0] for p in tr["cards"][0]["points"]] if tr["cards"] else []
+    n = len(times)
+    tr["deck_cards"] = [
+        {"id": c["id"], "name": c["name"], "points": [
+            [at, max(0, c["count"] - (n - 1 - j) % 3)]
+            for j, at in enumerate(times)]}
+        for c in snap["deck_cards"][:10]] if times else []
+    write_json(tr, "trends", tag + ".json")
+    return tr
+
+
+def family_series(trends, key, times):
+    """Each card's players at each time: the sum over the clans of its
+    value at the clan's latest point at or before that time."""
+    names, sums = {}, {}
+    for tr in trends:
+        for c in tr[key]:
+            names[c["id"]] = c["name"]
+            pts = c["points"]
+            for t_ in times:
+                before = [v for at, v in pts if at <= t_]
+                sums.setdefault(c["id"], {}).setdefault(t_, 0)
+                sums[c["id"]][t_] += before[-1] if before else 0
+    cards = [{"id": cid, "name": names[cid], "points": [
+        [t_, sums[cid][t_]] for t_ in times]} for cid in sums]
+    cards.sort(key=lambda c: (-c["points"][-1][1], c["name"] is None,
+                              c["name"] or "", c["id"]))
+    return cards[:20]
+
+
+def dress():
+    snaps, trends = {}, []
+    for i, tag in enumerate(TAGS):
+        snaps[tag] = dress_snapshot(i, tag[1:])
+        trends.append(dress_trend(tag[1:], snaps[tag]))
+    cards = read_json("cards.json")
+    fam = {}
+    for s in snaps.values():
+        for c in s["deck_cards"]:
+            f = fam.setdefault(c["id"], {"id": c["id"], "name": c["name"],
+                                         "players": 0, "clans": 0})
+            f["players"] += c["count"]
+            f["clans"] += 1
+    write_json(with_key_after(cards, "favourite_cards", "deck_cards", sorted(
+        fam.values(), key=lambda c: card_order(c, "players"))), "cards.json")
+    times = sorted({p[0] for tr in trends for c in tr["cards"]
+                    for p in c["points"]})
+    write_json({"from": min(tr["from"] for tr in trends),
+                "to": max(tr["to"] for tr in trends), "clans": len(TAGS),
+                "refreshes": sum(tr["refreshes"] for tr in trends),
+                "cards": family_series(trends, "cards", times),
+                "deck_cards": family_series(trends, "deck_cards", times)},
+               "trends", "family.json")
+
+
 # --- The daemon, phases 0 and 1 ----------------------------------------
 d = Daemon(cfg, wd)
 t.ok(wait_for(lambda: all(index_entry(tag)["last_success"]
@@ -375,6 +518,7 @@ t.eq(page.rows("clan-cards"), clan_rows(history["#2PYLQ"][-1]),
      "order")
 drift(2)
 d.stop("daemon: exits 0 on SIGTERM")
+dress()
 idx = read_json("index.json")
 cards = read_json("cards.json")
 NOW = int(time.time() * 1000)
@@ -384,6 +528,8 @@ t.eq(page.js("return location.hash"), "#/clan/2PYLQ",
      "re-read: the view stays #/clan/2PYLQ")
 t.eq(page.rows("clan-cards"), clan_rows(snapshot(out, "#2PYLQ")),
      "re-read: the table is phase 2's snapshot")
+t.eq(page.rows("clan-decks"), deck_rows(snapshot(out, "#2PYLQ")),
+     "re-read: the deck table is the snapshot's deck cards")
 t.eq(page.console(), [], "phase 1 and the re-read: the console is empty")
 
 # --- The hostile name ---------------------------------------------------
@@ -401,8 +547,15 @@ t.eq(page.js(CHART_JS, "trend-chart"), trend_lines(tr),
      "clan view: one trend line per card of trends/2PYLQ.json, its points")
 t.eq(len(page.js(CHART_JS, "trend-chart")), len(tr["cards"]),
      "clan view: as many lines as trends/2PYLQ.json has cards")
-t.eq(page.text("#trend-range"), "%d refreshes from %s to %s." % (
-    tr["refreshes"], utc(tr["from"]), utc(tr["to"])),
+t.eq(page.js(CHART_JS, "deck-trend-chart"), trend_lines(tr, "deck_cards"),
+     "clan view: one deck trend line per deck card of trends/2PYLQ.json, "
+     "its points")
+t.eq([len(tr["deck_cards"]), len(tr["deck_cards"][0]["points"])],
+     [9, len(tr["cards"][0]["points"])],
+     "clan view: trends/2PYLQ.json has 9 deck lines, at the favourites' "
+     "times")
+t.eq(page.text("#trend-range"), "%s from %s to %s." % (
+    refreshes(tr["refreshes"]), utc(tr["from"]), utc(tr["to"])),
     "clan view: the trends' range")
 shots["clan-2PYLQ"] = page.shot("clan-2PYLQ")
 
@@ -415,28 +568,33 @@ nstale = sum(freshness(c, NOW).startswith("stale") for c in idx["clans"])
 t.eq(page.text("#view .sub"), "%d clans, %d stale; index.json written %s "
      "by clanpopd %s." % (len(TAGS), nstale, utc(idx["generated_at"]),
                           idx["version"]), "overview: the summary line")
-t.eq(page.rows("clans")[2][7],
+t.eq(page.rows("clans")[2][8],
      "stale: %d failed refresh%s in a row" % (
          index_entry("#8QRUL")["consecutive_failures"],
          "" if index_entry("#8QRUL")["consecutive_failures"] == 1 else "es"),
      "overview: #8QRUL, whose refreshes fail, is marked stale")
 t.eq(page.js("return Array.from(document.querySelectorAll("
-             "'#clans tbody tr td:nth-child(8) .badge.stale')).length"), 1,
+             "'#clans tbody tr td:nth-child(9) .badge.stale')).length"), 1,
      "overview: exactly one stale badge")
 t.eq(page.js("return document.querySelector('#clans tbody tr:nth-child(2) "
              "a').textContent"), HOSTILE,
      "hostile: the overview's link is exactly the name's characters")
 t.eq(page.rows("top-cards"), family_rows(cards, 10),
      "overview: the family's top 10 cards from cards.json")
+t.eq(page.rows("top-decks"), family_deck_rows(cards, 10),
+     "overview: the family's top 10 deck cards from cards.json")
+t.eq([r[3:5] for r in page.rows("clans")], [["14", "6"], ["5", "0"],
+                                            ["5", "0"], ["6", "0"]],
+     "overview: members read and unchanged (#9V2Y: 6 reused)")
 shots["overview"] = page.shot("overview")
 
 # Three hours on, every clan's last success is older than two intervals.
 page.pin(NOW + 3 * 3600 * 1000)
 page.tick()
-t.eq([r[7] for r in page.rows("clans")],
+t.eq([r[8] for r in page.rows("clans")],
      [freshness(c, NOW + 3 * 3600 * 1000) for c in idx["clans"]],
      "overview, 3 h later: the stale mark by age")
-t.eq([r[7] for r in page.rows("clans")][0], "stale: no success for 3 h",
+t.eq([r[8] for r in page.rows("clans")][0], "stale: no success for 3 h",
      "overview, 3 h later: #9V2Y (1 h interval) is stale by age")
 page.pin(NOW)
 page.tick()
@@ -449,6 +607,29 @@ t.eq(page.text("#family-sum"), "%d clans, %d players with a favourite card; "
      "cards.json written %s." % (cards["clans"], cards["players"],
                                  utc(cards["generated_at"])),
      "family view: the totals")
+t.eq(page.rows("family-decks"), family_deck_rows(cards),
+     "family view: every deck card of cards.json, its players and clans, "
+     "in order")
+t.eq([len(cards["deck_cards"]), cards["deck_cards"][0]["players"]],
+     [11, sum(c["count"] for tag in TAGS for c in snapshot(out, tag)[
+         "deck_cards"] if c["id"] == cards["deck_cards"][0]["id"])],
+     "family view: 11 deck cards, the first's players summed over the "
+     "clans")
+fam = read_json("trends", "family.json")
+t.eq(page.text("#family-trend-range"), "%s of the %d clans from %s to %s; "
+     "a card's players are summed over the clans." % (
+         refreshes(fam["refreshes"]), len(TAGS), utc(fam["from"]), utc(fam["to"])),
+     "family view: the family's trends' range")
+t.eq(page.js(CHART_JS, "family-trend-chart"), trend_lines(fam),
+     "family view: one line per card of trends/family.json, its points")
+t.eq(page.js(CHART_JS, "family-deck-trend-chart"),
+     trend_lines(fam, "deck_cards"),
+     "family view: one deck line per card of trends/family.json")
+t.eq(page.rows("family-deck-trend-table"),
+     [[c["name"] or str(c["id"]), str(len(c["points"])),
+       str(c["points"][0][1]), str(c["points"][-1][1])]
+      for c in fam["deck_cards"]],
+     "family view: the deck lines as a table, first and last points")
 shots["cards"] = page.shot("cards")
 
 # --- Each clan's view ---------------------------------------------------
@@ -463,10 +644,13 @@ for c in idx["clans"]:
          [clan_name(c), "Snapshot of %s (%s ago), read in %d ms." % (
              utc(s["fetched_at"]), ago(NOW - ms(s["fetched_at"])),
              s["duration_ms"]),
-          "%d members: %d read, %d could not be read, %d without a "
-          "favourite card." % (s["members"], p["fetched"], p["failed"],
-                               p["without_favourite"]),
-          "Complete: every member was read." if s["complete"] else
+          "%d members: %d read, %d unchanged since their last read, %d "
+          "could not be read; %d without a favourite card, %d without a "
+          "deck." % (s["members"], p["fetched"], p["reused"], p["failed"],
+                     p["without_favourite"], p["without_deck"]),
+          ("Complete: every member was read or is unchanged since its last "
+           "read." if p["reused"] else "Complete: every member was read.")
+          if s["complete"] else
           "Incomplete: %d of %d members could not be read, so the counts "
           "leave them out." % (p["failed"], s["members"])],
          "clan view #%s: name, time and counts of the snapshot" % tag)
@@ -479,8 +663,23 @@ for c in idx["clans"]:
     t.eq(page.js("return Chart.getChart('bar-chart').data.labels"),
          [k["name"] for k in s["favourite_cards"]],
          "clan view #%s: the bar chart's labels are the table's cards" % tag)
+    t.eq(page.rows("clan-decks"), deck_rows(s),
+         "clan view #%s: the deck table is the snapshot's deck cards, "
+         "counts and order" % tag)
+    t.eq([page.js(CHART_JS, "deck-bar-chart"),
+          page.js("return Chart.getChart('deck-bar-chart').data.labels")],
+         [[["Players", [k["count"] for k in s["deck_cards"]]]],
+          [k["name"] or "(no name)" for k in s["deck_cards"]]],
+         "clan view #%s: the deck bar chart has the deck table's counts "
+         "and cards" % tag)
     t.eq(page.js(CHART_JS, "trend-chart"), trend_lines(tr),
          "clan view #%s: one line per card of trends/%s.json" % (tag, tag))
+    t.eq(page.text("#trend-range"), "%s from %s to %s." % (
+        refreshes(tr["refreshes"]), utc(tr["from"]), utc(tr["to"])),
+        "clan view #%s: the trends' range" % tag)
+    t.eq(page.js(CHART_JS, "deck-trend-chart"), trend_lines(tr, "deck_cards"),
+         "clan view #%s: one deck line per deck card of trends/%s.json"
+         % (tag, tag))
     t.eq(page.text("#view .badge"), freshness(c, NOW),
          "clan view #%s: the stale mark" % tag)
     if c["last_error"]:
@@ -534,6 +733,53 @@ t.eq(page.msgs(), ["Last error: " + idx["clans"][2]["last_error"],
      "a snapshot that is not JSON: the clan view says so")
 with open(path, "wb") as f:
     f.write(keep)
+# No trends/family.json (a daemon without a history database): the
+# family view says so plainly and still shows cards.json.
+os.rename(os.path.join(out, "trends", "family.json"),
+          os.path.join(wd, "family.json"))
+page.go("#/cards")
+t.eq(page.msgs(), ["No trends of all clans: " +
+                   notfound("data/trends/family.json", "family")],
+     "no trends/family.json: the family view says so")
+t.eq([page.rows("family"), page.rows("family-decks"),
+      page.js("return document.querySelectorAll('#view canvas').length")],
+     [family_rows(cards), family_deck_rows(cards), 0],
+     "no trends/family.json: both tables are still shown, no chart")
+t.eq(page.console(), [net404(data + "trends/family.json")],
+     "no trends/family.json: the console holds only its 404")
+shots["cards-no-family"] = page.shot("cards-no-family")
+os.rename(os.path.join(wd, "family.json"),
+          os.path.join(out, "trends", "family.json"))
+# A snapshot and a trend file from a clanpopd that counts only favourite
+# cards: the deck parts say so, the rest is shown.
+path = os.path.join(out, "clans", "2PYLQ.json")
+with open(path, "rb") as f:
+    keep = f.read()
+old = json.loads(keep.decode("utf-8"))
+del old["deck_cards"], old["players"]["without_deck"]
+write_json(old, "clans", "2PYLQ.json")
+tpath = os.path.join(out, "trends", "2PYLQ.json")
+with open(tpath, "rb") as f:
+    tkeep = f.read()
+oldtr = json.loads(tkeep.decode("utf-8"))
+del oldtr["deck_cards"]
+write_json(oldtr, "trends", "2PYLQ.json")
+page.go("#/clan/2PYLQ")
+p = old["players"]
+t.eq([page.msgs(), page.text("#snap-counts"), page.rows("clan-cards"),
+      page.js(CHART_JS, "trend-chart")],
+     [(["Last error: " + idx["clans"][1]["last_error"]]
+       if idx["clans"][1]["last_error"] else []) +
+      [nodecks("data/clans/2PYLQ.json"), nodecks("data/trends/2PYLQ.json")],
+      "%d members: %d read, %d unchanged since their last read, %d could "
+      "not be read; %d without a favourite card." % (
+          old["members"], p["fetched"], p["reused"], p["failed"],
+          p["without_favourite"]), clan_rows(old), trend_lines(oldtr)],
+     "files without decks: the clan view says so and shows the favourites")
+with open(path, "wb") as f:
+    f.write(keep)
+with open(tpath, "wb") as f:
+    f.write(tkeep)
 page.go("#/clan/2Y0")
 t.eq(page.msgs(), ["#2Y0 is not in index.json: it is not one of clanpopd's "
                    "configured clans. Add it to the configuration and "
@@ -611,6 +857,18 @@ t.eq(page.js("return document.documentElement.scrollWidth <= "
      "phone: the page is no wider than the screen (tables scroll)")
 page.drv.save_screenshot(os.path.join(LOGDIR, "phone-overview.png"))
 shots["phone-overview"] = os.path.join(LOGDIR, "phone-overview.png")
+for name, hash_ in (("phone-clan-9V2Y", "#/clan/9V2Y"),
+                    ("phone-cards", "#/cards")):
+    page.open(hash_, now=NOW)
+    t.eq(page.js("return document.documentElement.scrollWidth <= "
+                 "window.innerWidth"), True,
+         "phone: %s is no wider than the screen" % hash_)
+    # The whole page, as the phone lays it out.
+    png = page.drv.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True})["data"]
+    shots[name] = os.path.join(LOGDIR, name + ".png")
+    with open(shots[name], "wb") as f:
+        f.write(base64.b64decode(png))
 page.drv.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 BG = "return getComputedStyle(document.body).backgroundColor"
 t.eq(page.js(BG), "rgb(255, 255, 255)", "light: a white page")
@@ -664,6 +922,11 @@ t.eq((st, h.get("content-type"), h.get("cache-control"), body),
 st, h, body = ng.get("/clanpopd/data/clans/2PYLQ.json")
 t.eq((st, h.get("content-type"), h.get("cache-control")),
      (200, "application/json", "no-cache"), "nginx: a snapshot likewise")
+st, h, body = ng.get("/clanpopd/data/trends/family.json")
+with open(os.path.join(out, "trends", "family.json"), "rb") as f:
+    t.eq((st, h.get("content-type"), h.get("cache-control"), body),
+         (200, "application/json", "no-cache", f.read()),
+         "nginx: trends/family.json likewise, its bytes")
 st, h, _ = ng.get("/clanpopd/data/index.json", gzip=True)
 t.eq((st, h.get("content-encoding"), h.get("vary")),
      (200, "gzip", "Accept-Encoding"), "nginx: JSON gzipped on request")

@@ -1,10 +1,12 @@
 /*
  * app.js - clanpopd's dashboard.
  *
- * Reads data/index.json, data/cards.json, data/clans/TAG.json and
- * data/trends/TAG.json relative to the page, and nothing else.  Views by
- * URL hash: #/ (the clans), #/clan/TAG (one clan), #/cards (all clans'
- * cards).  The files are read again every minute; the view stays.
+ * Reads data/index.json, data/cards.json, data/clans/TAG.json,
+ * data/trends/TAG.json and data/trends/family.json relative to the page,
+ * and nothing else.  Views by URL hash: #/ (the clans), #/clan/TAG (one
+ * clan), #/cards (all clans' cards).  Each shows both measures: the
+ * members' favourite cards and the cards of their current decks.  The
+ * files are read again every minute; the view stays.
  *
  * Everything that comes from the files (clan and card names, errors) is
  * put into the page as text, never as markup: el() below only ever makes
@@ -18,7 +20,7 @@
 const REFRESH_MS = 60000;
 const TAG_RE = /^[0289PYLQGRJCUV]{3,14}$/;
 const POOL = 6;		/* requests in flight while reading snapshots */
-const TOP_CARDS = 10;	/* the family's cards on the overview */
+const TOP_CARDS = 10;	/* the family's top cards of each measure */
 /* Clans per page of the overview: each row reads its clan's snapshot, so
    a page of 1,000 clans would be 1,000 requests every minute. */
 const PAGE = 100;
@@ -28,7 +30,28 @@ const LAYOUT = {
 	index: 'data/index.json',
 	cards: 'data/cards.json',
 	clan: (tag) => 'data/clans/' + tag + '.json',
-	trends: (tag) => 'data/trends/' + tag + '.json'
+	trends: (tag) => 'data/trends/' + tag + '.json',
+	family: 'data/trends/family.json'
+};
+
+/* The two measures, by the keys of the files that hold them, and the ids
+   of what shows them (the tests look for these). */
+const FAV = {
+	list: 'favourite_cards', trend: 'cards', without: 'without_favourite',
+	title: 'Favourite cards',
+	ids: {clan: 'clan-cards', bar: 'bar-chart', trend: 'trend-chart',
+	    trendTable: 'trend-table', family: 'family', top: 'top-cards',
+	    familyTrend: 'family-trend-chart',
+	    familyTrendTable: 'family-trend-table'}
+};
+const DECK = {
+	list: 'deck_cards', trend: 'deck_cards', without: 'without_deck',
+	title: 'Cards in decks',
+	ids: {clan: 'clan-decks', bar: 'deck-bar-chart',
+	    trend: 'deck-trend-chart', trendTable: 'deck-trend-table',
+	    family: 'family-decks', top: 'top-decks',
+	    familyTrend: 'family-deck-trend-chart',
+	    familyTrendTable: 'family-deck-trend-table'}
 };
 
 /* Why a file is needed, said when it cannot be read. */
@@ -41,8 +64,18 @@ const ADVICE = {
 	clan: 'index.json lists a snapshot the server does not have; it is ' +
 	    'written again at the clan\'s next refresh.',
 	trends: 'clanpopd writes it after each refresh of the clan while ' +
-	    'its history database is on (output.database).'
+	    'its history database is on (output.database).',
+	family: 'clanpopd writes it with cards.json while its history ' +
+	    'database is on (output.database): without one it keeps no ' +
+	    'history, so there are no trends of all clans to show.'
 };
+
+/* What a file written before decks were counted lacks. */
+function noDecks(file) {
+	return msg(file + ' has no deck cards (deck_cards): it was written ' +
+	    'by a clanpopd that counts only favourite cards. A clanpopd that ' +
+	    'counts decks writes them at its next refresh.', 'note');
+}
 
 const state = {
 	seq: 0,		/* the latest show(); older ones give up */
@@ -187,6 +220,10 @@ function freshness(c, now) {
 	return {cls: 'fresh', text: 'fresh'};
 }
 
+function refreshes(n) {
+	return n + (n === 1 ? ' refresh' : ' refreshes');
+}
+
 function percent(part, whole) {
 	return whole > 0 ? (100 * part / whole).toFixed(1) + ' %' : '—';
 }
@@ -213,6 +250,33 @@ function cardsTable(cards, total, id) {
 	], cards.map((c, i) => [String(i + 1), c.name || '(no name)',
 	    String(c.players), percent(c.players, total), String(c.clans)]),
 	    id);
+}
+
+/* cards.json has no count of the players with a deck, so no share. */
+function decksTable(cards, id) {
+	return table('The family\'s cards in decks: players whose current ' +
+	    'deck holds the card', [
+		{h: '#', num: true}, {h: 'Card', cls: 'name'},
+		{h: 'Players', num: true}, {h: 'Clans', num: true}
+	], cards.map((c, i) => [String(i + 1), c.name || '(no name)',
+	    String(c.players), String(c.clans)]), id);
+}
+
+/* The family's two tables of cards.json, side by side on a wide screen;
+   n: only the first n of each. */
+function familyTables(cards, n) {
+	const fav = n ? cards.favourite_cards.slice(0, n) :
+	    cards.favourite_cards;
+	const decks = Array.isArray(cards.deck_cards) ? (n ?
+	    cards.deck_cards.slice(0, n) : cards.deck_cards) : null;
+	return el('div', {class: 'duo'},
+	    el('section', null, el('h3', null, FAV.title), fav.length ?
+	    cardsTable(fav, cards.players, n ? FAV.ids.top : FAV.ids.family) :
+	    msg('No clan has a snapshot with a favourite card yet.', 'note')),
+	    el('section', null, el('h3', null, DECK.title), decks === null ?
+	    noDecks(LAYOUT.cards) : decks.length ? decksTable(decks, n ?
+	    DECK.ids.top : DECK.ids.family) : msg('No clan has a snapshot ' +
+	    'with a deck yet.', 'note')));
 }
 
 /* --- Charts ---------------------------------------------------------- */
@@ -249,13 +313,12 @@ function chartBox(id, cls, label, draw) {
 	}};
 }
 
-function barChart(snap) {
-	const cards = snap.favourite_cards;
-	return chartBox('bar-chart', 'bar', 'Bar chart of the table: ' +
-	    'players per favourite card', (box) => {
+function barChart(cards, m) {
+	return chartBox(m.ids.bar, 'bar', 'Bar chart of the table: ' +
+	    'players per card (' + m.title.toLowerCase() + ')', (box) => {
 		box.style.height = (cards.length * 22 + 40) + 'px';
 		return {type: 'bar', data: {
-			labels: cards.map((c) => c.name),
+			labels: cards.map((c) => c.name || '(no name)'),
 			datasets: [{label: 'Players', data: cards.map((c) => c.count),
 			    backgroundColor: getComputedStyle(document.
 			    documentElement).getPropertyValue('--bar').trim()}]
@@ -266,18 +329,20 @@ function barChart(snap) {
 }
 
 /* Time ticks as precise as the points' range needs, in UTC. */
-function tickFormat(tr) {
-	const ts = tr.cards.flatMap((c) => c.points.map((p) => Date.parse(p[0])));
+function tickFormat(series) {
+	const ts = series.flatMap((c) => c.points.map((p) => Date.parse(p[0])));
 	const span = ts.length ? Math.max(...ts) - Math.min(...ts) : 0;
 	const [a, b] = span < 2 * 3600e3 ? [11, 19] : span < 2 * 86400e3 ?
 	    [5, 16] : [5, 10];
 	return (v) => new Date(v).toISOString().slice(a, b).replace('T', ' ');
 }
 
-function trendChart(tr) {
-	return chartBox('trend-chart', 'trend', 'Line chart: players per ' +
-	    'card at each refresh from ' + utc(tr.from) + ' to ' + utc(tr.to),
-	    () => ({type: 'line', data: {datasets: tr.cards.map((c, i) => ({
+/* One line per series of a trend file (tr[key]), on the canvas id. */
+function trendChart(tr, key, id) {
+	const series = tr[key];
+	return chartBox(id, 'trend', 'Line chart: players per card at each ' +
+	    'refresh from ' + utc(tr.from) + ' to ' + utc(tr.to),
+	    () => ({type: 'line', data: {datasets: series.map((c, i) => ({
 		label: c.name || String(c.id),
 		data: c.points.map((p) => ({x: Date.parse(p[0]), y: p[1]})),
 		borderColor: colour(i), backgroundColor: colour(i),
@@ -289,7 +354,7 @@ function trendChart(tr) {
 		    utc(new Date(items[0].parsed.x).toISOString()
 		    .replace(/\.\d+Z$/, 'Z')) : ''}}},
 		scales: {x: {type: 'linear', ticks: {maxTicksLimit: 8,
-		    callback: tickFormat(tr)}}, y: {beginAtZero: true,
+		    callback: tickFormat(series)}}, y: {beginAtZero: true,
 		    ticks: {precision: 0}}}}}));
 }
 
@@ -334,7 +399,7 @@ async function overview(page) {
 		const f = freshness(c, now);
 		const num = (v) => (s && typeof v === 'number' ? String(v) : '—');
 		return [clanLink(c), c.tag, num(s && s.members), num(pl.fetched),
-		    num(pl.failed), c.complete === true ? 'yes' :
+		    num(pl.reused), num(pl.failed), c.complete === true ? 'yes' :
 		    c.complete === false ? 'no' : '—',
 		    c.last_success ? el('time', {datetime: c.last_success,
 		    title: utc(c.last_success)}, ago(now -
@@ -352,9 +417,12 @@ async function overview(page) {
 		idx.clans.length === 0 ? msg('index.json lists no clans: add ' +
 		    'clan tags to clanpopd\'s configuration and reload it.',
 		    'note') : table('One row per configured clan, in the ' +
-		    'configuration\'s order', [
+		    'configuration\'s order. Members are read, unchanged ' +
+		    '(counted from the profile last read: not online since) ' +
+		    'or failed.', [
 			{h: 'Clan', cls: 'name'}, {h: 'Tag'},
 			{h: 'Members', num: true}, {h: 'Read', num: true},
+			{h: 'Unchanged', num: true},
 			{h: 'Failed', num: true}, {h: 'Complete'},
 			{h: 'Last snapshot'}, {h: 'State'},
 			{h: 'Last error', cls: 'err'}
@@ -370,27 +438,39 @@ async function overview(page) {
 	if (cards instanceof Error) {
 		parts.push(msg(cards.message, 'note'));
 	} else {
-		parts.push(cardsTable(cards.favourite_cards.slice(0, TOP_CARDS),
-		    cards.players, 'top-cards'),
+		parts.push(familyTables(cards, TOP_CARDS),
 		    el('p', null, el('a', {href: '#/cards'}, 'All ' +
-		    cards.favourite_cards.length + ' cards of the ' +
-		    cards.clans + ' clans')));
+		    cards.favourite_cards.length + ' favourite cards' +
+		    (Array.isArray(cards.deck_cards) ? ' and ' +
+		    cards.deck_cards.length + ' cards in decks' : '') +
+		    ' of the ' + cards.clans + ' clans, with their trends')));
 	}
 	return {title: 'Clans', nodes: parts, draw: []};
 }
 
+/* A number from a file, or null when the file has none (written by an
+   older clanpopd). */
+function count(v) {
+	return typeof v === 'number' ? v : null;
+}
+
 function snapSummary(s) {
 	const p = s.players || {};
+	const reused = count(p.reused), nodeck = count(p.without_deck);
 	return [
 		el('p', {class: 'sub', id: 'snap-time'}, 'Snapshot of ' +
 		    utc(s.fetched_at) + ' (' + ago(Date.now() -
 		    Date.parse(s.fetched_at)) + ' ago), read in ' +
 		    s.duration_ms + ' ms.'),
 		el('p', {class: 'sub', id: 'snap-counts'}, s.members +
-		    ' members: ' + p.fetched + ' read, ' + p.failed +
-		    ' could not be read, ' + p.without_favourite +
-		    ' without a favourite card.'),
+		    ' members: ' + p.fetched + ' read, ' + (reused === null ?
+		    '' : reused + ' unchanged since their last read, ') +
+		    p.failed + ' could not be read; ' + p.without_favourite +
+		    ' without a favourite card' + (nodeck === null ? '' :
+		    ', ' + nodeck + ' without a deck') + '.'),
 		s.complete ? el('p', {class: 'sub', id: 'snap-complete'},
+		    reused ? 'Complete: every member was read or is ' +
+		    'unchanged since its last read.' :
 		    'Complete: every member was read.') :
 		    el('p', {class: 'msg note', id: 'snap-complete'},
 		    'Incomplete: ' + p.failed + ' of ' + s.members +
@@ -398,37 +478,88 @@ function snapSummary(s) {
 	];
 }
 
-async function trendsPart(tag) {
-	let tr;
-	try {
-		tr = await getJSON(LAYOUT.trends(tag), 'trends');
-	} catch (e) {
-		return {nodes: [msg(e.message, 'note')], draw: []};
-	}
-	if (tr === null || !Array.isArray(tr.cards))
-		return {nodes: [msg(shapeError(LAYOUT.trends(tag),
-		    'trend file (no cards list)').message, 'note')], draw: []};
-	if (tr.cards.length === 0)
-		return {nodes: [msg('No trends yet: the clan has no favourite ' +
-		    'cards in its history.', 'note')], draw: []};
-	const ch = trendChart(tr);
-	const rows = tr.cards.map((c) => {
+/* One measure's lines of a trend file (a clan's or the family's): the
+   chart and, folded, a table of each line's first and last point. */
+function trendLines(tr, m, file, ids, none) {
+	const series = tr[m.trend];
+	if (!Array.isArray(series))
+		return {nodes: [noDecks(file)], draw: []};
+	if (series.length === 0)
+		return {nodes: [msg(none, 'note')], draw: []};
+	const ch = trendChart(tr, m.trend, ids.chart);
+	const rows = series.map((c) => {
 		const pts = c.points;
 		return [c.name || String(c.id), String(pts.length),
 		    pts.length ? String(pts[0][1]) : '—',
 		    pts.length ? String(pts[pts.length - 1][1]) : '—'];
 	});
-	return {nodes: [
-		el('p', {class: 'sub', id: 'trend-range'}, tr.refreshes +
-		    ' refreshes from ' + utc(tr.from) + ' to ' + utc(tr.to) +
-		    '.'),
-		ch.node,
-		el('details', null, el('summary', null, 'The trend lines as ' +
-		    'a table'), table('Players per card: first and last point ' +
-		    'of each line', [{h: 'Card', cls: 'name'},
-		    {h: 'Points', num: true}, {h: 'First', num: true},
-		    {h: 'Last', num: true}], rows, 'trend-table'))
-	], draw: [ch.draw]};
+	return {nodes: [ch.node, el('details', null, el('summary', null,
+	    'The trend lines as a table'), table('Players per card: first ' +
+	    'and last point of each line', [{h: 'Card', cls: 'name'},
+	    {h: 'Points', num: true}, {h: 'First', num: true},
+	    {h: 'Last', num: true}], rows, ids.table))], draw: [ch.draw]};
+}
+
+/* A trend file as the page shows it: the line that says what it covers,
+   then each measure's lines under its heading.  family: the family's
+   file, not a clan's. */
+async function trendsPart(file, kind, family) {
+	let tr;
+	try {
+		tr = await getJSON(file, kind);
+	} catch (e) {
+		return {nodes: [msg((family && e.status === 404 ? 'No trends ' +
+		    'of all clans: ' : '') + e.message, 'note')], draw: []};
+	}
+	if (tr === null || !Array.isArray(tr.cards))
+		return {nodes: [msg(shapeError(file, 'trend file (no cards ' +
+		    'list)').message, 'note')], draw: []};
+	const parts = [family ? el('p', {class: 'sub', id:
+	    'family-trend-range'}, refreshes(tr.refreshes) + ' of the ' +
+	    tr.clans + ' clans from ' + utc(tr.from) + ' to ' + utc(tr.to) +
+	    '; a card\'s players are summed over the clans.') : el('p',
+	    {class: 'sub', id: 'trend-range'}, refreshes(tr.refreshes) +
+	    ' from ' + utc(tr.from) + ' to ' + utc(tr.to) + '.')];
+	const draw = [];
+	for (const m of [FAV, DECK]) {
+		const t = trendLines(tr, m, file, family ?
+		    {chart: m.ids.familyTrend, table: m.ids.familyTrendTable} :
+		    {chart: m.ids.trend, table: m.ids.trendTable},
+		    'No trends yet: ' + (family ? 'the clans have' :
+		    'the clan has') + ' no ' + m.title.toLowerCase() + ' in ' +
+		    (family ? 'their' : 'its') + ' history.');
+		parts.push(el('h3', null, m.title), ...t.nodes);
+		draw.push(...t.draw);
+	}
+	return {nodes: parts, draw: draw};
+}
+
+/* One measure of a snapshot (file): its table and bar chart, side by
+   side on a wide screen.  Shares are of the members counted who have one
+   (a favourite card, a deck). */
+function clanMeasure(snap, m, file) {
+	const p = snap.players || {};
+	const cards = snap[m.list];
+	if (!Array.isArray(cards))
+		return {nodes: [m === FAV ? msg(shapeError(file, 'snapshot (no ' +
+		    'favourite_cards list)').message, 'note') : noDecks(file)],
+		    draw: []};
+	if (cards.length === 0)
+		return {nodes: [msg(m === FAV ? 'No member has a favourite card ' +
+		    'in this snapshot.' : 'No member has a deck in this ' +
+		    'snapshot.', 'note')], draw: []};
+	const total = p.fetched + (count(p.reused) || 0) - p[m.without];
+	const bar = barChart(cards, m);
+	const tbl = table(m === FAV ? 'Favourite cards of the ' + total +
+	    ' members with one (the bar chart shows the same)' : 'Cards in ' +
+	    'the current decks of the ' + total + ' members with one; a ' +
+	    'deck holds up to 8 cards, so the shares add up to 800 % or ' +
+	    'less (the bar chart shows the same)', [{h: 'Card', cls: 'name'},
+	    {h: 'Players', num: true}, {h: 'Share', num: true}],
+	    cards.map((k) => [k.name || '(no name)', String(k.count),
+	    percent(k.count, total)]), m.ids.clan);
+	return {nodes: [el('div', {class: 'pair'}, tbl, bar.node)],
+	    draw: [bar.draw]};
 }
 
 async function clanView(raw) {
@@ -465,38 +596,30 @@ async function clanView(raw) {
 		    'clan\'s first successful refresh.', 'note'), back),
 		    draw: []};
 	const [snap, trends] = await Promise.all([getJSON(LAYOUT.clan(tag),
-	    'clan').catch((e) => e), trendsPart(tag)]);
+	    'clan').catch((e) => e), trendsPart(LAYOUT.trends(tag), 'trends',
+	    false)]);
 	if (snap instanceof Error)
 		return {title: clanName(c), nodes: head.concat(msg(snap.message),
 		    back), draw: []};
-	const cards = snap.favourite_cards || [];
-	const total = (snap.players || {}).fetched -
-	    (snap.players || {}).without_favourite;
-	const bar = barChart(snap);
-	const tbl = table('Favourite cards of the ' + total + ' members ' +
-	    'with one (the bar chart shows the same)', [{h: 'Card', cls:
-	    'name'}, {h: 'Players', num: true}, {h: 'Share', num: true}],
-	    cards.map((k) => [k.name, String(k.count), percent(k.count,
-	    total)]), 'clan-cards');
+	const fav = clanMeasure(snap, FAV, LAYOUT.clan(tag));
+	const deck = clanMeasure(snap, DECK, LAYOUT.clan(tag));
 	return {title: clanName(c), nodes: head.concat(snapSummary(snap),
-	    el('h2', null, 'Favourite cards'), cards.length ? el('div',
-	    {class: 'pair'}, tbl, bar.node) : msg('No member has a ' +
-	    'favourite card in this snapshot.', 'note'), el('h2', null,
-	    'Trends'), trends.nodes, back),
-	    draw: (cards.length ? [bar.draw] : []).concat(trends.draw)};
+	    el('h2', null, FAV.title), fav.nodes, el('h2', null, DECK.title),
+	    deck.nodes, el('h2', null, 'Trends'), trends.nodes, back),
+	    draw: fav.draw.concat(deck.draw, trends.draw)};
 }
 
 async function cardsView() {
-	const cards = await getCards();
+	const [cards, trends] = await Promise.all([getCards(),
+	    trendsPart(LAYOUT.family, 'family', true)]);
 	return {title: 'All clans\' cards', nodes: [
 		el('h1', {tabindex: '-1'}, 'All clans\' cards'),
 		el('p', {class: 'sub', id: 'family-sum'}, cards.clans +
 		    ' clans, ' + cards.players + ' players with a favourite ' +
 		    'card; cards.json written ' + utc(cards.generated_at) + '.'),
-		cards.favourite_cards.length ? cardsTable(cards.favourite_cards,
-		    cards.players, 'family') : msg('No clan has a snapshot with ' +
-		    'a favourite card yet.', 'note')
-	], draw: []};
+		familyTables(cards, 0),
+		el('h2', null, 'Trends of all clans'), trends.nodes
+	], draw: trends.draw};
 }
 
 /* --- Router ---------------------------------------------------------- */
