@@ -2,7 +2,6 @@
 snapshots, after --once, after a restart where a clan fails (its snapshot
 on disk still counts), and after a reload that removes a clan."""
 
-import calendar
 import json
 import os
 import signal
@@ -11,6 +10,7 @@ import time
 from functional import (Daemon, Standin, Tap, clanpopd, counts, scaled,
                         snapshot, workdir, write_config)
 import standin
+from truth import family_cards, read_cards
 
 t = Tap()
 
@@ -40,33 +40,11 @@ hand = {"members": 4, "fetched": 4, "failed": 0, "without_favourite": 1,
 
 def family(snaps, nclans):
     """cards.json (without generated_at) for the snapshots' counts."""
-    cards = {}
-    for s in snaps:
-        for c in s["favourite_cards"]:
-            e = cards.setdefault(c["id"], {"id": c["id"], "name": c["name"],
-                                           "players": 0, "clans": 0})
-            e["players"] += c["count"]
-            e["clans"] += 1
     return {"clans": nclans,
             "players": sum(s["fetched"] - s["without_favourite"]
                            for s in snaps),
-            "favourite_cards": sorted(cards.values(), key=lambda e: (
-                -e["players"], e["name"], e["id"]))}
-
-
-def read_cards(out, t0, name):
-    """cards.json without generated_at, which is checked to be a time
-    between t0 and now."""
-    with open(os.path.join(out, "cards.json"), "rb") as f:
-        doc = json.loads(f.read().decode("utf-8"))
-    stamp = doc.pop("generated_at", None)
-    try:
-        when = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
-    except (TypeError, ValueError):
-        when = None
-    t.ok(when is not None and int(t0) <= when <= time.time(),
-         "%s: generated_at is the time of writing" % name, stamp)
-    return doc
+            "favourite_cards": family_cards([s["favourite_cards"]
+                                             for s in snaps])}
 
 
 wd = workdir("cards")
