@@ -146,7 +146,7 @@ def _describe(bn, cfgs, urls):
         "# the same %d URLs; the token is in the mode-600 config" %
         len(urls),
         "cc -std=c11 -O2 -I. -Isrc -o parse_cost bench/parse_cost.c "
-        "src/api.c src/jsonscan.c src/tag.c "
+        "src/api.c src/apiplayer.c src/jsonscan.c src/tag.c "
         "$(pkg-config --cflags --libs json-c)",
         "parse_cost %s 20000" % bn.rel(bn.player_sample),
     ]
@@ -268,7 +268,7 @@ def _intro(r3, parse_us):
         "run to both)."
         " Medians of %d runs each, the two clients alternating. "
         "Context: reading one %d-byte player body with "
-        "`api_parse_player` itself (src/api.c linked into "
+        "`api_parse_player` itself (src/api.c and src/apiplayer.c linked into "
         "`bench/parse_cost.c`, %d calls, CPU clock) costs **%.1f us**;"
         " a full json-c tree of the same body, what api.c built before"
         " its scanner, costs %.1f us (once added to curl's CPU as an "

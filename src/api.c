@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "apiint.h"
 #include "jsonscan.h"
 #include "tag.h"
 
@@ -32,13 +33,8 @@ values_bound(const char *body, size_t len)
 	return n;
 }
 
-/*
- * Parse the len bytes at body as one JSON value, allowing only white
- * space after it.  Returns 0 and sets *objp (NULL for a JSON null), or -1
- * with a sentence about the response called what in err.
- */
-static int
-parse_body(const char *body, size_t len, const char *what,
+int
+api_json_parse(const char *body, size_t len, const char *what,
     struct json_object **objp, char *err, size_t errlen)
 {
 	struct json_tokener	*tok;
@@ -107,9 +103,8 @@ parse_body(const char *body, size_t len, const char *what,
 	return 0;
 }
 
-/* Return the member key of obj when it is a string, else NULL. */
-static struct json_object *
-get_string(struct json_object *obj, const char *key)
+struct json_object *
+api_json_string(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 
@@ -119,8 +114,8 @@ get_string(struct json_object *obj, const char *key)
 	return v;
 }
 
-static char *
-sanitize_string(struct json_object *s)
+char *
+api_json_sanitize(struct json_object *s)
 {
 	return api_utf8_sanitize(json_object_get_string(s),
 	    (size_t)json_object_get_string_len(s));
@@ -163,7 +158,7 @@ member_seen(struct json_object *m)
 	struct json_object	*v;
 	int64_t			 t;
 
-	if ((v = get_string(m, "lastSeen")) == NULL ||
+	if ((v = api_json_string(m, "lastSeen")) == NULL ||
 	    api_parse_time(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), &t) == -1)
 		return API_SEEN_NONE;
@@ -196,7 +191,7 @@ clan_members(struct json_object *list, struct api_clan *out)
 		m = json_object_array_get_idx(list, i);
 		/* A tag with an embedded NUL would be cut short, so refuse it. */
 		if (!json_object_is_type(m, json_type_object) ||
-		    (v = get_string(m, "tag")) == NULL ||
+		    (v = api_json_string(m, "tag")) == NULL ||
 		    strlen(json_object_get_string(v)) !=
 		    (size_t)json_object_get_string_len(v) ||
 		    tag_normalize(json_object_get_string(v), "player", tag,
@@ -296,7 +291,7 @@ api_parse_clan(const char *body, size_t len, struct api_clan *out,
 		too_many_members(n, err, errlen);
 		return -1;
 	}
-	if (parse_body(body, len, "clan", &root, err, errlen) == -1)
+	if (api_json_parse(body, len, "clan", &root, err, errlen) == -1)
 		return -1;
 	if (!json_object_is_type(root, json_type_object)) {
 		snprintf(err, errlen, "the clan response is not a JSON object");
@@ -313,8 +308,8 @@ api_parse_clan(const char *body, size_t len, struct api_clan *out,
 		goto fail;
 	}
 	out->nlisted = n;
-	if (((v = get_string(root, "name")) != NULL &&
-	    (out->name = sanitize_string(v)) == NULL) ||
+	if (((v = api_json_string(root, "name")) != NULL &&
+	    (out->name = api_json_sanitize(v)) == NULL) ||
 	    (n > 0 && clan_members(list, out) == -1)) {
 		snprintf(err, errlen, "out of memory parsing the clan response");
 		goto fail;
@@ -336,140 +331,6 @@ api_clan_free(struct api_clan *clan)
 	memset(clan, 0, sizeof(*clan));
 }
 
-/*
- * The favourite's id, a JSON value that is there and not null: 0 with *out
- * set when it is a JSON integer from 1 to API_CARD_ID_MAX, else
- * API_CARD_REFUSED with a sentence in err.  Every other form (0,
- * negative, too large, a fraction or an exponent, not a number) is one
- * case, so that no odd id is counted apart from the others.
- */
-static int
-card_id_of(struct json_object *id, uint64_t *out, char *err, size_t errlen)
-{
-	const char	*is;
-
-	switch (json_object_get_type(id)) {
-	case json_type_int:
-		/*
-		 * json-c keeps integers above INT64_MAX as uint64 (clamped
-		 * on overflow) and clamps get_int64 to INT64_MAX, so read
-		 * the unsigned value to tell a large id from a negative one.
-		 */
-		if (json_object_get_int64(id) <= 0)
-			is = "0 or negative";
-		else if ((*out = json_object_get_uint64(id)) > API_CARD_ID_MAX)
-			is = "larger than 2147483647";
-		else
-			return 0;
-		break;
-	case json_type_double:
-		is = "a number with a fraction or an exponent";
-		break;
-	case json_type_string:
-		is = "a string";
-		break;
-	case json_type_boolean:
-		is = "true or false";
-		break;
-	case json_type_array:
-		is = "an array";
-		break;
-	default:
-		is = "an object";
-		break;
-	}
-	snprintf(err, errlen, "its favourite card's id is %s (a card id is a "
-	    "whole number from 1 to %d)", is, API_CARD_ID_MAX);
-	return API_CARD_REFUSED;
-}
-
-/*
- * Fill out from a currentFavouriteCard value.  Returns 0 (a usable card,
- * or none), API_CARD_REFUSED with a sentence in err when the card breaks
- * the limits, or -1 on out of memory.
- */
-static int
-favourite_of(struct json_object *fav, struct api_player *out, char *err,
-    size_t errlen)
-{
-	struct json_object	*id, *name;
-	uint64_t		 u;
-	size_t			 namelen;
-
-	/* The API leaves out what it has not: no id is no favourite. */
-	if (!json_object_is_type(fav, json_type_object) ||
-	    !json_object_object_get_ex(fav, "id", &id) || id == NULL)
-		return 0;
-	if (card_id_of(id, &u, err, errlen) != 0)
-		return API_CARD_REFUSED;
-	if ((name = get_string(fav, "name")) != NULL) {
-		if ((out->card_name = sanitize_string(name)) == NULL)
-			return -1;
-		namelen = strlen(out->card_name);
-		if (namelen == 0 || namelen > API_CARD_NAME_MAX) {
-			if (namelen == 0)
-				snprintf(err, errlen, "its favourite card's "
-				    "name is empty");
-			else
-				snprintf(err, errlen, "its favourite card's "
-				    "name is %zu bytes long (at most %d are "
-				    "accepted)", namelen, API_CARD_NAME_MAX);
-			free(out->card_name);
-			out->card_name = NULL;
-			return API_CARD_REFUSED;
-		}
-	}
-	out->has_favourite = 1;
-	out->card_id = (int64_t)u;
-	return 0;
-}
-
-int
-api_parse_player(const char *body, size_t len, struct api_player *out,
-    char *err, size_t errlen)
-{
-	struct json_object	*root, *fav;
-	const char		*span;
-	size_t			 spanlen;
-	int			 rc;
-
-	memset(out, 0, sizeof(*out));
-	if (jsonscan_member(body, len, "currentFavouriteCard", &span, &spanlen)) {
-		if (span == NULL)
-			return 0;
-		if (parse_body(span, spanlen, "player", &fav, err,
-		    errlen) == -1)
-			return -1;
-		rc = favourite_of(fav, out, err, errlen);
-		json_object_put(fav);
-		goto done;
-	}
-	if (parse_body(body, len, "player", &root, err, errlen) == -1)
-		return -1;
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		snprintf(err, errlen,
-		    "the player response is not a JSON object");
-		return -1;
-	}
-	rc = 0;
-	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav))
-		rc = favourite_of(fav, out, err, errlen);
-	json_object_put(root);
-done:
-	if (rc == -1)
-		snprintf(err, errlen,
-		    "out of memory parsing the player response");
-	return rc;
-}
-
-void
-api_player_free(struct api_player *player)
-{
-	free(player->card_name);
-	memset(player, 0, sizeof(*player));
-}
-
 int
 api_error_reason(const char *body, size_t len, char *reason,
     size_t reasonlen)
@@ -482,11 +343,11 @@ api_error_reason(const char *body, size_t len, char *reason,
 
 	if (reasonlen == 0)
 		return -1;
-	if (parse_body(body, len, "error", &root, NULL, 0) == -1)
+	if (api_json_parse(body, len, "error", &root, NULL, 0) == -1)
 		return -1;
 	if (!json_object_is_type(root, json_type_object) ||
-	    (v = get_string(root, "reason")) == NULL ||
-	    (s = sanitize_string(v)) == NULL) {
+	    (v = api_json_string(root, "reason")) == NULL ||
+	    (s = api_json_sanitize(v)) == NULL) {
 		json_object_put(root);
 		return -1;
 	}
@@ -592,6 +453,22 @@ utf8_walk(const unsigned char *s, size_t len, char *out)
 		i += need + 1;
 	}
 	return o;
+}
+
+size_t
+api_utf8_fit(const char *s, size_t len, char *out, size_t outsize)
+{
+	size_t n;
+
+	/* Each input byte gives at least 1 output byte. */
+	if (len >= outsize)
+		return len;
+	n = utf8_walk((const unsigned char *)s, len, NULL);
+	if (n < outsize) {
+		utf8_walk((const unsigned char *)s, len, out);
+		out[n] = '\0';
+	}
+	return n;
 }
 
 char *

@@ -17,6 +17,7 @@
 #define API_MEMBERS_MAX		100	/* memberList entries; a clan has 50 */
 #define API_CARD_NAME_MAX	100	/* bytes of a card's name */
 #define API_CARD_ID_MAX		INT32_MAX	/* card ids are 1..2^31-1 */
+#define API_DECK_MAX		8	/* distinct cards in a deck */
 
 struct api_clan {
 	char	 *name;		/* valid UTF-8, NULL when absent */
@@ -39,6 +40,11 @@ struct api_player {
 	int64_t	 card_id;	/* > 0; 0 without a favourite */
 	char	*card_name;	/* valid UTF-8, NULL when absent or ill-typed
 				   and always without a favourite */
+	size_t	 ndeck;		/* distinct cards of currentDeck; 0: no deck */
+	int64_t	 deck_ids[API_DECK_MAX];	/* in the deck's order */
+	char	 deck_names[API_DECK_MAX][API_CARD_NAME_MAX + 1];
+					/* as card_name; "" when absent */
+	char	 deck_refused[200];	/* why a deck was not counted, or "" */
 };
 
 /*
@@ -82,6 +88,15 @@ void	api_clan_free(struct api_clan *);
  * that is a string of 0 or more than 100 bytes (after UTF-8 sanitising).
  * out is then left empty: such a player cannot be counted (the caller
  * counts it as failed).
+ *
+ * The deck is currentDeck's cards (not currentDeckSupportCards, the
+ * tower card): one entry per distinct id, in the deck's order, the name
+ * of its first entry.  A currentDeck that is absent, null or not an
+ * array, or holds no entry with an id, is no deck (ndeck 0); so are an
+ * entry that is not an object or whose id is absent or null (skipped).
+ * A deck is refused, never the player: an id or a name that breaks the
+ * rules above for the favourite, or more than API_DECK_MAX distinct
+ * cards, gives ndeck 0 and a sentence in deck_refused.
  */
 int	api_parse_player(const char *body, size_t len, struct api_player *out,
 	    char *err, size_t errlen);

@@ -29,10 +29,9 @@
 struct scan {
 	const unsigned char	*p;
 	const unsigned char	*end;
-	const char		*key;	/* the top-level member sought */
-	size_t			 keylen;
-	const unsigned char	*span;	/* its last value, NULL if none */
-	size_t			 spanlen;
+	struct jsonscan_key	*keys;	/* the top-level members sought */
+	size_t			 nkeys;
+	int			 unsure;	/* a full parse must decide */
 };
 
 /* Bytes a string scan must look at: controls, '"' and '\\'. */
@@ -62,7 +61,25 @@ scan_string(struct scan *sc, int *escaped)
 
 	*escaped = 0;
 	for (; p < sc->end; p++) {
-		/* Most bytes are plain: skip them four at a time. */
+#ifdef __SSE2__
+		/* Most bytes are plain: skip them 16 at a time. */
+		while (sc->end - p >= 16) {
+			const __m128i	v = _mm_loadu_si128(
+			    (const __m128i *)(const void *)p);
+			int		m = _mm_movemask_epi8(_mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)),
+			    v)));
+
+			if (m != 0) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+#endif
+		/* Skip plain bytes four at a time. */
 		while (sc->end - p >= 4 && !scan_special[p[0]] &&
 		    !scan_special[p[1]] && !scan_special[p[2]] &&
 		    !scan_special[p[3]])
@@ -302,12 +319,68 @@ scan_skip(struct scan *sc, int depth)
 
 static int	scan_value(struct scan *, int);
 
+/*
+ * A member's key and its ':' at sc->p: its text is the *keylen bytes at
+ * *key, *escaped set when it holds a '\\'.
+ */
+static int
+scan_key(struct scan *sc, const unsigned char **key, size_t *keylen,
+    int *escaped)
+{
+	scan_ws(sc);
+	if (sc->p >= sc->end || *sc->p != '"')
+		return -1;
+	*key = sc->p + 1;
+	if (scan_string(sc, escaped) == -1)
+		return -1;
+	*keylen = (size_t)(sc->p - 1 - *key);
+	scan_ws(sc);
+	if (sc->p >= sc->end || *sc->p != ':')
+		return -1;
+	sc->p++;
+	return 0;
+}
+
+/* After a value: 1 at a ',' (skipped), 0 at close (skipped), else -1. */
+static int
+scan_next(struct scan *sc, char close)
+{
+	scan_ws(sc);
+	if (sc->p >= sc->end)
+		return -1;
+	if (*sc->p == ',') {
+		sc->p++;
+		return 1;
+	}
+	if (*sc->p != close)
+		return -1;
+	sc->p++;
+	return 0;
+}
+
+/* The sought member whose key (after its '"') ends before val, or NULL. */
+static struct jsonscan_key *
+scan_sought(struct scan *sc, const unsigned char *key, const unsigned char *val)
+{
+	size_t i, n;
+
+	for (i = 0; i < sc->nkeys; i++) {
+		n = strlen(sc->keys[i].key);
+		if ((size_t)(val - key) > n && memcmp(key, sc->keys[i].key,
+		    n) == 0 && key[n] == '"')
+			return &sc->keys[i];
+	}
+	return NULL;
+}
+
 /* Skip the object or array at sc->p, at depth. */
 static int
 scan_container(struct scan *sc, int depth)
 {
 	const unsigned char	*key, *val;
-	int			 escaped, sought;
+	struct jsonscan_key	*sought;
+	size_t			 n;
+	int			 escaped, rc;
 	char			 close;
 
 	if (depth >= JSONSCAN_DEPTH)
@@ -321,52 +394,35 @@ scan_container(struct scan *sc, int depth)
 	}
 	for (;;) {
 		key = NULL;
-		if (close == '}') {
-			scan_ws(sc);
-			if (sc->p >= sc->end || *sc->p != '"')
-				return -1;
-			key = sc->p + 1;
-			if (scan_string(sc, &escaped) == -1 ||
-			    (escaped && depth == 1))
-				return -1;
-			scan_ws(sc);
-			if (sc->p >= sc->end || *sc->p != ':')
-				return -1;
-			sc->p++;
-		}
+		sought = NULL;
+		if (close == '}' && (scan_key(sc, &key, &n, &escaped) == -1 ||
+		    (escaped && depth == 1)))
+			return -1;
 		scan_ws(sc);
 		val = sc->p;
-		sought = depth == 1 && key != NULL &&
-		    (size_t)(val - key) > sc->keylen &&
-		    memcmp(key, sc->key, sc->keylen) == 0 &&
-		    key[sc->keylen] == '"';
-		if (depth == 1 && !sought && val < sc->end &&
-		    (*val == '[' || *val == '{')) {
+		if (depth == 1 && key != NULL)
+			sought = scan_sought(sc, key, val);
+		if (depth == 1 && (sought == NULL || sought->later) &&
+		    val < sc->end && (*val == '[' || *val == '{')) {
 			if (scan_skip(sc, depth + 1) == -1)
 				return -1;
 		} else if (scan_value(sc, depth + 1) == -1)
 			return -1;
-		if (sought) {
-			sc->span = val;
-			sc->spanlen = (size_t)(sc->p - val);
+		/* Only the last value of a "later" key is walked. */
+		if (sought != NULL && sought->later && sought->span != NULL)
+			sc->unsure = 1;
+		if (sought != NULL) {
+			sought->span = (const char *)val;
+			sought->spanlen = (size_t)(sc->p - val);
 		}
-		scan_ws(sc);
-		if (sc->p >= sc->end)
-			return -1;
-		if (*sc->p == ',') {
-			sc->p++;
-			continue;
-		}
-		if (*sc->p != close)
-			return -1;
-		sc->p++;
-		return 0;
+		if ((rc = scan_next(sc, close)) != 1)
+			return rc;
 	}
 }
 
 /*
  * Skip one value at depth (1 = the body's own).  At depth 1, the span of
- * the last member named sc->key is stored in sc->span and sc->spanlen.
+ * the last member named by each of sc->keys is stored in it.
  */
 static int
 scan_value(struct scan *sc, int depth)
@@ -402,35 +458,141 @@ scan_value(struct scan *sc, int depth)
 	}
 }
 
-/*
- * Returns 1 when body is strict JSON, an object, and the scan is sure of
- * its top-level member key (*span NULL when there is none); 0 when the
- * full parse must decide.
- */
 int
-jsonscan_member(const char *body, size_t len, const char *key,
-    const char **span, size_t *spanlen)
+jsonscan_members(const char *body, size_t len, struct jsonscan_key *keys,
+    size_t nkeys)
 {
-	struct scan sc;
+	struct scan	sc;
+	size_t		i;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.p = (const unsigned char *)body;
 	sc.end = sc.p + len;
-	sc.key = key;
-	sc.keylen = strlen(key);
-	*span = NULL;
-	*spanlen = 0;
+	sc.keys = keys;
+	sc.nkeys = nkeys;
+	for (i = 0; i < nkeys; i++) {
+		keys[i].span = NULL;
+		keys[i].spanlen = 0;
+	}
 	scan_ws(&sc);
 	if (sc.p >= sc.end || *sc.p != '{')
 		return 0;
 	if (scan_value(&sc, 1) == -1)
 		return 0;
 	scan_ws(&sc);
-	if (sc.p != sc.end)
+	return sc.p == sc.end && !sc.unsure;
+}
+
+int
+jsonscan_member(const char *body, size_t len, const char *key,
+    const char **span, size_t *spanlen)
+{
+	struct jsonscan_key	k;
+	int			rc;
+
+	memset(&k, 0, sizeof(k));
+	k.key = key;
+	rc = jsonscan_members(body, len, &k, 1);
+	*span = rc ? k.span : NULL;
+	*spanlen = rc ? k.spanlen : 0;
+	return rc;
+}
+
+/*
+ * The members of the object item at sc->p (depth: the object's), the
+ * spans of the last ones named fields[i] into spans[i] and lens[i].
+ */
+static int
+scan_item(struct scan *sc, int depth, const char *const *fields,
+    const size_t *flens, size_t nfields, const char **spans, size_t *lens)
+{
+	const unsigned char	*key, *val;
+	size_t			 i, n;
+	int			 escaped, rc;
+
+	if (depth >= JSONSCAN_DEPTH)
+		return -1;
+	sc->p++;
+	scan_ws(sc);
+	if (sc->p < sc->end && *sc->p == '}') {
+		sc->p++;
 		return 0;
-	*span = (const char *)sc.span;
-	*spanlen = sc.spanlen;
-	return 1;
+	}
+	for (;;) {
+		/* An escaped key may spell a field: the full parse decides. */
+		if (scan_key(sc, &key, &n, &escaped) == -1 || escaped)
+			return -1;
+		scan_ws(sc);
+		val = sc->p;
+		for (i = 0; i < nfields; i++)
+			if (flens[i] == n && memcmp(key, fields[i], n) == 0)
+				break;
+		/* A container no field names is thrown away, as at depth 1. */
+		if (i == nfields && val < sc->end &&
+		    (*val == '[' || *val == '{')) {
+			if (scan_skip(sc, depth + 1) == -1)
+				return -1;
+			goto next;
+		}
+		if (scan_value(sc, depth + 1) == -1)
+			return -1;
+		if (i < nfields) {
+			spans[i] = (const char *)val;
+			lens[i] = (size_t)(sc->p - val);
+		}
+next:
+		if ((rc = scan_next(sc, '}')) != 1)
+			return rc;
+	}
+}
+
+int
+jsonscan_items(const char *span, size_t len, const char *const *fields,
+    size_t nfields, jsonscan_item_cb *cb, void *arg)
+{
+	struct scan	 sc;
+	const char	*spans[JSONSCAN_FIELDS_MAX];
+	size_t		 lens[JSONSCAN_FIELDS_MAX], flens[JSONSCAN_FIELDS_MAX];
+	size_t		 index, i;
+	int		 rc;
+
+	if (nfields > JSONSCAN_FIELDS_MAX)
+		return 0;
+	for (i = 0; i < nfields; i++)
+		flens[i] = strlen(fields[i]);
+	memset(&sc, 0, sizeof(sc));
+	sc.p = (const unsigned char *)span;
+	sc.end = sc.p + len;
+	/* Not an array: checked as any value at depth 2, and no items. */
+	if (sc.p >= sc.end || *sc.p != '[') {
+		if (scan_value(&sc, 2) == -1)
+			return 0;
+		scan_ws(&sc);
+		return sc.p == sc.end;
+	}
+	sc.p++;
+	scan_ws(&sc);
+	if (sc.p < sc.end && *sc.p == ']')
+		return sc.p + 1 == sc.end;
+	for (index = 0;; index++) {
+		scan_ws(&sc);
+		if (sc.p < sc.end && *sc.p == '{') {
+			for (i = 0; i < nfields; i++) {
+				spans[i] = NULL;
+				lens[i] = 0;
+			}
+			if (scan_item(&sc, 3, fields, flens, nfields, spans,
+			    lens) == -1)
+				return 0;
+			if ((rc = cb(arg, index, spans, lens)) != 0)
+				return rc;
+		} else if (scan_value(&sc, 3) == -1)
+			return 0;
+		if ((rc = scan_next(&sc, ']')) == -1)
+			return 0;
+		if (rc == 0)
+			return sc.p == sc.end;
+	}
 }
 
 /* The items of the array at span (already scanned), or 0 if no array. */

@@ -124,6 +124,78 @@ ref_values(const uint8_t *data, size_t size)
 }
 
 /*
+ * A card's id and name as api.h's one rule takes them: 1 for a usable
+ * card (*id, *name set; *name NULL when none or ill-typed, else
+ * sanitised, free it), 0 when it is refused.
+ */
+static int
+ref_card(struct json_object *jid, struct json_object *jname, int64_t *id,
+    char **name)
+{
+	*id = json_object_get_int64(jid);
+	*name = NULL;
+	if (!json_object_is_type(jid, json_type_int) ||
+	    json_object_get_int64(jid) <= 0 ||
+	    json_object_get_uint64(jid) > API_CARD_ID_MAX)
+		return 0;
+	if (jname != NULL && json_object_is_type(jname, json_type_string)) {
+		*name = api_utf8_sanitize(json_object_get_string(jname),
+		    (size_t)json_object_get_string_len(jname));
+		FUZZ_CHECK(*name != NULL);
+		if (strlen(*name) == 0 || strlen(*name) > API_CARD_NAME_MAX) {
+			free(*name);
+			*name = NULL;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The oracle's deck from a currentDeck value, as api.h describes it. */
+static void
+ref_deck(struct json_object *deck, struct api_player *ref)
+{
+	struct json_object *item, *jid, *jname;
+	size_t i, j, n;
+	int64_t id;
+	char *name;
+
+	if (!json_object_is_type(deck, json_type_array))
+		return;
+	n = json_object_array_length(deck);
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(deck, i);
+		if (!json_object_is_type(item, json_type_object) ||
+		    !json_object_object_get_ex(item, "id", &jid) ||
+		    jid == NULL)
+			continue;
+		if (!json_object_object_get_ex(item, "name", &jname))
+			jname = NULL;
+		if (!ref_card(jid, jname, &id, &name)) {
+			ref->ndeck = 0;
+			strcpy(ref->deck_refused, "refused");
+			return;
+		}
+		for (j = 0; j < ref->ndeck && ref->deck_ids[j] != id; j++)
+			;
+		if (j == ref->ndeck && ref->ndeck == API_DECK_MAX) {
+			free(name);
+			ref->ndeck = 0;
+			strcpy(ref->deck_refused, "refused");
+			return;
+		}
+		if (j == ref->ndeck) {
+			ref->deck_ids[j] = id;
+			memset(ref->deck_names[j], 0, sizeof(ref->deck_names[j]));
+			if (name != NULL)
+				strcpy(ref->deck_names[j], name);
+			ref->ndeck++;
+		}
+		free(name);
+	}
+}
+
+/*
  * The oracle: what api_parse_player must give, from the full parse.
  * Returns -1 when the body is not a JSON object, API_CARD_REFUSED when
  * the favourite breaks the limits.
@@ -140,6 +212,8 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 		json_object_put(root);
 		return -1;
 	}
+	if (json_object_object_get_ex(root, "currentDeck", &fav))
+		ref_deck(fav, ref);
 	if (json_object_object_get_ex(root, "currentFavouriteCard", &fav) &&
 	    json_object_is_type(fav, json_type_object) &&
 	    json_object_object_get_ex(fav, "id", &id) && id != NULL) {
@@ -166,21 +240,28 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 	return rv;
 }
 
+/* The string at data + key (with its quotes) is lit, a literal. */
+#define REF_IS(lit, key, i) \
+    ((i) - (key) == sizeof(lit) - 1 && memcmp(data + (key), lit, \
+    sizeof(lit) - 1) == 0)
+
 /*
  * The oracle's view of what api.c's scanner may throw away: a copy of
  * the body with the object or array value of each top-level member but
- * currentFavouriteCard replaced by 0 when its brackets match and its
- * strings close (all the scanner checks of such a value).  Walked here
- * byte by byte, apart from the scanner.  NULL when the body is not an
- * object so walkable; free the copy, *outlen bytes.
+ * currentFavouriteCard and currentDeck replaced by 0 when its brackets
+ * match and its strings close (all the scanner checks of such a value),
+ * and so is the object or array value of each member but id and name of
+ * an object in a currentDeck array.  Walked here byte by byte, apart
+ * from the scanner.  NULL when the body is not an object so walkable;
+ * free the copy, *outlen bytes.
  */
 static char *
 ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 {
-	static const char fav[] = "\"currentFavouriteCard\"";
 	char *out, stack[JSON_DEPTH * 2];
 	size_t i = 0, o = 0, key = 0;
 	int level = 0, instr = 0, sought = 0, closed;
+	int deck = 0, indeck = 0, itemobj = 0, field = 0;
 
 	if ((out = malloc(size + 1)) == NULL)
 		return NULL;
@@ -196,12 +277,23 @@ ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 			i++;
 			continue;
 		}
-		if (c == '"' && level == 1)
+		if (c == '"' && (level == 1 || (indeck && level == 3)))
 			key = i;
-		if (c == ':' && level == 1)
-			sought = i - key == sizeof(fav) - 1 &&
-			    memcmp(data + key, fav, sizeof(fav) - 1) == 0;
-		if ((c == '[' || c == '{') && level == 1 && !sought) {
+		if (c == ':' && level == 1) {
+			deck = REF_IS("\"currentDeck\"", key, i);
+			sought = deck ||
+			    REF_IS("\"currentFavouriteCard\"", key, i);
+		}
+		if (c == ':' && indeck && level == 3)
+			field = REF_IS("\"id\"", key, i) ||
+			    REF_IS("\"name\"", key, i);
+		if (c == '[' && level == 1 && deck)
+			indeck = 1;
+		if (indeck && level == 2 && (c == '[' || c == '{'))
+			itemobj = c == '{';
+		if (((c == '[' || c == '{') && level == 1 && !sought) ||
+		    ((c == '[' || c == '{') && indeck && level == 3 &&
+		    itemobj && !field)) {
 			/* A thrown-away value: only its end is sought. */
 			closed = 0;
 			for (level = 0; i < size && !closed; i++) {
@@ -228,15 +320,18 @@ ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 				return NULL;
 			}
 			out[o++] = '0';
-			level = 1;
+			level = indeck ? 3 : 1;
 			continue;
 		}
 		if (c == '"')
 			instr = 1;
 		else if (c == '[' || c == '{')
 			level++;
-		else if (c == ']' || c == '}')
+		else if (c == ']' || c == '}') {
 			level--;
+			if (level == 1)
+				indeck = 0;
+		}
 		out[o++] = (char)c;
 		i++;
 	}
@@ -249,6 +344,7 @@ check_player(const uint8_t *data, size_t size)
 {
 	struct api_player player, ref;
 	char err[256];
+	size_t i;
 	int rv, refrv;
 
 	err[0] = '\0';
@@ -286,6 +382,14 @@ check_player(const uint8_t *data, size_t size)
 		    (ref.card_name == NULL));
 		FUZZ_CHECK(player.card_name == NULL ||
 		    strcmp(player.card_name, ref.card_name) == 0);
+		FUZZ_CHECK(player.ndeck == ref.ndeck);
+		FUZZ_CHECK((player.deck_refused[0] == '\0') ==
+		    (ref.deck_refused[0] == '\0'));
+		for (i = 0; i < player.ndeck; i++) {
+			FUZZ_CHECK(player.deck_ids[i] == ref.deck_ids[i]);
+			FUZZ_CHECK(strcmp(player.deck_names[i],
+			    ref.deck_names[i]) == 0);
+		}
 	}
 	api_player_free(&ref);
 	if (rv == -1 || rv == API_CARD_REFUSED) {
@@ -294,6 +398,14 @@ check_player(const uint8_t *data, size_t size)
 		    player.card_name == NULL);
 		return;
 	}
+	FUZZ_CHECK(player.ndeck <= API_DECK_MAX);
+	for (i = 0; i < player.ndeck; i++) {
+		FUZZ_CHECK(player.deck_ids[i] > 0 &&
+		    player.deck_ids[i] <= API_CARD_ID_MAX);
+		if (player.deck_names[i][0] != '\0')
+			check_text(player.deck_names[i]);
+	}
+	FUZZ_CHECK(player.ndeck == 0 || player.deck_refused[0] == '\0');
 	if (player.has_favourite) {
 		FUZZ_CHECK(player.has_favourite == 1);
 		FUZZ_CHECK(player.card_id > 0);

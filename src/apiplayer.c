@@ -1,0 +1,339 @@
+/* apiplayer.c - a player body -> its favourite card and its deck (pure). */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "api.h"
+#include "apiint.h"
+#include "jsonscan.h"
+
+#define API_WHAT_MAX	48	/* bytes of "the name of its deck's card N" */
+
+/*
+ * A card's id, a JSON value that is there and not null: 0 with *out set
+ * when it is a JSON integer from 1 to API_CARD_ID_MAX, else
+ * API_CARD_REFUSED with "<what> is ..." in err.  Every other form (0,
+ * negative, too large, a fraction or an exponent, not a number) is one
+ * case, so that no odd id is counted apart from the others.
+ */
+static int
+card_id_of(struct json_object *id, const char *what, uint64_t *out,
+    char *err, size_t errlen)
+{
+	const char	*is;
+
+	switch (json_object_get_type(id)) {
+	case json_type_int:
+		/*
+		 * json-c keeps integers above INT64_MAX as uint64 (clamped
+		 * on overflow) and clamps get_int64 to INT64_MAX, so read
+		 * the unsigned value to tell a large id from a negative one.
+		 */
+		if (json_object_get_int64(id) <= 0)
+			is = "0 or negative";
+		else if ((*out = json_object_get_uint64(id)) > API_CARD_ID_MAX)
+			is = "larger than 2147483647";
+		else
+			return 0;
+		break;
+	case json_type_double:
+		is = "a number with a fraction or an exponent";
+		break;
+	case json_type_string:
+		is = "a string";
+		break;
+	case json_type_boolean:
+		is = "true or false";
+		break;
+	case json_type_array:
+		is = "an array";
+		break;
+	default:
+		is = "an object";
+		break;
+	}
+	snprintf(err, errlen, "%s is %s (a card id is a whole number from 1 "
+	    "to %d)", what, is, API_CARD_ID_MAX);
+	return API_CARD_REFUSED;
+}
+
+/*
+ * A card's name as sanitised (NULL: none); 0, or API_CARD_REFUSED with
+ * "<what> is ..." in err (name freed) when it is empty or too long.
+ */
+static int
+card_name_check(char **name, const char *what, char *err, size_t errlen)
+{
+	size_t namelen;
+
+	if (*name == NULL)
+		return 0;
+	if ((namelen = strlen(*name)) > 0 && namelen <= API_CARD_NAME_MAX)
+		return 0;
+	if (namelen == 0)
+		snprintf(err, errlen, "%s is empty", what);
+	else
+		snprintf(err, errlen, "%s is %zu bytes long (at most %d are "
+		    "accepted)", what, namelen, API_CARD_NAME_MAX);
+	free(*name);
+	*name = NULL;
+	return API_CARD_REFUSED;
+}
+
+/*
+ * Fill out from a currentFavouriteCard value.  Returns 0 (a usable card,
+ * or none), API_CARD_REFUSED with a sentence in err when the card breaks
+ * the limits, or -1 on out of memory.
+ */
+static int
+favourite_of(struct json_object *fav, struct api_player *out, char *err,
+    size_t errlen)
+{
+	struct json_object	*id, *name;
+	uint64_t		 u;
+
+	/* The API leaves out what it has not: no id is no favourite. */
+	if (!json_object_is_type(fav, json_type_object) ||
+	    !json_object_object_get_ex(fav, "id", &id) || id == NULL)
+		return 0;
+	if (card_id_of(id, "its favourite card's id", &u, err, errlen) != 0)
+		return API_CARD_REFUSED;
+	if ((name = api_json_string(fav, "name")) != NULL &&
+	    (out->card_name = api_json_sanitize(name)) == NULL)
+		return -1;
+	if (card_name_check(&out->card_name, "its favourite card's name", err,
+	    errlen) != 0)
+		return API_CARD_REFUSED;
+	out->has_favourite = 1;
+	out->card_id = (int64_t)u;
+	return 0;
+}
+
+/* Forget out's deck, with reason (a sentence) when it was refused. */
+static void
+deck_drop(struct api_player *out, const char *reason)
+{
+	memset(out->deck_ids, 0, sizeof(out->deck_ids));
+	memset(out->deck_names, 0, sizeof(out->deck_names));
+	out->ndeck = 0;
+	snprintf(out->deck_refused, sizeof(out->deck_refused), "%s", reason);
+}
+
+/*
+ * Add the deck's card id (usable) named name (checked; NULL: none) to
+ * out, unless the id is in it already.
+ */
+static void
+deck_put(struct api_player *out, uint64_t id, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < out->ndeck; i++)
+		if (out->deck_ids[i] == (int64_t)id)
+			return;
+	if (out->ndeck == API_DECK_MAX) {
+		deck_drop(out, "its deck holds more than 8 distinct cards");
+		return;
+	}
+	out->deck_ids[out->ndeck] = (int64_t)id;
+	if (name != NULL)
+		memcpy(out->deck_names[out->ndeck], name, strlen(name) + 1);
+	out->ndeck++;
+}
+
+/*
+ * The index-th entry of currentDeck from its id (NULL: none, or JSON
+ * null) and its name (NULL unless a JSON string), json-c values.  A
+ * refused deck takes no more entries.  Returns 0, or -1 on out of memory.
+ */
+static int
+deck_entry(struct api_player *out, size_t index, struct json_object *id,
+    struct json_object *jname)
+{
+	char		 what[API_WHAT_MAX], err[sizeof(out->deck_refused)];
+	char		*name = NULL;
+	uint64_t	 u;
+
+	if (out->deck_refused[0] != '\0' || id == NULL)
+		return 0;
+	snprintf(what, sizeof(what), "the id of its deck's card %zu",
+	    index + 1);
+	if (card_id_of(id, what, &u, err, sizeof(err)) != 0) {
+		deck_drop(out, err);
+		return 0;
+	}
+	if (jname != NULL && (name = api_json_sanitize(jname)) == NULL)
+		return -1;
+	snprintf(what, sizeof(what), "the name of its deck's card %zu",
+	    index + 1);
+	if (card_name_check(&name, what, err, sizeof(err)) != 0) {
+		deck_drop(out, err);
+		return 0;
+	}
+	deck_put(out, u, name);
+	free(name);
+	return 0;
+}
+
+/* The currentDeck value of a full parse into out. */
+static int
+deck_of(struct json_object *deck, struct api_player *out)
+{
+	struct json_object	*item, *id;
+	size_t			 i, n;
+
+	if (!json_object_is_type(deck, json_type_array))
+		return 0;
+	n = json_object_array_length(deck);
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(deck, i);
+		if (!json_object_is_type(item, json_type_object) ||
+		    !json_object_object_get_ex(item, "id", &id))
+			continue;
+		if (deck_entry(out, i, id, api_json_string(item, "name")) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A JSON integer from 1 to API_CARD_ID_MAX spelt plainly, or 0. */
+static uint64_t
+plain_id(const char *s, size_t len)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (len == 0 || len > 10 || s[0] == '0')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v <= API_CARD_ID_MAX ? v : 0;
+}
+
+/* A name span that is a JSON string without escapes, as plain bytes. */
+static int
+plain_name(const char *s, size_t len)
+{
+	return len >= 2 && s[0] == '"' && memchr(s, '\\', len) == NULL;
+}
+
+/*
+ * jsonscan_items' view of one currentDeck entry: its id and name spans
+ * (strict JSON).  The plain cases are read here; any other id or name
+ * goes through json-c, so that one rule decides every form.
+ */
+static int
+deck_item_cb(void *arg, size_t index, const char *const *spans,
+    const size_t *lens)
+{
+	struct api_player	*out = arg;
+	struct json_object	*id = NULL, *name = NULL;
+	uint64_t		 u;
+	size_t			 n;
+	char			 s[API_CARD_NAME_MAX + 1], err[8];
+	int			 rc;
+
+	if (out->deck_refused[0] != '\0' || spans[0] == NULL)
+		return 0;
+	if ((u = plain_id(spans[0], lens[0])) != 0 && spans[1] == NULL) {
+		deck_put(out, u, NULL);
+		return 0;
+	}
+	if (u != 0 && plain_name(spans[1], lens[1]) &&
+	    (n = api_utf8_fit(spans[1] + 1, lens[1] - 2, s, sizeof(s))) > 0 &&
+	    n <= API_CARD_NAME_MAX) {
+		deck_put(out, u, s);
+		return 0;
+	}
+	/* The odd cases: the values as json-c reads them (null: NULL). */
+	if (api_json_parse(spans[0], lens[0], "player", &id, err,
+	    sizeof(err)) == -1 || (spans[1] != NULL && api_json_parse(spans[1],
+	    lens[1], "player", &name, err, sizeof(err)) == -1)) {
+		json_object_put(id);
+		return -1;
+	}
+	rc = deck_entry(out, index, id, json_object_is_type(name,
+	    json_type_string) ? name : NULL);
+	json_object_put(id);
+	json_object_put(name);
+	return rc;
+}
+
+/*
+ * The fields the scanner gives deck_item_cb, and the top-level members
+ * a player's body is read for.
+ */
+static const char *const deck_fields[] = { "id", "name" };
+
+int
+api_parse_player(const char *body, size_t len, struct api_player *out,
+    char *err, size_t errlen)
+{
+	struct jsonscan_key	 keys[2];
+	struct json_object	*root, *fav, *deck;
+	int			 rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(keys, 0, sizeof(keys));
+	keys[0].key = "currentFavouriteCard";
+	keys[1].key = "currentDeck";
+	keys[1].later = 1;
+	if (jsonscan_members(body, len, keys, 2)) {
+		if (keys[1].span != NULL && (rc = jsonscan_items(keys[1].span,
+		    keys[1].spanlen, deck_fields, 2, deck_item_cb, out)) != 1) {
+			api_player_free(out);
+			if (rc == -1)
+				goto done;
+			goto full;	/* not sure of the deck */
+		}
+		rc = 0;
+		if (keys[0].span == NULL)
+			return 0;
+		if (api_json_parse(keys[0].span, keys[0].spanlen, "player",
+		    &fav, err, errlen) == -1) {
+			api_player_free(out);
+			return -1;
+		}
+		rc = favourite_of(fav, out, err, errlen);
+		json_object_put(fav);
+		goto done;
+	}
+full:
+	if (api_json_parse(body, len, "player", &root, err, errlen) == -1)
+		return -1;
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		snprintf(err, errlen,
+		    "the player response is not a JSON object");
+		return -1;
+	}
+	rc = 0;
+	if (json_object_object_get_ex(root, "currentDeck", &deck))
+		rc = deck_of(deck, out);
+	if (rc == 0 && json_object_object_get_ex(root, "currentFavouriteCard",
+	    &fav))
+		rc = favourite_of(fav, out, err, errlen);
+	json_object_put(root);
+done:
+	if (rc != 0)
+		api_player_free(out);
+	if (rc == -1)
+		snprintf(err, errlen,
+		    "out of memory parsing the player response");
+	return rc;
+}
+
+void
+api_player_free(struct api_player *player)
+{
+	free(player->card_name);
+	memset(player, 0, sizeof(*player));
+}

@@ -1,0 +1,246 @@
+/* t_deck.c - unit tests for apiplayer.c's reading of currentDeck. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "tap.h"
+
+#define ODD_ID(n, is) "the id of its deck's card " n " is " is " (a card " \
+    "id is a whole number from 1 to 2147483647)"
+
+/*
+ * The deck as "id name|id name" ("id -" for a card without a name), or
+ * "refused: <reason>", or "no deck".
+ */
+static void
+show(const struct api_player *p, char *buf, size_t len)
+{
+	size_t	i, o = 0;
+
+	buf[0] = '\0';
+	if (p->deck_refused[0] != '\0') {
+		snprintf(buf, len, "refused: %s", p->deck_refused);
+		return;
+	}
+	if (p->ndeck == 0) {
+		snprintf(buf, len, "no deck");
+		return;
+	}
+	for (i = 0; i < p->ndeck && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%lld %s",
+		    i > 0 ? "|" : "", (long long)p->deck_ids[i],
+		    p->deck_names[i][0] != '\0' ? p->deck_names[i] : "-");
+}
+
+/*
+ * Parse {"currentDeck": deck} in an exact-size buffer, twice: as it is
+ * (the scanner's way) and after a top-level key with an escape (which
+ * makes the scanner give up: json-c's way).  Both must give want.
+ */
+static void
+deck_case(const char *deck, const char *want, const char *name)
+{
+	static const char *const pre[2] = { "{", "{\"\\u0078\":1," };
+	static const char *const how[2] = { "scanner", "full parse" };
+	struct api_player	 p;
+	char			*body, err[256], got[2048];
+	size_t			 len;
+	int			 i, rc;
+
+	for (i = 0; i < 2; i++) {
+		len = strlen(pre[i]) + strlen("\"currentDeck\":") +
+		    strlen(deck) + 1;
+		if ((body = malloc(len + 1)) == NULL)
+			exit(99);
+		snprintf(body, len + 1, "%s\"currentDeck\":%s}", pre[i], deck);
+		memset(&p, 0xa5, sizeof(p));
+		rc = api_parse_player(body, len, &p, err, sizeof(err));
+		free(body);
+		tap_int(rc, 0, "%s (%s): the player is read", name, how[i]);
+		show(&p, got, sizeof(got));
+		tap_str(got, want, "%s (%s): the deck", name, how[i]);
+		api_player_free(&p);
+	}
+}
+
+static void
+test_shapes(void)
+{
+	deck_case("[{\"name\":\"Knight\",\"id\":26000000,\"level\":11,"
+	    "\"iconUrls\":{\"medium\":\"https://x/k.png\"}},"
+	    "{\"name\":\"Arrows\",\"id\":28000001},"
+	    "{\"name\":\"Fireball\",\"id\":28000000},"
+	    "{\"name\":\"Hog Rider\",\"id\":26000021},"
+	    "{\"name\":\"Musketeer\",\"id\":26000014},"
+	    "{\"name\":\"The Log\",\"id\":28000011},"
+	    "{\"name\":\"Ice Spirit\",\"id\":26000030},"
+	    "{\"name\":\"Cannon\",\"id\":27000000}]",
+	    "26000000 Knight|28000001 Arrows|28000000 Fireball|"
+	    "26000021 Hog Rider|26000014 Musketeer|28000011 The Log|"
+	    "26000030 Ice Spirit|27000000 Cannon", "8 distinct cards");
+	deck_case("[{\"name\":\"Knight\",\"id\":26000000},"
+	    "{\"name\":\"Arrows\",\"id\":28000001},"
+	    "{\"name\":\"Sir Knight\",\"id\":26000000}]",
+	    "26000000 Knight|28000001 Arrows",
+	    "a repeated card counts once, with its first name");
+	deck_case("[{\"id\":1},{\"id\":2},{\"id\":3},{\"id\":4},{\"id\":5},"
+	    "{\"id\":6},{\"id\":7},{\"id\":8},{\"id\":9}]",
+	    "refused: its deck holds more than 8 distinct cards",
+	    "a 9th distinct card refuses the deck");
+	deck_case("[{\"id\":1},{\"id\":2},{\"id\":3},{\"id\":4},{\"id\":5},"
+	    "{\"id\":6},{\"id\":7},{\"id\":8},{\"id\":8},{\"id\":1}]",
+	    "1 -|2 -|3 -|4 -|5 -|6 -|7 -|8 -",
+	    "10 entries, 8 distinct cards");
+	deck_case("null", "no deck", "null");
+	deck_case("[]", "no deck", "an empty array");
+	deck_case("{\"id\":26000000}", "no deck", "an object");
+	deck_case("\"Knight\"", "no deck", "a string");
+	deck_case("26000000", "no deck", "a number");
+	deck_case("[7,\"x\",null,true,[{\"id\":3}],{},{\"name\":\"No id\"},"
+	    "{\"id\":null,\"name\":\"Null id\"},{\"id\":5,\"name\":\"Five\"}]",
+	    "5 Five", "entries that are no objects or have no id are skipped");
+	deck_case("[{\"id\":1,\"id\":2,\"name\":\"A\",\"name\":\"B\"}]",
+	    "2 B", "a repeated key: the last one, as json-c takes it");
+	deck_case("[{\"\\u0069d\":3,\"name\":\"Escaped\"}]", "3 Escaped",
+	    "an escaped key spells id");
+	deck_case("[{\"id\":26000000,\"name\":12}]", "26000000 -",
+	    "a name that is no string is none");
+	deck_case("[{\"id\":4,\"name\":\"Caf\\u00e9 \\\"A\\\"\"}]",
+	    "4 Caf\xc3\xa9 \"A\"", "an escaped name");
+	deck_case("[{\"id\":4,\"name\":\"A\\u0000B\\u0007\xff\"}]",
+	    "4 A\xef\xbf\xbd" "B\x07\xef\xbf\xbd",
+	    "a NUL and a bad byte in a name become U+FFFD");
+	deck_case("[{\"id\":2147483647}]", "2147483647 -",
+	    "the largest id");
+	deck_case("[{\"id\":1,\"iconUrls\":{\"a\":[1,{\"b\":\"}]\"}]}},"
+	    "{\"id\":2,\"x\":[[[]]]}]", "1 -|2 -",
+	    "containers beside id and name are skipped whole");
+}
+
+/* A deck that breaks the rules is refused; the player never fails. */
+static void
+test_refused(void)
+{
+	char	name[128], deck[512];
+
+	deck_case("[{\"id\":1},{\"id\":2147483648}]",
+	    "refused: " ODD_ID("2", "larger than 2147483647"),
+	    "an id above 2^31-1");
+	deck_case("[{\"id\":-1}]", "refused: " ODD_ID("1", "0 or negative"),
+	    "a negative id");
+	deck_case("[{\"id\":0}]", "refused: " ODD_ID("1", "0 or negative"),
+	    "id 0");
+	deck_case("[{\"id\":1.5}]",
+	    "refused: " ODD_ID("1", "a number with a fraction or an exponent"),
+	    "a fractional id");
+	deck_case("[{\"id\":1e999}]",
+	    "refused: " ODD_ID("1", "a number with a fraction or an exponent"),
+	    "id 1e999");
+	deck_case("[{\"id\":\"26000000\"}]",
+	    "refused: " ODD_ID("1", "a string"), "an id in a string");
+	deck_case("[{\"id\":true}]", "refused: " ODD_ID("1", "true or false"),
+	    "an id true");
+	deck_case("[{\"id\":[1]}]", "refused: " ODD_ID("1", "an array"),
+	    "an id array");
+	deck_case("[{\"id\":{}}]", "refused: " ODD_ID("1", "an object"),
+	    "an id object");
+	deck_case("[{\"id\":-1},{\"id\":\"x\"}]",
+	    "refused: " ODD_ID("1", "0 or negative"),
+	    "the first odd entry is the reason");
+	deck_case("[{\"id\":3,\"name\":\"\"}]",
+	    "refused: the name of its deck's card 1 is empty", "an empty name");
+	memset(name, 'n', 101);
+	name[101] = '\0';
+	snprintf(deck, sizeof(deck), "[{\"id\":3,\"name\":\"%s\"}]", name);
+	deck_case(deck, "refused: the name of its deck's card 1 is 101 bytes "
+	    "long (at most 100 are accepted)", "a name of 101 bytes");
+	name[100] = '\0';
+	snprintf(deck, sizeof(deck), "[{\"id\":3,\"name\":\"%s\"}]", name);
+	snprintf(deck + 300, sizeof(deck) - 300, "3 %s", name);
+	deck_case(deck, deck + 300, "a name of 100 bytes");
+	/* 34 bad bytes are 102 bytes of U+FFFD. */
+	snprintf(deck, sizeof(deck), "[{\"id\":3,\"name\":\"%s\"}]",
+	    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+	    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+	    "\xff\xff");
+	deck_case(deck, "refused: the name of its deck's card 1 is 102 bytes "
+	    "long (at most 100 are accepted)",
+	    "a name too long once sanitised");
+}
+
+/* The deck beside the favourite, the tower card, and a refused favourite. */
+static void
+test_player(void)
+{
+	static const char body[] =
+	    "{\"tag\":\"#2PYLQ\",\"currentDeck\":[{\"name\":\"Knight\","
+	    "\"id\":26000000},{\"id\":99999999999}],"
+	    "\"currentDeckSupportCards\":[{\"name\":\"Tower Princess\","
+	    "\"id\":159000000}],"
+	    "\"currentFavouriteCard\":{\"name\":\"Zap\",\"id\":28000008}}";
+	static const char tower[] =
+	    "{\"currentDeckSupportCards\":[{\"name\":\"Tower Princess\","
+	    "\"id\":159000000}],\"currentDeck\":[{\"name\":\"Zap\","
+	    "\"id\":28000008}]}";
+	static const char both[] =
+	    "{\"currentDeck\":[{\"id\":-1}],"
+	    "\"currentFavouriteCard\":{\"id\":-1}}";
+	static const char twice[] =
+	    "{\"currentDeck\":[{\"id\":1}],\"currentDeck\":[{\"id\":2}]}";
+	struct api_player	 p;
+	char			 err[256], got[256], *b;
+
+	b = malloc(sizeof(body) - 1);
+	memcpy(b, body, sizeof(body) - 1);
+	tap_int(api_parse_player(b, sizeof(body) - 1, &p, err, sizeof(err)),
+	    0, "player: a refused deck does not fail the player");
+	free(b);
+	tap_int(p.has_favourite, 1, "player: its favourite still counts");
+	tap_int((int)p.card_id, 28000008, "player: the favourite's id");
+	show(&p, got, sizeof(got));
+	tap_str(got, "refused: " ODD_ID("2", "larger than 2147483647"),
+	    "player: the deck refused, with why");
+	api_player_free(&p);
+
+	b = malloc(sizeof(tower) - 1);
+	memcpy(b, tower, sizeof(tower) - 1);
+	tap_int(api_parse_player(b, sizeof(tower) - 1, &p, err, sizeof(err)),
+	    0, "tower card: read");
+	free(b);
+	show(&p, got, sizeof(got));
+	tap_str(got, "28000008 Zap",
+	    "tower card: currentDeckSupportCards is not in the deck");
+	api_player_free(&p);
+
+	b = malloc(sizeof(both) - 1);
+	memcpy(b, both, sizeof(both) - 1);
+	tap_int(api_parse_player(b, sizeof(both) - 1, &p, err, sizeof(err)),
+	    API_CARD_REFUSED, "both odd: the favourite refuses the player");
+	free(b);
+	tap_str(err, "its favourite card's id is 0 or negative (a card id is "
+	    "a whole number from 1 to 2147483647)", "both odd: the reason");
+	tap_int((int)p.ndeck, 0, "both odd: out is left empty");
+	tap_str(p.deck_refused, "", "both odd: no deck reason either");
+
+	b = malloc(sizeof(twice) - 1);
+	memcpy(b, twice, sizeof(twice) - 1);
+	tap_int(api_parse_player(b, sizeof(twice) - 1, &p, err, sizeof(err)),
+	    0, "currentDeck twice: read");
+	free(b);
+	show(&p, got, sizeof(got));
+	tap_str(got, "2 -", "currentDeck twice: the last one, as json-c");
+	api_player_free(&p);
+}
+
+int
+main(void)
+{
+	test_shapes();
+	test_refused();
+	test_player();
+	return tap_done();
+}
