@@ -5,9 +5,8 @@ HTML pages of a gateway in front of it.  Pure functions of the Scenario."""
 import base64
 import time
 
-from standin_data import (ACHIEVEMENTS, ARENAS, BADGES, CARDS, LOCATIONS, MAX_LEVEL,
-                          SUPPORT_CARDS)
-from standin_world import digest, h64, json_bytes, player_name
+from standin_data import ACHIEVEMENTS, ARENAS, BADGES, LOCATIONS, MAX_LEVEL, SUPPORT_CARDS
+from standin_world import DECK_NAMES, digest, h64, json_bytes, player_name
 
 
 def _icon(card_id, evo=False):
@@ -94,15 +93,8 @@ def player_body(sc, tag, fav_mode=None, n=0, k=0):
     wins = 1000 + (h >> 8) % 9000
     losses = 800 + (h >> 20) % 8000
     # Owned cards: a deterministic subset of the table, always the favourite.
-    pool = [c for c in CARDS if c[0] != fav[0]]
-    pool.sort(key=lambda c: h64("own", tag, c[0]))
-    owned = pool[:52 + h % 12]
-    deck = owned[:8]
-    e = sc.act_epoch(tag, k)
-    if e > 0:
-        # Under activity the deck, like the favourite, changes only with
-        # an epoch the player was online in.
-        deck = sorted(owned, key=lambda c: h64("deck", tag, e, c[0]))[:8]
+    owned = sc.owned_of(tag, fav[0])
+    deck = sc.deck_of(tag, owned, k)
     owned.sort(key=lambda c: c[0])
     cards = []
     for c in owned:
@@ -146,8 +138,15 @@ def player_body(sc, tag, fav_mode=None, n=0, k=0):
          "info": info, "completionInfo": None} for n, info in ACHIEVEMENTS]
     body["cards"] = cards
     body["supportCards"] = supports
-    body["currentDeck"] = [_card_obj(c, MAX_LEVEL[c[2]] - 1, 0) for c in deck]
-    body["currentDeckSupportCards"] = supports[:1]
+    # The tower card is no deck card: half the bodies name it first, so
+    # that a client that takes it for currentDeck counts it.
+    tower = {"currentDeckSupportCards": supports[:1] or [_card_obj(SUPPORT_CARDS[0], 1, 0)]}
+    if h % 2:
+        body.update(tower)
+    current = deck_value(p.faults.deck, deck)
+    if current is not ABSENT:
+        body["currentDeck"] = current
+    body.update(tower)
     if fav_mode is None:
         body["currentFavouriteCard"] = _card_obj(fav, owned=False)
     elif fav_mode == "null_favourite":
@@ -158,6 +157,31 @@ def player_body(sc, tag, fav_mode=None, n=0, k=0):
     body["expPoints"] = h % 50000
     body["totalExpPoints"] = 1000000 + h % 9000000
     return json_bytes(body)
+
+
+ABSENT = object()
+
+
+def deck_value(fault, deck):
+    """The currentDeck value (ABSENT: no key) for the nine cards deck (see
+    Scenario.deck_of) and the player's deck fault (kind, argument) or None."""
+    kind, arg = fault or (None, None)
+    cards = [_card_obj(c, MAX_LEVEL[c[2]] - 1, 0) for c in deck[:8]]
+    if kind == "no_deck":
+        return ABSENT
+    if kind in ("null_deck", "bad_deck", "empty_deck"):
+        return {"null_deck": None, "bad_deck": "x", "empty_deck": []}[kind]
+    if kind == "deck_repeat":
+        cards.append(cards[0])
+    elif kind == "deck_ninth":
+        cards.append(_card_obj(deck[8], MAX_LEVEL[deck[8][2]] - 1, 0))
+    elif kind == "deck_no_id":
+        del cards[0]["id"]
+    elif kind == "deck_id":
+        cards[0]["id"] = arg
+    elif kind == "deck_name":
+        cards[0]["id"], cards[0]["name"] = DECK_NAMES[arg]
+    return cards
 
 
 HTML_PAGES = {

@@ -249,7 +249,7 @@ def activity_control(st, path, method, query):
                         f"epoch, {len(times) - 1}")
     clan = q.get("clan", [""])[0]
     if path == "/_/expected":
-        return 200, json_bytes(expected(sc, clan, r, refresh, j))
+        return 200, json_bytes(expected(sc, clan, r, refresh, j, decks=True))
     ct = normalise_tag(clan)
     if ct not in sc.clans:
         return 404, err("notFound", f"no clan {clan!r} in the scenario: give clan=%23TAG")

@@ -53,6 +53,12 @@ SCENARIO = {
         "8QRUL": {"fault": "500_json"},
         "2QQ": {"fault": "fail_once", "members": 3},
         "PQL9": {"members_list": ["#2Y0", "#2y0", "nottag", None, "#8Q0"]},
+        "2VVV": {"members": 16, "faults": {
+            "0": "no_deck", "1": "null_deck", "2": "bad_deck", "3": "empty_deck",
+            "4": "deck_repeat", "5": "deck_ninth", "6": "deck_no_id", "7": "deck_id:2147483648",
+            "8": "deck_id:-1", "9": "deck_id:1.5", "10": ["no_favourite", "deck_name:nul"],
+            "11": "deck_name:ctrl", "12": "deck_name:long", "13": "deck_name:max",
+            "14": "deck_name:over", "15": ["fail_once", "deck_repeat"]}},
     },
     "players": {"#2Y0": {"card": {"id": 26000017, "name": "Wizard"}},
                 "#8Q0": {"fault": "truncated"},
@@ -150,8 +156,8 @@ class MiniClient:
         if c is None:
             return None
         seen = set()
-        res = {"members": 0, "fetched": 0, "failed": 0, "without_favourite": 0}
-        counts = {}
+        res = {"members": 0, "fetched": 0, "failed": 0, "without_favourite": 0, "without_deck": 0}
+        counts, decks = {}, {}
         for m in c["memberList"]:
             t = standin.normalise_tag(m.get("tag"))
             if t is None:
@@ -167,6 +173,11 @@ class MiniClient:
                 res["failed"] += 1
                 continue
             res["fetched"] += 1
+            deck = self.deck(p)
+            if deck is None:
+                res["without_deck"] += 1
+            for i, name in (deck or {}).items():
+                decks.setdefault(i, {"name": name, "id": i, "count": 0})["count"] += 1
             f = p.get("currentFavouriteCard")
             if not isinstance(f, dict) or not isinstance(f.get("id"), int):
                 res["without_favourite"] += 1
@@ -174,7 +185,32 @@ class MiniClient:
             e = counts.setdefault(f["id"], {"name": f["name"], "id": f["id"], "count": 0})
             e["count"] += 1
         res["favourite_cards"] = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))
+        res["deck_cards"] = sorted(decks.values(), key=lambda e: (-e["count"], e["name"], e["id"]))
         return res
+
+    @staticmethod
+    def deck(p):
+        """{id: name} of the distinct cards of a profile's currentDeck, read
+        by the spec's rules, or None when it has no usable deck: not an
+        array, no entry with an id, or refused (an id that is not a whole
+        number from 1 to 2147483647, a name empty or over 100 bytes once a
+        NUL is shown as U+FFFD, more than 8 distinct cards)."""
+        d = p.get("currentDeck")
+        if not isinstance(d, list):
+            return None
+        got = {}
+        for c in d:
+            if not isinstance(c, dict) or c.get("id") is None:
+                continue
+            if type(c["id"]) is not int or not 1 <= c["id"] <= 2147483647:
+                return None
+            name = c.get("name")
+            if isinstance(name, str):
+                name = name.replace("\0", "\ufffd")
+                if not 0 < len(name.encode()) <= 100:
+                    return None
+            got[c["id"]] = name
+        return got if 0 < len(got) <= 8 else None
 
 
 def bench(port, seconds):
@@ -222,7 +258,7 @@ def drift_points(cu, port):
     ok(got == want and len(set(want)) > 1, f"drift: one player's favourites over 7 answers {got}", want)
     cu.run("/_/reset", token=None, method="POST")
     snaps = [MiniClient(port, 3).snapshot("9V2Y") for _ in range(3)]
-    exps = [standin.expected(DRIFT, "9V2Y", 3, k) for k in range(3)]
+    exps = [standin.expected(DRIFT, "9V2Y", 3, k, decks=True) for k in range(3)]
     ok(snaps == exps, "drift: three refreshes == expected(refresh=0, 1, 2)",
        f"real {snaps}\nexp  {exps}")
     moved = sum(sd.favourite_of(t, 0)[0] != sd.favourite_of(t, 1)[0] for t in tags)
@@ -286,6 +322,19 @@ def act_observe(cu, port, tags):
     return got, decks, MiniClient(port, 3).snapshot("9V2Y")
 
 
+def refusals(bad, name):
+    """One point: each scenario of bad [(raw, sentence)] is refused with
+    its sentence."""
+    msgs = []
+    for raw, msg in bad:
+        try:
+            standin.Scenario(raw)
+            msgs.append(None)
+        except standin.ScenarioError as e:
+            msgs.append(str(e) == msg or str(e))
+    ok(msgs == [True] * len(bad), name, msgs)
+
+
 def act_refused(cu):
     """Scenarios with a bad activity, liar or max_age are refused."""
     bad = [({"activity": {"online": 0.5}, "drift": {"seed": 1}},
@@ -297,15 +346,8 @@ def act_refused(cu):
            ({"max_age": -1}, None), ({"max_age": "60"}, None), ({"max_age": True}, None)]
     want = 'activity: null or {"seed": integer, "online": a number from 0 to 1}'
     maxage = "max_age: an integer >= 0 (seconds), or null for no Cache-Control"
-    msgs = []
-    for raw, msg in bad:
-        try:
-            standin.Scenario(raw)
-            msgs.append(None)
-        except standin.ScenarioError as e:
-            msgs.append(str(e) == (msg or (maxage if "max_age" in raw else want)))
-    ok(msgs == [True] * len(bad), "bad activity / liar / max_age scenarios refused with their sentence",
-       msgs)
+    refusals([(raw, msg or (maxage if "max_age" in raw else want)) for raw, msg in bad],
+             "bad activity / liar / max_age scenarios refused with their sentence")
     rc, st, h, b = cu.run("/_/scenario", token=None, method="POST", data=json.dumps(dict(
         ACT, drift={"seed": 1, "period": 2})))
     ok(st == 400 and json.loads(b)["message"] == bad[0][1], "POST activity + drift -> 400", b)
@@ -393,7 +435,7 @@ def act_endpoints(cu, times, epochs, snaps):
                                                "/_/activity?clan=%23PPPP", "/_/expected?epoch=x")]
     ok(codes == [400, 400, 404, 400], f"/_/activity epoch 4 and -1, unknown clan, bad epoch: {codes}")
     exps = [cu.json(f"/_/expected?clan=%239V2Y&retries=3&epoch={j}", token=None)[1] for j in range(4)]
-    ok(exps == snaps == [standin.expected(ACT, "9V2Y", 3, epoch=j) for j in range(4)]
+    ok(exps == snaps == [standin.expected(ACT, "9V2Y", 3, epoch=j, decks=True) for j in range(4)]
        and len({json.dumps(e) for e in exps}) == 4,
        "/_/expected?epoch=0..3 == expected(epoch=j) == what a client read at epoch j")
     ok(cu.json("/_/expected?clan=%239V2Y&retries=3", token=None)[1] == exps[3],
@@ -514,7 +556,7 @@ def fault_points(cu, sc):
 
 def expected_points(cu, port):
     """expected() against what a retrying client really gets."""
-    exp = standin.expected(SCENARIO, "2PYLQ", 3)
+    exp = standin.expected(SCENARIO, "2PYLQ", 3, decks=True)
     print("# expected(2PYLQ, R=3) =", json.dumps(exp, ensure_ascii=False))
     ok(exp is not None and (exp["members"], exp["fetched"], exp["failed"], exp["without_favourite"])
        == (12, 5, 7, 3), "expected(2PYLQ, 3): 12 members, 5 fetched, 7 failed, 3 without favourite", exp)
@@ -528,13 +570,69 @@ def expected_points(cu, port):
        and ep["favourite_cards"] == [{"name": "Wizard", "id": 26000017, "count": 1}],
        "expected(PQL9): dupes once, invalid/null entries failed", ep)
     cu.run("/_/reset", token=None, method="POST")
-    for clan_tag, r in (("2PYLQ", 3), ("2PYLQ", 1), ("9V2Y", 3), ("PQL9", 2), ("2QQ", 1), ("8QRUL", 3)):
+    for clan_tag, r in (("2PYLQ", 3), ("2PYLQ", 1), ("9V2Y", 3), ("PQL9", 2), ("2QQ", 1), ("8QRUL", 3),
+                        ("2VVV", 1), ("2VVV", 0)):
         cu.run("/_/reset", token=None, method="POST")
         real = MiniClient(port, r).snapshot(clan_tag)
-        ok(real == standin.expected(SCENARIO, clan_tag, r), f"mini client == expected({clan_tag}, R={r})",
-           f"real {real}\nexp  {standin.expected(SCENARIO, clan_tag, r)}")
+        want = standin.expected(SCENARIO, clan_tag, r, decks=True)
+        ok(real == want, f"mini client == expected({clan_tag}, R={r}, decks=True)",
+           f"real {real}\nexp  {want}")
     st, j = cu.json("/_/expected?clan=%232PYLQ&retries=3", token=None)
     ok(j == exp, "/_/expected endpoint")
+
+
+def deck_points(cu, sc):
+    """The deck faults of the clan 2VVV's members, by member index, what
+    expected() makes of them, and the tower card beside every deck."""
+    mt = sc.clans["#2VVV"].tags
+    bodies = [cu.run("/v1/players/" + enc(t))[3] for t in mt[:15]]
+    decks = [json.loads(b).get("currentDeck", "absent") for b in bodies]
+    ids = [[c.get("id", "none") for c in d] if isinstance(d, list) else d for d in decks]
+    ok(decks[:4] == ["absent", None, "x", []], "no_deck, null_deck, bad_deck, empty_deck", decks[:4])
+    ok([len(ids[4]), len(set(ids[4])), ids[4][8] == ids[4][0]] == [9, 8, True]
+       and [len(ids[5]), len(set(ids[5]))] == [9, 9] and ids[6][0] == "none" and len(ids[6]) == 8,
+       "deck_repeat: 9 entries, 8 distinct; deck_ninth: 9 distinct; deck_no_id: the first has no id",
+       ids[4:7])
+    ok(all(f'"id":{v},' in bodies[i].decode() for i, v in ((7, "2147483648"), (8, "-1"), (9, "1.5")))
+       and [ids[i][0] for i in (7, 8, 9)] == [2147483648, -1, 1.5],
+       "deck_id: 2147483648, -1 and 1.5 sent as they are")
+    names = [decks[i][0]["name"] for i in (10, 11, 12, 13, 14)]
+    ok(names == ["Nul\0Card", "Ctrl\x01\x1f\t\n\x7fCard", "Long" * 1250, "\u00e9" * 50, "\u00e9" * 50 + "x"]
+       and [decks[i][0]["id"] for i in (10, 11, 12, 13, 14)] == list(range(26900004, 26900006))
+       + [26900003, 26900001, 26900002],
+       "deck_name: nul, ctrl, long, max (100 bytes), over (101 bytes)", names)
+    exp = standin.expected(SCENARIO, "2VVV", 3, decks=True)
+    e0 = standin.expected(SCENARIO, "2VVV", 0, decks=True)
+    ok([(e["fetched"], e["without_deck"], e["without_favourite"], sum(c["count"] for c in e["deck_cards"]))
+        for e in (exp, e0)] == [(16, 10, 1, 47), (15, 10, 1, 39)],
+       "expected(2VVV, decks=True): 4 absent + 6 refused decks without, the others' cards counted "
+       "(8 repeated, 7 with an id, 8 + 8 + 8 named odd, 8 after a retry)", [exp, e0])
+    odd = {c["id"]: c["name"] for c in exp["deck_cards"] if 26900000 < c["id"] < 27000000}
+    ok(odd == {26900004: "Nul\ufffdCard", 26900005: "Ctrl\x01\x1f\t\n\x7fCard", 26900001: "\u00e9" * 50}
+       and [sc.deck_truth(mt[i])[1] for i in range(15)] == [False] * 5 + [True, False] + [True] * 3
+       + [False, False, True, False, True],
+       "expected: a NUL shown as U+FFFD, control characters kept, over 100 bytes refused", odd)
+    towers = []
+    for t in sc.clans["#9V2Y"].tags:
+        rc, st, h, b = cu.run("/v1/players/" + enc(t))
+        p = json.loads(b)
+        towers.append((len(p["currentDeckSupportCards"]), p["currentDeckSupportCards"][0]["id"] >= 159000000,
+                       all(c["id"] < 159000000 for c in p["currentDeck"]),
+                       b.index(b'"currentDeckSupportCards"') < b.index(b'"currentDeck"')))
+    first = sum(tw[3] for tw in towers)
+    ok(all(tw[:3] == (1, True, True) for tw in towers) and 10 <= first <= 40,
+       f"every body has one tower card in currentDeckSupportCards, none in currentDeck; "
+       f"{first} of 50 name it first")
+    bad = [({"clans": {"9V2Y": {"fault": "no_deck"}}}, "clans.9V2Y.fault: no_deck applies to players only"),
+           ({"players": {"#2Y0": {"fault": ["no_deck", "deck_ninth"]}}},
+            "players.#2Y0.fault: two deck faults (no_deck, deck_ninth)"),
+           ({"players": {"#2Y0": {"fault": "deck_id:26000000"}}}, None),
+           ({"players": {"#2Y0": {"fault": "deck_id:x"}}}, None),
+           ({"players": {"#2Y0": {"fault": "deck_name:huge"}}},
+            "players.#2Y0.fault: deck_name:KIND needs KIND in ['ctrl', 'long', 'max', 'nul', 'over']")]
+    want = ("players.#2Y0.fault: deck_id:N needs a JSON number that is not a card id (a whole number "
+            "from 1 to 2147483647), e.g. deck_id:-1")
+    refusals([(raw, msg or want) for raw, msg in bad], "bad deck faults refused with their sentence")
 
 
 def rate_points(cu):
@@ -678,6 +776,7 @@ def main():
     player_points(cu, sc, clan)
     tag_error_points(cu)
     fault_points(cu, sc)
+    deck_points(cu, sc)
     expected_points(cu, port)
     drift_points(cu, port)
     activity_points(cu, port)

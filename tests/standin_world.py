@@ -9,7 +9,7 @@ import json
 import os
 import re
 
-from standin_data import CARD_BY_ID, CLAN_NAMES, FAV_TOTAL, FAVOURITES, PLAYER_NAMES
+from standin_data import CARD_BY_ID, CARDS, CLAN_NAMES, FAV_TOTAL, FAVOURITES, PLAYER_NAMES
 
 ALPHABET = "0289PYLQGRJCUV"
 
@@ -18,6 +18,16 @@ GATE_KINDS = {"500_json", "503_json", "502_html", "503_html", "504_html"}
 STREAM_FAULTS = {"hang", "trickle", "endless", "huge", "huge_chunked"}
 TERMINAL = ({"404", "400", "403", "invalid_json", "truncated"} | GATE_KINDS | FAV_FAULTS
             | STREAM_FAULTS)
+
+# Deck faults: what a player's currentDeck becomes (see tests/README.md).
+DECK_FAULTS = {"no_deck", "null_deck", "bad_deck", "empty_deck", "deck_repeat", "deck_ninth",
+               "deck_no_id"}
+# deck_name:KIND: the deck's first card becomes this one, an id of its own.
+DECK_NAMES = {"max": (26900001, "\u00e9" * 50), "over": (26900002, "\u00e9" * 50 + "x"),
+              "long": (26900003, "Long" * 1250), "nul": (26900004, "Nul\u0000Card"),
+              "ctrl": (26900005, "Ctrl\u0001\u001f\t\n\u007fCard")}
+CARD_ID_MAX = 2147483647
+CARD_NAME_MAX = 100  # bytes of UTF-8
 
 # The statuses the stand-in answers with (a scenario's "status" is one).
 REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -81,14 +91,15 @@ class ScenarioError(ValueError):
 
 
 class Faults:
-    __slots__ = ("terminal", "fail_n", "fail_kind", "slow_ms", "trickle_bps")
+    __slots__ = ("terminal", "fail_n", "fail_kind", "slow_ms", "trickle_bps", "deck")
 
     def __init__(self, terminal=None, fail_n=0, fail_kind="503_html", slow_ms=0):
         self.terminal, self.fail_n, self.fail_kind, self.slow_ms = terminal, fail_n, fail_kind, slow_ms
         self.trickle_bps = 1
+        self.deck = None  # (kind, argument): a deck fault, or None
 
     def __bool__(self):
-        return bool(self.terminal or self.fail_n or self.slow_ms)
+        return bool(self.terminal or self.fail_n or self.slow_ms or self.deck)
 
     def succeeds(self, retries):
         """Does a client with `retries` retries eventually get a 200 (JSON)?"""
@@ -120,6 +131,8 @@ def parse_faults(spec, where, player=True):
             if f.terminal is not None:
                 raise ScenarioError(f"{where}: two terminal faults ({f.terminal}, {it})")
             f.terminal, f.trickle_bps = "trickle", int(it[8:])
+        elif it in DECK_FAULTS or it.startswith(("deck_id:", "deck_name:")):
+            deck_fault(f, it, where, player)
         elif it in TERMINAL:
             if it in FAV_FAULTS and not player:
                 raise ScenarioError(f"{where}: {it} applies to players only")
@@ -129,6 +142,35 @@ def parse_faults(spec, where, player=True):
         else:
             raise ScenarioError(f"{where}: unknown fault {it!r}")
     return f
+
+
+def deck_fault(f, it, where, player):
+    """Set f.deck from the deck fault it: at most one per spec, players only."""
+    if not player:
+        raise ScenarioError(f"{where}: {it} applies to players only")
+    if f.deck is not None:
+        raise ScenarioError(f"{where}: two deck faults ({f.deck[0]}, {it})")
+    kind, _, arg = it.partition(":")
+    if kind == "deck_name":
+        if arg not in DECK_NAMES:
+            raise ScenarioError(f"{where}: deck_name:KIND needs KIND in {sorted(DECK_NAMES)}")
+    elif kind == "deck_id":
+        try:
+            arg = json.loads(arg, parse_constant=lambda _c: None)
+        except ValueError:
+            arg = None
+        if type(arg) not in (int, float) or type(arg) is int and 1 <= arg <= CARD_ID_MAX:
+            raise ScenarioError(f"{where}: deck_id:N needs a JSON number that is not a card id "
+                                f"(a whole number from 1 to {CARD_ID_MAX}), e.g. deck_id:-1")
+    f.deck = (kind, arg)
+
+
+def deck_name_ok(name):
+    """A deck card's name as a correct client shows it (a NUL becomes
+    U+FFFD), or None when it refuses the deck for it (empty, or more than
+    CARD_NAME_MAX bytes)."""
+    shown = name.replace("\0", "\ufffd")
+    return shown if 0 < len(shown.encode()) <= CARD_NAME_MAX else None
 
 
 # ---------------------------------------------------------------- scenario
@@ -374,6 +416,45 @@ class Scenario:
         cid, name, rarity, elixir, evo = CARD_BY_ID[cid]
         return (cid, name, rarity, elixir, evo, None)
 
+    def owned_of(self, tag, fav):
+        """The cards (CARDS entries) player tag owns besides its favourite
+        card fav (an id): a subset of the table in an order of its own."""
+        pool = [c for c in CARDS if c[0] != fav]
+        pool.sort(key=lambda c: h64("own", tag, c[0]))
+        return pool[:52 + h64("player", tag) % 12]
+
+    def deck_of(self, tag, owned, k):
+        """Nine of the owned cards: the player's currentDeck in activity
+        epoch k (the first eight, picked again for each activity epoch it
+        was online in, see act_epoch) and the card a deck_ninth fault
+        adds."""
+        e = self.act_epoch(tag, k)
+        if e > 0:
+            return sorted(owned, key=lambda c: h64("deck", tag, e, c[0]))[:9]
+        return owned[:9]
+
+    def deck_truth(self, tag, n=0, k=0):
+        """(cards, refused): the distinct cards [(id, name)] a correct
+        client counts for the player's deck at its n-th answer in activity
+        epoch k, or None when it has no usable deck, and whether the deck
+        is refused (a warning names the player) rather than absent."""
+        f = self.players[tag].faults.deck
+        kind, arg = f or (None, None)
+        deck = self.deck_of(tag, self.owned_of(tag, self.favourite_of(tag, n, k)[0]), k)
+        cards = [(c[0], c[1]) for c in deck[:8]]
+        if kind in ("no_deck", "null_deck", "bad_deck", "empty_deck"):
+            return None, False
+        if kind in ("deck_ninth", "deck_id"):
+            return None, True
+        if kind == "deck_no_id":
+            cards = cards[1:]
+        elif kind == "deck_name":
+            cid, name = DECK_NAMES[arg]
+            if deck_name_ok(name) is None:
+                return None, True
+            cards[0] = (cid, deck_name_ok(name))
+        return sorted(cards), False
+
     def clan_online(self, clan_tag, j):
         """The valid member tags of a clan online in epoch j, once each,
         in memberList order."""
@@ -418,11 +499,16 @@ def rate_limit(raw, name):
 
 # ---------------------------------------------------------------- expected
 
-def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0):
+def card_rank(e):
+    """The order of cards everywhere: count desc, name asc (None last), id."""
+    return (-e["count"], e["name"] is None, e["name"] or "", e["id"])
+
+
+def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0, decks=False):
     """Snapshot counts a correct client must produce at its refresh-th
     refresh (0: the first) since start or /_/reset under drift, or in
     activity epoch `epoch` under activity; without either they are all
-    the same."""
+    the same.  With decks, also without_deck and deck_cards."""
     sc = scenario if isinstance(scenario, Scenario) else Scenario(scenario)
     if sc.forbidden:
         return None
@@ -430,9 +516,9 @@ def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0):
     c = sc.clans.get(ct)
     if c is None or not c.faults.succeeds(max_retries):
         return None
-    members = fetched = failed = without = 0
+    members = fetched = failed = without = without_deck = 0
     seen = set()
-    counts = {}
+    counts, deck_counts = {}, {}
     for t in c.tags:
         if t is None:
             members += 1
@@ -447,6 +533,10 @@ def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0):
             failed += 1
             continue
         fetched += 1
+        deck = sc.deck_truth(t, refresh, epoch)[0]
+        without_deck += deck is None
+        for cid, name in deck or ():
+            deck_counts.setdefault(cid, {"name": name, "id": cid, "count": 0})["count"] += 1
         if p.faults.terminal in FAV_FAULTS:
             without += 1
             continue
@@ -454,5 +544,9 @@ def expected(scenario, clan_tag, max_retries=3, refresh=0, epoch=0):
         ent = counts.setdefault(card[0], {"name": card[1], "id": card[0], "count": 0})
         ent["count"] += 1
     fav = sorted(counts.values(), key=lambda e: (-e["count"], e["name"], e["id"]))
-    return {"members": members, "fetched": fetched, "failed": failed,
-            "without_favourite": without, "favourite_cards": fav}
+    out = {"members": members, "fetched": fetched, "failed": failed,
+           "without_favourite": without, "favourite_cards": fav}
+    if decks:
+        out["without_deck"] = without_deck
+        out["deck_cards"] = sorted(deck_counts.values(), key=card_rank)
+    return out

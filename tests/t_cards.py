@@ -2,7 +2,6 @@
 snapshots, after --once, after a restart where a clan fails (its snapshot
 on disk still counts), and after a reload that removes a clan."""
 
-import calendar
 import json
 import os
 import signal
@@ -11,6 +10,7 @@ import time
 from functional import (Daemon, Standin, Tap, clanpopd, counts, scaled,
                         snapshot, workdir, write_config)
 import standin
+from truth import family_cards, read_cards
 
 t = Tap()
 
@@ -38,44 +38,21 @@ hand = {"members": 4, "fetched": 4, "failed": 0, "without_favourite": 1,
                             {"name": "Wizard", "id": 26000017, "count": 1}]}
 
 
-def family_cards(snaps, key):
-    """cards.json's list of the snapshots' list key (favourite_cards or
-    deck_cards; a snapshot without the key has none of those cards)."""
-    cards = {}
-    for s in snaps:
-        for c in s.get(key, []):
-            e = cards.setdefault(c["id"], {"id": c["id"], "name": c["name"],
-                                           "players": 0, "clans": 0})
-            if e["name"] is None:
-                e["name"] = c["name"]
-            e["players"] += c["count"]
-            e["clans"] += 1
-    return sorted(cards.values(), key=lambda e: (
-        -e["players"], e["name"] is None, e["name"] or "", e["id"]))
+def decks(scen, tags):
+    """The truth of the clans' deck_cards in the scenario scen."""
+    return [standin.expected(scen, tag, decks=True)["deck_cards"]
+            for tag in tags]
 
 
-def family(snaps, nclans):
-    """cards.json (without generated_at) for the snapshots' counts."""
+def family(snaps, nclans, decklists):
+    """cards.json (without generated_at) for the snapshots' counts and the
+    clans' deck_cards."""
     return {"clans": nclans,
             "players": sum(s["fetched"] - s["without_favourite"]
                            for s in snaps),
-            "favourite_cards": family_cards(snaps, "favourite_cards"),
-            "deck_cards": family_cards(snaps, "deck_cards")}
-
-
-def read_cards(out, t0, name):
-    """cards.json without generated_at, which is checked to be a time
-    between t0 and now."""
-    with open(os.path.join(out, "cards.json"), "rb") as f:
-        doc = json.loads(f.read().decode("utf-8"))
-    stamp = doc.pop("generated_at", None)
-    try:
-        when = calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
-    except (TypeError, ValueError):
-        when = None
-    t.ok(when is not None and int(t0) <= when <= time.time(),
-         "%s: generated_at is the time of writing" % name, stamp)
-    return doc
+            "favourite_cards": family_cards([s["favourite_cards"]
+                                             for s in snaps]),
+            "deck_cards": family_cards(decklists)}
 
 
 wd = workdir("cards")
@@ -90,7 +67,10 @@ t0 = time.time()
 clanpopd(["--once", "-c", cfg], 0, "--once: exit 0, all three clans read")
 t.eq([counts(snapshot(out, tag)) for tag in TAGS],
      [exp[tag] for tag in TAGS], "--once: the snapshots are the expected ones")
-t.eq(read_cards(out, t0, "--once"), family([exp[tag] for tag in TAGS], 3),
+t.eq([snapshot(out, tag)["deck_cards"] for tag in TAGS],
+     decks(scenario, TAGS), "--once: the snapshots' decks are the truth")
+t.eq(read_cards(out, t0, "--once"), family([exp[tag] for tag in TAGS], 3,
+                                           decks(scenario, TAGS)),
      "--once: cards.json is the sum of the three snapshots")
 
 # Restart: #2PYLQ fails, so its snapshot on disk is its latest; #8QRJ's
@@ -110,7 +90,9 @@ clanpopd(["--once", "-c", cfg], 75, "restart: exit 75 as #2PYLQ fails")
 t.eq(counts(snapshot(out, "#8QRJ")), hand2,
      "restart: #8QRJ's new snapshot has 3 Knights")
 t.eq(read_cards(out, t0, "restart"),
-     family([exp["#9V2Y"], exp["#2PYLQ"], hand2], 3),
+     family([exp["#9V2Y"], exp["#2PYLQ"], hand2], 3,
+            decks(restart, ["#9V2Y"]) + decks(scenario, ["#2PYLQ"]) +
+            decks(restart, ["#8QRJ"])),
      "restart: cards.json counts #2PYLQ's snapshot on disk")
 
 # A reload that removes #2PYLQ: its snapshot stays on disk, but no longer
@@ -137,7 +119,8 @@ while time.time() < deadline:
     if doc["clans"] == 2:
         break
     time.sleep(0.05)
-t.eq(read_cards(out, t0, "reload"), family([exp["#9V2Y"], hand2], 2),
+t.eq(read_cards(out, t0, "reload"),
+     family([exp["#9V2Y"], hand2], 2, decks(restart, ["#9V2Y", "#8QRJ"])),
      "reload: cards.json no longer counts the removed clan")
 t.ok(os.path.exists(os.path.join(out, "clans", "2PYLQ.json")),
      "reload: the removed clan's snapshot stays on disk")

@@ -13,11 +13,11 @@ import os
 import re
 import signal
 import sqlite3
-import urllib.parse
 
 import standin_world
 from functional import (Daemon, Standin, Tap, clanpopd, snapshot, workdir,
                         write_config)
+from truth import epoch_online, online, sent, truth
 
 t = Tap()
 
@@ -30,31 +30,6 @@ def scenario(**extra):
           "clans": {c: {"members": n} for c, n in CLANS.items()}}
     sc.update(extra)
     return sc
-
-
-def q(tag):
-    return urllib.parse.quote(tag, safe="")
-
-
-def truth(api, tag, epoch=None):
-    """The snapshot's counts a correct client must show now (or at epoch)."""
-    path = "expected?clan=%s&retries=3" % q(tag)
-    if epoch is not None:
-        path += "&epoch=%d" % epoch
-    return api._call("GET", path)
-
-
-def online(api, tag, epoch=None):
-    path = "activity?clan=%s" % q(tag)
-    if epoch is not None:
-        path += "&epoch=%d" % epoch
-    return api._call("GET", path)["online"]
-
-
-def sent(api):
-    """Requests the stand-in answered so far: clans and players."""
-    k = api.stats()["by_kind"]
-    return k.get("clan", 0), k.get("player", 0)
 
 
 def check_refresh(api, out, name, before, read, tags=TAGS):
@@ -92,12 +67,6 @@ def db_rows(path, sql, args=()):
         con.close()
 
 
-def epoch_online(api):
-    """Advance the stand-in one epoch; the members online in it, per clan."""
-    ep = api._call("POST", "epoch", {})
-    return {tag: len(ep["online"].get(tag, [])) for tag in TAGS}
-
-
 # --- Part 1: --once runs, the profiles kept in the history database.
 wd = workdir("reuse")
 out = os.path.join(wd, "out")
@@ -114,7 +83,7 @@ t.ok("#9V2Y: 30 members, 30 read, 0 unchanged since read, 0 failed" in
      r.stderr, "epoch 0: the log line says 30 read, 0 unchanged")
 moved = 0
 for k in range(1, 5):
-    read = epoch_online(api)
+    read = epoch_online(api, TAGS)
     moved += sum(read.values())
     r = clanpopd(["--once", "-c", cfg], 0, "epoch %d: --once exits 0" % k)
     before = check_refresh(api, out, "epoch %d" % k, before, read)
@@ -140,7 +109,7 @@ con = sqlite3.connect(db)
 con.execute("UPDATE profiles SET read_at = read_at - 900")
 con.commit()
 con.close()
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 clanpopd(["--once", "-c", cfg], 0, "profile_max_age: --once exits 0")
 before = check_refresh(api, out, "profiles 15m old", before,
                        {"#9V2Y": 30, "#2PYLQ": 20})
@@ -153,7 +122,7 @@ sc["clans"]["9V2Y"] = {"members_list": [
     tg for (tg,) in db_rows(db, "SELECT tag FROM profiles WHERE clan = "
                             "'#9V2Y' ORDER BY tag") if tg != first]}
 api.set_scenario(sc)
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 for tag in TAGS:
     read[tag] = len(online(api, tag))
 clanpopd(["--once", "-c", cfg], 0, "a member left: --once exits 0")
@@ -165,7 +134,7 @@ t.eq(db_rows(db, "SELECT count(*) FROM profiles WHERE tag = ?", (first,)),
 sc["clans"]["9V2Y"]["members_list"].append(first)
 sc["players"] = {first: {"fault": "404"}}
 api.set_scenario(sc)
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 gone_online = first in online(api, "#9V2Y")
 clanpopd(["--once", "-c", cfg], 0, "it rejoined, its read fails: exit 0")
 clans, players = sent(api)
@@ -181,7 +150,7 @@ t.eq(db_rows(db, "SELECT count(*) FROM profiles WHERE tag = ?", (first,)),
 before = (clans, players)
 del sc["players"]
 api.set_scenario(sc)
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 read["#9V2Y"] += 0 if first in online(api, "#9V2Y") else 1
 clanpopd(["--once", "-c", cfg], 0, "after the 404: --once exits 0")
 before = check_refresh(api, out, "after the 404", before, read)
@@ -191,7 +160,7 @@ before = check_refresh(api, out, "after the 404", before, read)
 # everyone; the next refresh, by a new process, reads all of #9V2Y too.
 sc["clans"]["2PYLQ"]["fault"] = ["fail:1:503_json", "slow:500"]
 api.set_scenario(sc)
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 read["#2PYLQ"] = 20
 clanpopd(["--once", "-c", cfg], 0, "a maintenance: --once exits 0")
 clans, players = sent(api)
@@ -200,7 +169,7 @@ t.eq((clans - before[0], players - before[1]), (3, sum(read.values())),
 before = (clans, players)
 del sc["clans"]["2PYLQ"]["fault"]
 api.set_scenario(sc)
-read = epoch_online(api)
+read = epoch_online(api, TAGS)
 read["#9V2Y"] = 30
 clanpopd(["--once", "-c", cfg], 0, "after a maintenance: --once exits 0")
 before = check_refresh(api, out, "after a maintenance", before, read)
@@ -219,7 +188,7 @@ write_config(cfg2, api.base_url, api.token_file, out2, TAGS,
 before = sent(api)
 for k in range(2):
     if k:
-        epoch_online(api)
+        epoch_online(api, TAGS)
     clanpopd(["--once", "-c", cfg2], 0, "no database, run %d: exit 0" % k)
     before = check_refresh(api, out2, "no database, run %d" % k, before,
                            {"#9V2Y": 30, "#2PYLQ": 20})
@@ -247,7 +216,7 @@ before = check_refresh(api, out3, "daemon, epoch 0", before,
                        {"#9V2Y": 30, "#2PYLQ": 20, "#8QRUL": 1}, tags3)
 liar_read = 0
 for k in range(1, 4):
-    read = epoch_online(api)
+    read = epoch_online(api, TAGS)
     read["#8QRUL"] = 1 if liar in online(api, "#8QRUL") else 0
     if read["#8QRUL"]:
         liar_read = k
@@ -273,7 +242,7 @@ write_config(cfg3, api.base_url, api.token_file, out3, tags3,
              schedule__jitter="0s", schedule__reuse_unseen="false")
 d.signal(signal.SIGHUP)
 d.wait_log(r"reloaded ", timeout=30)
-epoch_online(api)
+epoch_online(api, TAGS)
 for k, tag in enumerate(tags3):
     d.wait_log(r"%s: \d+ members" % tag, timeout=60, count=5)
 t.eq([re.findall(r"%s: (\d+) members, (\d+) read, (\d+) unchanged" % tag,
