@@ -6,11 +6,13 @@ the history database and by one daemon, without the database, and with
 schedule.reuse_unseen off; the database's decks rows and
 refreshes.without_deck, cards.json's deck_cards and metrics.prom's
 clanpopd_deck_card_players (which promtool finds clean) equal the
-snapshots; each deck fault lands in its bucket, and a refused deck is
-named by exactly one warning line per read of its player."""
+snapshots; each deck fault lands in its bucket, and each refresh that
+refused decks says so in one warning line: how many, and the first
+player's tag with the exact reason."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -36,6 +38,23 @@ DECK_FAULTS = ["no_deck", "null_deck", "bad_deck", "empty_deck",
 REFUSED = {"deck_ninth", "deck_id:2147483648", "deck_id:-1", "deck_id:1.5",
            "deck_name:long", "deck_name:over"}
 TAGS = ["#9V2Y", "#2PYLQ", "#8QRUL"]
+ODD_ID = ("the id of its deck's card 1 is %s (a card id is a whole number "
+          "from 1 to 2147483647)")
+# Why the daemon refuses each refused deck, exactly.
+REASON = {"deck_ninth": "its deck holds more than 8 distinct cards",
+          "deck_id:2147483648": ODD_ID % "larger than 2147483647",
+          "deck_id:-1": ODD_ID % "0 or negative",
+          "deck_id:1.5": ODD_ID % "a number with a fraction or an exponent",
+          "deck_name:long": "the name of its deck's card 1 is 5000 bytes "
+                            "long (at most 100 are accepted)",
+          "deck_name:over": "the name of its deck's card 1 is 101 bytes "
+                            "long (at most 100 are accepted)"}
+# The refresh's one warning line about refused decks.
+WARN = re.compile(r"warning: #8QRUL: (\d+) players? (?:is|are) counted "
+                  r"without a deck: a deck holds at most 8 distinct cards, "
+                  r"each with an id of 1 to 2147483647 and a name of 1 to "
+                  r"100 bytes; the first: player (#\w+): (.*) \(GET \S+\)$",
+                  re.M)
 
 
 def scenario():
@@ -196,16 +215,19 @@ def check_reports(out, t0, name, lag=0):
 
 
 def check_warnings(api, log, before, faults, name):
-    """Each refused deck's player is named by one log line per read of
-    it since before (the stand-in's requests per tag); the other deck
-    faults' players by none."""
+    """The refreshes' warnings about refused decks count every read of a
+    refused deck since before (the stand-in's requests per tag), and each
+    names a player whose deck is refused, with its exact reason."""
     per_tag = api.stats()["requests_per_tag"]
-    lines = log.splitlines()
-    t.eq({f: sum(tg in line for line in lines) for tg, f in faults.items()},
-         {f: (per_tag.get(tg, 0) - before.get(tg, 0) if f in REFUSED else 0)
-          for tg, f in faults.items()},
-         "%s: one warning per read of a refused deck, none for the others"
-         % name)
+    found = WARN.findall(log)
+    t.eq(sum(int(n) for n, _tag, _why in found),
+         sum(per_tag.get(tg, 0) - before.get(tg, 0)
+             for tg, f in faults.items() if f in REFUSED),
+         "%s: the warnings count every read of a refused deck" % name)
+    t.eq([(tg, why) for _n, tg, why in found],
+         [(tg, REASON.get(faults.get(tg), "(not refused)"))
+          for _n, tg, _why in found],
+         "%s: each names a player whose deck is refused, and why" % name)
     return per_tag
 
 

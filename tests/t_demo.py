@@ -105,7 +105,7 @@ api.stop()
 clans = os.path.join(wd, "out", "clans")
 want = []
 for tag in sorted(scenario["clans"]):
-    exp = standin.expected(scenario, tag, 2)
+    exp = standin.expected(scenario, tag, 2, decks=True)
     top = {key: ", ".join("%s %d" % (c["name"], c["count"])
                           for c in exp.get(key, [])[:3]) or "none"
            for key in ("favourite_cards", "deck_cards")}
