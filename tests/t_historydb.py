@@ -75,7 +75,7 @@ t.eq(histdb.query(db_path, "SELECT name FROM cards WHERE id = 26000000"),
 old = int(time.time()) - 100 * 86400
 subprocess.run(["sqlite3", db_path,
                 "INSERT INTO refreshes VALUES (100, '#9V2Y', 'Old', %d, 1, "
-                "1, 0, 0, 1, 5, 0); INSERT INTO favourites VALUES (100, "
+                "1, 0, 0, 1, 5, 0, 0); INSERT INTO favourites VALUES (100, "
                 "26000000, 1), (100, 26000017, 1);" % old], check=True)
 t.eq(histdb.query(db_path, "SELECT count(*) FROM favourites WHERE "
                   "refresh_id = 100"), [(2,)], "seeded: an old refresh")
