@@ -95,6 +95,9 @@ def changed(history):
 queries = doc_queries()
 t.eq(len(queries), 4,
      "docs/OPERATIONS.md's History and trends holds four queries")
+with open(os.path.join(TOP_SRCDIR, "README.md"), encoding="utf-8") as f:
+    t.eq(re.findall(r"```sql\n(.*?)```", f.read(), re.S), queries[3:4],
+         "README.md's query is docs/OPERATIONS.md's fourth, to the byte")
 
 wd = workdir("queries")
 out = os.path.join(wd, "out")
