@@ -119,30 +119,41 @@ fam_tags(struct famtrends *f, const char *const *tags, size_t ntags,
 	return same;
 }
 
-/* A card of measure m, added with zero sums on first sight; NULL: oom. */
-static struct fam_card *
-fam_card(struct fam_measure *m, int64_t id)
+/*
+ * A card of measure m into *out, added with zero sums on first sight, or
+ * NULL when FAM_CARDS_MAX cards are kept already (an API that sends that
+ * many ids is not to be believed; the family's series leave the others
+ * out, so its memory stays bounded).  Returns 0, or -1 on out of memory.
+ */
+static int
+fam_card(struct fam_measure *m, int64_t id, struct fam_card **out)
 {
 	size_t lo = 0, hi = m->n, mid;
 
+	*out = NULL;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (m->cards[mid].id == id)
-			return &m->cards[mid];
+		if (m->cards[mid].id == id) {
+			*out = &m->cards[mid];
+			return 0;
+		}
 		if (m->cards[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	if (m->n == FAM_CARDS_MAX)
+		return 0;
 	if (trendset_grow(&m->cards, &m->cap, m->n + 1,
 	    sizeof(*m->cards)) == -1)
-		return NULL;
+		return -1;
 	memmove(&m->cards[lo + 1], &m->cards[lo],
 	    (m->n - lo) * sizeof(*m->cards));
 	m->n++;
 	memset(&m->cards[lo], 0, sizeof(*m->cards));
 	m->cards[lo].id = id;
-	return &m->cards[lo];
+	*out = &m->cards[lo];
+	return 0;
 }
 
 /* Add (sign 1) or take away (-1) refresh id's rows at point k. */
@@ -158,10 +169,11 @@ fam_apply(struct famtrends *f, size_t k, int64_t id, int sign)
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if ((c = fam_card(&f->meas[i],
-			    sqlite3_column_int64(st, 0))) == NULL)
+			if (fam_card(&f->meas[i], sqlite3_column_int64(st, 0),
+			    &c) == -1)
 				return -1;
-			c->sum[k] += sign * sqlite3_column_int64(st, 1);
+			if (c != NULL)
+				c->sum[k] += sign * sqlite3_column_int64(st, 1);
 		}
 		if (rc != SQLITE_DONE)
 			return -1;

@@ -15,6 +15,8 @@
 #include "trendset.h"
 
 #define FAM_M	TRENDS_POINTS_MAX
+#define FAM_CARDS_MAX	4096	/* cards of one measure the series keep:
+				   1.6 KB each, 6.4 MiB at most */
 
 /* The statements of one build, in f->st. */
 enum fam_sql {

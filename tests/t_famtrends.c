@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "famseries.h"
 #include "famtrends.h"
 #include "outdir.h"
 #include "tap.h"
@@ -241,6 +242,42 @@ test_steps(void)
 	sqlite3_close(db);
 }
 
+/*
+ * A refresh whose decks name FAM_CARDS_MAX + 1 cards: the series keep the
+ * first FAM_CARDS_MAX by id and leave the last out, however many play it.
+ */
+static void
+test_cap(void)
+{
+	static const char *const tags[] = { "#9V2Y" };
+	struct famtrends	*f = famtrends_new();
+	struct trends		*t;
+	sqlite3			*db = db_new(":memory:");
+	char			 err[512], *q;
+	long long		 i;
+
+	card(db, 26000000, "Knight");
+	refresh(db, "#9V2Y", "Alpha", NOW, NULL);
+	sql(db, "BEGIN");
+	for (i = 1; i <= FAM_CARDS_MAX + 1; i++) {
+		q = sqlite3_mprintf("INSERT INTO decks VALUES ((SELECT max(id) "
+		    "FROM refreshes), %lld, %d)", 1000000 + i,
+		    i == FAM_CARDS_MAX + 1 ? 50 : i <= 2 ? 40 - (int)i : 1);
+		sql(db, q);
+		sqlite3_free(q);
+	}
+	sql(db, "COMMIT");
+	t = famtrends_build(f, db, tags, 1, NOW, HOUR, err, sizeof(err));
+	tap_ok(t != NULL, "cap: built");
+	tap_int(t != NULL && t->ndeck_cards > 0 ? t->deck_cards[0].id : 0,
+	    1000001, "cap: the card past FAM_CARDS_MAX is left out, however "
+	    "many play it; the first kept one leads");
+	if (t != NULL)
+		trends_free(t);
+	famtrends_free(f);
+	sqlite3_close(db);
+}
+
 /* famtrends_write: trends/family.json is famtrends_print's text. */
 static void
 test_write(const char *top)
@@ -283,6 +320,7 @@ main(void)
 
 	test_exact();
 	test_steps();
+	test_cap();
 	if (mkdtemp(top) != NULL) {
 		test_write(top);
 		snprintf(rm, sizeof(rm), "rm -rf '%s'", top);
