@@ -1,4 +1,4 @@
-/* tally.c - count favourite cards by id (pure). */
+/* tally.c - count cards by id (pure; the event loop's alone). */
 #include "config.h"
 
 #include <errno.h>
@@ -7,6 +7,79 @@
 #include <string.h>
 
 #include "tally.h"
+
+/*
+ * Card names are interned: every tally points to the one copy of each
+ * name.  A clan's deck tally names 60 to 80 cards, and 10,000 clans kept
+ * as many copies each (39 MiB of 43 that decks cost in benchmark 4).  The
+ * copies live until exit; TALLY_NAMES_MAX bounds them.  Not for threads:
+ * only the event loop counts.
+ */
+static struct {
+	char	**slot;		/* open addressing, at most half full */
+	size_t	  nslots, n;
+} tally_names;
+
+static size_t
+name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+/* The slot of name in table (of nslots), or the empty one it goes in. */
+static size_t
+name_find(char **table, size_t nslots, const char *name)
+{
+	size_t i;
+
+	for (i = name_hash(name) & (nslots - 1); table[i] != NULL;
+	    i = (i + 1) & (nslots - 1))
+		if (strcmp(table[i], name) == 0)
+			return i;
+	return i;
+}
+
+/*
+ * The interned copy of name; NULL when TALLY_NAMES_MAX are kept already
+ * (errno 0: the card is counted without a name) or out of memory (errno
+ * ENOMEM).
+ */
+static const char *
+name_intern(const char *name)
+{
+	char	**table;
+	size_t	  nslots, i;
+
+	errno = 0;
+	if (tally_names.nslots > 0) {
+		i = name_find(tally_names.slot, tally_names.nslots, name);
+		if (tally_names.slot[i] != NULL)
+			return tally_names.slot[i];
+	}
+	if (tally_names.n == TALLY_NAMES_MAX)
+		return NULL;
+	if ((tally_names.n + 1) * 2 > tally_names.nslots) {
+		nslots = tally_names.nslots ? tally_names.nslots * 2 : 256;
+		if ((table = calloc(nslots, sizeof(*table))) == NULL)
+			return NULL;
+		for (i = 0; i < tally_names.nslots; i++)
+			if (tally_names.slot[i] != NULL)
+				table[name_find(table, nslots,
+				    tally_names.slot[i])] = tally_names.slot[i];
+		free(tally_names.slot);
+		tally_names.slot = table;
+		tally_names.nslots = nslots;
+	}
+	i = name_find(tally_names.slot, tally_names.nslots, name);
+	if ((tally_names.slot[i] = strdup(name)) == NULL)
+		return NULL;
+	tally_names.n++;
+	return tally_names.slot[i];
+}
 
 void
 tally_init(struct tally *t)
@@ -22,7 +95,7 @@ int
 tally_add(struct tally *t, int64_t id, const char *name)
 {
 	struct tally_card	*c, *cards;
-	char			*copy = NULL;
+	const char		*copy = NULL;
 	size_t			 i, cap;
 
 	for (i = 0; i < t->n; i++) {
@@ -30,7 +103,7 @@ tally_add(struct tally *t, int64_t id, const char *name)
 		if (c->id != id)
 			continue;
 		if (c->name == NULL && name != NULL) {
-			if ((copy = strdup(name)) == NULL)
+			if ((copy = name_intern(name)) == NULL && errno != 0)
 				return -1;
 			c->name = copy;
 		}
@@ -38,19 +111,16 @@ tally_add(struct tally *t, int64_t id, const char *name)
 		return 0;
 	}
 
-	if (name != NULL && (copy = strdup(name)) == NULL)
+	if (name != NULL && (copy = name_intern(name)) == NULL && errno != 0)
 		return -1;
 	if (t->n == t->cap) {
 		cap = t->cap == 0 ? 32 : t->cap * 2;
 		if (cap > SIZE_MAX / sizeof(*cards)) {
-			free(copy);
 			errno = ENOMEM;
 			return -1;
 		}
-		if ((cards = realloc(t->cards, cap * sizeof(*cards))) == NULL) {
-			free(copy);
+		if ((cards = realloc(t->cards, cap * sizeof(*cards))) == NULL)
 			return -1;
-		}
 		t->cards = cards;
 		t->cap = cap;
 	}
@@ -90,8 +160,16 @@ card_cmp(const void *a, const void *b)
 void
 tally_sort(struct tally *t)
 {
+	struct tally_card *cards;
+
 	if (t->n > 1)
 		qsort(t->cards, t->n, sizeof(*t->cards), card_cmp);
+	/* A sorted tally is kept as it is: no room for more. */
+	if (t->n > 0 && t->n < t->cap &&
+	    (cards = realloc(t->cards, t->n * sizeof(*cards))) != NULL) {
+		t->cards = cards;
+		t->cap = t->n;
+	}
 }
 
 unsigned
@@ -108,10 +186,6 @@ tally_total(const struct tally *t)
 void
 tally_free(struct tally *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->cards[i].name);
 	free(t->cards);
 	memset(t, 0, sizeof(*t));
 }

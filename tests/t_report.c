@@ -315,8 +315,7 @@ main(void)
 	ci[0].complete = 0;
 	ci[0].last_error = "1 of 5 players could not be read";
 	ci[0].duration = 0.8125;
-	free(fig.cards.cards[1].name);
-	fig.cards.cards[1].name = strdup("Odd \"card\" \\ name\nline");
+	fig.cards.cards[1].name = "Odd \"card\" \\ name\nline";
 	ci[0].fig = &fig;
 	ci[1].tag = "#2PYLQ";
 	ci[1].consecutive_failures = 3;

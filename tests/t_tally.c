@@ -197,6 +197,50 @@ test_many(void)
 	tally_free(&t);
 }
 
+/*
+ * Names are shared: two tallies point to one copy; a sorted tally has no
+ * spare room; past TALLY_NAMES_MAX distinct names, cards count unnamed.
+ * Runs last: it fills the process's table of names.
+ */
+static void
+test_interned(void)
+{
+	struct tally	a, b;
+	char		name[32];
+	int		i, rc = 0;
+
+	tally_init(&a);
+	tally_init(&b);
+	strcpy(name, "Knight");
+	tally_add(&a, 26000000, name);
+	strcpy(name, "Knight");
+	tally_add(&b, 26000000, name);
+	tap_ok(a.cards[0].name == b.cards[0].name && a.cards[0].name != name,
+	    "interned: two tallies share one copy of a name");
+	tally_add(&a, 26000001, "Archers");
+	tally_add(&a, 26000002, NULL);
+	tally_sort(&a);
+	tap_int((int)a.cap, 3, "interned: a sorted tally's room is its cards");
+	tap_int(tally_add(&a, 26000003, "Giant"), 0,
+	    "interned: a sorted tally still takes a card");
+	tally_free(&a);
+	tally_free(&b);
+	for (i = 0; i < TALLY_NAMES_MAX; i++) {
+		snprintf(name, sizeof(name), "Card %d", i);
+		rc |= tally_add(&a, i + 1, name);
+		if (a.n > 1000)
+			tally_free(&a);
+	}
+	tally_free(&a);
+	tap_int(rc, 0, "interned: %d distinct names kept", TALLY_NAMES_MAX);
+	tap_int(tally_add(&a, 1, "One more"), 0,
+	    "interned: one more name is no error");
+	tap_str(a.cards[0].name, NULL, "interned: its card counts unnamed");
+	tally_add(&a, 2, "Card 7");
+	tap_str(a.cards[1].name, "Card 7", "interned: a kept name still comes");
+	tally_free(&a);
+}
+
 int
 main(void)
 {
@@ -205,5 +249,6 @@ main(void)
 	test_names();
 	test_sort();
 	test_many();
+	test_interned();
 	return tap_done();
 }
