@@ -52,7 +52,9 @@ def _count(bn, n):
     cfg, out = bn.config("b4-n%d" % n, bn.nginx.base_url,
                          bn.set_b[:n],
                          limits__max_concurrent=B4_K,
-                         limits__requests_per_second=0)
+                         limits__requests_per_second=0,
+                         # Every run reads every member, as curl does.
+                         schedule__reuse_unseen="false")
     rss, walls, curve = [], [], []
     for rep in range(B4_REPS[n]):
         samples = []
