@@ -11,8 +11,8 @@ import os
 import sqlite3
 import time
 
-from functional import (Daemon, Standin, Tap, clanpopd, counts, snapshot,
-                        temp_files, workdir, write_config)
+from functional import (Daemon, Standin, Tap, clanpopd, counts, scaled,
+                        snapshot, temp_files, workdir, write_config)
 import standin
 import trendspy
 
@@ -138,7 +138,18 @@ for k in (1, 2):
     t.ok(d.wait_log(r"#9V2Y: \d+ members", timeout=40, count=k) is not None,
          "%s: done" % name)
     snap = snapshot(out2, "#9V2Y")
-    tr, ino2 = read_trends(out2, "#9V2Y")
+    # The history worker writes the trends file after the refresh's log
+    # line: wait until it holds this refresh (at most 10 s, scaled).
+    deadline = time.monotonic() + scaled(10)
+    while True:
+        try:
+            tr, ino2 = read_trends(out2, "#9V2Y")
+        except (OSError, ValueError):
+            tr, ino2 = {"refreshes": None, "cards": [{"points": []}]}, None
+        if ((tr["refreshes"] == 300 + k and ino2 != ino) or
+                time.monotonic() > deadline):
+            break
+        time.sleep(0.05)
     t.eq((tr["refreshes"], len(tr["cards"][0]["points"])), (300 + k, 200),
          "%s: %d refreshes, 200 points" % (name, 300 + k))
     last_points(tr, snap, name)
