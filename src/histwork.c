@@ -142,6 +142,13 @@ work_main(void *arg)
 			pthread_mutex_unlock(&w->mu);
 			sqlite3_close(db);
 			db = NULL;
+			/*
+			 * The history was closed (a reload, a fault): the
+			 * next file may be another, so what the family's
+			 * series kept of this one goes too.
+			 */
+			famtrends_free(w->fam);
+			w->fam = NULL;
 			pthread_mutex_lock(&w->mu);
 			continue;
 		}
