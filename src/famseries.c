@@ -93,7 +93,8 @@ fam_tags(struct famtrends *f, const char *const *tags, size_t ntags,
 
 	if ((s = calloc(ntags + 1, sizeof(*s))) == NULL)
 		return -1;
-	memcpy(s, tags, ntags * sizeof(*s));
+	if (ntags > 0)
+		memcpy(s, tags, ntags * sizeof(*s));
 	qsort(s, ntags, sizeof(*s), fam_tag_cmp);
 	for (i = 0; i < ntags; i++)
 		if (n == 0 || strcmp(s[n - 1], s[i]) != 0)
@@ -443,7 +444,8 @@ fam_fresh(struct famtrends *f, struct fam_ref **fresh, size_t *n)
 
 	if ((*fresh = calloc(cap + 1, sizeof(**fresh))) == NULL)
 		return -1;
-	memcpy(*fresh, f->late, f->nlate * sizeof(**fresh));
+	if (f->nlate > 0)
+		memcpy(*fresh, f->late, f->nlate * sizeof(**fresh));
 	*n = f->nlate;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, f->maxid);
