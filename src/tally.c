@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tag.h"
 #include "tally.h"
 
 /*
@@ -20,23 +21,13 @@ static struct {
 	size_t	  nslots, n;
 } tally_names;
 
-static size_t
-name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (size_t)h;
-}
-
 /* The slot of name in table (of nslots), or the empty one it goes in. */
 static size_t
 name_find(char **table, size_t nslots, const char *name)
 {
 	size_t i;
 
-	for (i = name_hash(name) & (nslots - 1); table[i] != NULL;
+	for (i = tag_hash(name) & (nslots - 1); table[i] != NULL;
 	    i = (i + 1) & (nslots - 1))
 		if (strcmp(table[i], name) == 0)
 			return i;
