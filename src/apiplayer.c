@@ -62,6 +62,13 @@ card_id_of(struct json_object *id, const char *what, uint64_t *out,
 	return API_CARD_REFUSED;
 }
 
+/* A sanitised card name of n bytes is within the rules: 1 to 100. */
+static int
+name_fits(size_t n)
+{
+	return n > 0 && n <= API_CARD_NAME_MAX;
+}
+
 /*
  * A card's name as sanitised (NULL: none); 0, or API_CARD_REFUSED with
  * "<what> is ..." in err (name freed) when it is empty or too long.
@@ -71,9 +78,7 @@ card_name_check(char **name, const char *what, char *err, size_t errlen)
 {
 	size_t namelen;
 
-	if (*name == NULL)
-		return 0;
-	if ((namelen = strlen(*name)) > 0 && namelen <= API_CARD_NAME_MAX)
+	if (*name == NULL || name_fits(namelen = strlen(*name)))
 		return 0;
 	if (namelen == 0)
 		snprintf(err, errlen, "%s is empty", what);
@@ -237,7 +242,6 @@ deck_item_cb(void *arg, size_t index, const char *const *spans,
 	struct api_player	*out = arg;
 	struct json_object	*id = NULL, *name = NULL;
 	uint64_t		 u;
-	size_t			 n;
 	char			 s[API_CARD_NAME_MAX + 1], err[8];
 	int			 rc;
 
@@ -248,8 +252,7 @@ deck_item_cb(void *arg, size_t index, const char *const *spans,
 		return 0;
 	}
 	if (u != 0 && plain_name(spans[1], lens[1]) &&
-	    (n = api_utf8_fit(spans[1] + 1, lens[1] - 2, s, sizeof(s))) > 0 &&
-	    n <= API_CARD_NAME_MAX) {
+	    name_fits(api_utf8_fit(spans[1] + 1, lens[1] - 2, s, sizeof(s)))) {
 		deck_put(out, u, s);
 		return 0;
 	}
