@@ -1,6 +1,7 @@
 /* t_family.c - unit tests for family.c: cards.json's exact text. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "tally.h"
 #include "tap.h"
 #include "tfile.h"
+
+#include <json-c/json.h>
 
 #define CARD(id, name, players, clans) \
 	"    {\n" \
@@ -77,6 +80,64 @@ family_text(time_t when, const struct clan_figures *const *fig, size_t n)
 	tap_int(family_write(fp, when, fig, n), 0, "family_write succeeds");
 	fclose(fp);
 	return txt;
+}
+
+/*
+ * Many distinct cards, past the merge index's first sizes: clan x holds
+ * ids 1..200 with 1 player each, clan y ids 101..300 with 2 each, so
+ * cards.json lists 101..200 (3 players, 2 clans), then 201..300 (2, 1),
+ * then 1..100 (1, 1), each run by id (no names).  Returns the entries
+ * that differ from that (0: all as expected), or -1 when unreadable.
+ */
+static int
+many_cards(time_t when)
+{
+	struct clan_figures		 x, y;
+	const struct clan_figures	*fig[2] = { &x, &y };
+	struct json_object		*o, *arr, *e, *v;
+	char				*txt;
+	int64_t				 want_id, want_players, want_clans;
+	size_t				 i;
+	int				 bad = 0;
+
+	figures_init(&x);
+	figures_init(&y);
+	for (i = 1; i <= 200; i++)
+		add(&x.deck_cards, (long long)i, NULL, 1);
+	for (i = 101; i <= 300; i++)
+		add(&y.deck_cards, (long long)i, NULL, 2);
+	tally_sort(&x.deck_cards);
+	tally_sort(&y.deck_cards);
+	txt = family_text(when, fig, 2);
+	o = txt != NULL ? json_tokener_parse(txt) : NULL;
+	free(txt);
+	figures_free(&x);
+	figures_free(&y);
+	if (!json_object_object_get_ex(o, "deck_cards", &arr) ||
+	    json_object_array_length(arr) != 300) {
+		json_object_put(o);
+		return -1;
+	}
+	for (i = 0; i < 300; i++) {
+		e = json_object_array_get_idx(arr, i);
+		want_id = i < 100 ? 101 + (int64_t)i : i < 200 ?
+		    101 + (int64_t)i : (int64_t)i - 199;
+		want_players = i < 100 ? 3 : i < 200 ? 2 : 1;
+		want_clans = i < 100 ? 2 : 1;
+		if (!json_object_object_get_ex(e, "id", &v) ||
+		    json_object_get_int64(v) != want_id ||
+		    !json_object_object_get_ex(e, "players", &v) ||
+		    json_object_get_int64(v) != want_players ||
+		    !json_object_object_get_ex(e, "clans", &v) ||
+		    json_object_get_int64(v) != want_clans ||
+		    !json_object_object_get_ex(e, "name", &v) || v != NULL) {
+			printf("# entry %zu: %s\n", i,
+			    json_object_to_json_string(e));
+			bad++;
+		}
+	}
+	json_object_put(o);
+	return bad;
 }
 
 int
@@ -198,6 +259,9 @@ main(void)
 	    "}\n", "a nameless card takes another clan's name for it, "
 	    "favourite or deck card");
 	free(txt);
+
+	tap_int(many_cards(when), 0, "300 distinct deck cards of two clans: "
+	    "every entry's id, players and clans, in order");
 
 	/* On disk, atomically, generated at the time of writing. */
 	if ((dir = mkdtemp(tmpl)) == NULL ||
