@@ -1,7 +1,7 @@
 /*
  * famseries.c - the family's series kept between two writes of
- * trends/family.json: each clan's refresh at each time, and the sums,
- * brought up to date by reading only what changed.
+ * trends/family.json: the points and the sums, brought up to date by
+ * reading only what changed.
  */
 #include "config.h"
 
@@ -28,7 +28,8 @@ const char *const famseries_sql[FAM_NSQL] = {
 	"SELECT id, clan, fetched_at FROM refreshes WHERE fetched_at "
 	"BETWEEN ?1 AND ?2 ORDER BY fetched_at DESC, id DESC",
 	"SELECT id, fetched_at FROM refreshes WHERE clan = ?1 AND "
-	"fetched_at <= ?2 ORDER BY fetched_at DESC, id DESC LIMIT 1",
+	"fetched_at <= ?2 AND id <= ?3 ORDER BY fetched_at DESC, id DESC "
+	"LIMIT 1",
 	"SELECT id, clan, fetched_at FROM refreshes WHERE id > ?1 "
 	"ORDER BY id",
 	"SELECT (SELECT min(id) FROM refreshes), "
@@ -48,13 +49,12 @@ famseries_reset(struct famtrends *f)
 	for (i = 0; i < f->ntags; i++)
 		free(f->tags[i]);
 	free(f->tags);
-	free(f->r);
-	free(f->chg);
+	free(f->cand);
 	free(f->stamp);
 	free(f->meas[0].cards);
 	free(f->meas[1].cards);
 	f->tags = NULL;
-	f->r = f->chg = NULL;
+	f->cand = NULL;
 	f->stamp = NULL;
 	f->ntags = 0;
 	memset(f->meas, 0, sizeof(f->meas));
@@ -105,8 +105,7 @@ fam_tags(struct famtrends *f, const char *const *tags, size_t ntags,
 	if (set) {
 		famseries_reset(f);
 		if ((f->tags = calloc(n + 1, sizeof(*f->tags))) == NULL ||
-		    (f->r = calloc(n * FAM_M + 1, sizeof(*f->r))) == NULL ||
-		    (f->chg = calloc(n + 1, sizeof(*f->chg))) == NULL ||
+		    (f->cand = calloc(n + 1, sizeof(*f->cand))) == NULL ||
 		    (f->stamp = calloc(n + 1, sizeof(*f->stamp))) == NULL)
 			same = -1;
 		for (i = 0; same != -1 && i < n; i++) {
@@ -129,7 +128,8 @@ fam_tags(struct famtrends *f, const char *const *tags, size_t ntags,
 static int
 fam_card(struct fam_measure *m, int64_t id, struct fam_card **out)
 {
-	size_t lo = 0, hi = m->n, mid;
+	struct fam_card	*cards;
+	size_t		 lo = 0, hi = m->n, mid, ncap;
 
 	*out = NULL;
 	while (lo < hi) {
@@ -145,9 +145,15 @@ fam_card(struct fam_measure *m, int64_t id, struct fam_card **out)
 	}
 	if (m->n == FAM_CARDS_MAX)
 		return 0;
-	if (trendset_grow(&m->cards, &m->cap, m->n + 1,
-	    sizeof(*m->cards)) == -1)
-		return -1;
+	/* A card is 1.6 KB: grow by a quarter, not twice the room. */
+	if (m->n == m->cap) {
+		ncap = m->cap + m->cap / 4 + 16;
+		if ((cards = reallocarray(m->cards, ncap,
+		    sizeof(*m->cards))) == NULL)
+			return -1;
+		m->cards = cards;
+		m->cap = ncap;
+	}
 	memmove(&m->cards[lo + 1], &m->cards[lo],
 	    (m->n - lo) * sizeof(*m->cards));
 	m->n++;
@@ -277,28 +283,41 @@ fam_points(struct famtrends *f, time_t from, time_t to, size_t n)
 	return 0;
 }
 
-/* Each clan's latest refresh at or before each point, and the sums. */
+/*
+ * Clan c's latest refresh at or before t among those of id at most
+ * bound into *ref (id 0: none).  Returns 0, or -1 on an error.
+ */
 static int
-fam_whole(struct famtrends *f)
+fam_latest(struct famtrends *f, size_t c, int64_t t, int64_t bound,
+    struct fam_ref *ref)
 {
 	sqlite3_stmt	*st = f->st[FAM_LATEST];
-	struct fam_ref	*ref;
-	size_t		 c, k;
 	int		 rc;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->c = c;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, f->tags[c], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t);
+	sqlite3_bind_int64(st, 3, bound);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ref->id = sqlite3_column_int64(st, 0);
+		ref->t = sqlite3_column_int64(st, 1);
+	}
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Each clan's latest refresh at or before each point, and the sums. */
+static int
+fam_whole(struct famtrends *f, int64_t maxid)
+{
+	struct fam_ref	ref;
+	size_t		c, k;
 
 	for (c = 0; c < f->ntags; c++)
 		for (k = 0; k < f->m; k++) {
-			ref = &f->r[c * FAM_M + k];
-			sqlite3_reset(st);
-			sqlite3_bind_text(st, 1, f->tags[c], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, f->pt[k].t);
-			if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				ref->id = sqlite3_column_int64(st, 0);
-				ref->t = sqlite3_column_int64(st, 1);
-				ref->c = c;
-				if (fam_apply(f, k, ref->id, 1) == -1)
-					return -1;
-			} else if (rc != SQLITE_DONE)
+			if (fam_latest(f, c, f->pt[k].t, maxid, &ref) == -1 ||
+			    (ref.id != 0 && fam_apply(f, k, ref.id, 1) == -1))
 				return -1;
 		}
 	return 0;
@@ -307,7 +326,7 @@ fam_whole(struct famtrends *f)
 /* Read the whole: the count, the points, the sums. */
 static int
 fam_full(struct famtrends *f, const char *const *tags, size_t ntags,
-    time_t from, time_t to)
+    time_t from, time_t to, int64_t maxid)
 {
 	sqlite3_stmt	*st = f->st[FAM_COUNT];
 	size_t		 c;
@@ -324,110 +343,72 @@ fam_full(struct famtrends *f, const char *const *tags, size_t ntags,
 			return -1;
 		f->n += (size_t)sqlite3_column_int64(st, 0);
 	}
-	return fam_points(f, from, to, f->n) == -1 ? -1 : fam_whole(f);
+	return fam_points(f, from, to, f->n) == -1 ? -1 : fam_whole(f, maxid);
 }
 
-/* Make ref clan c's refresh at point k, keeping the one it replaces. */
+/* Clan c is to be looked at again for the point being moved. */
 static void
-fam_set(struct famtrends *f, size_t k, size_t c,
-    const struct fam_ref *ref, size_t *nchg)
+fam_mark(struct famtrends *f, size_t c, unsigned stamp, size_t *ncand)
 {
-	struct fam_ref *cur = &f->r[c * FAM_M + k];
-
-	if (f->stamp[c] != k + 1) {
-		f->stamp[c] = (unsigned)k + 1;
-		f->chg[*nchg] = *cur;
-		f->chg[(*nchg)++].c = c;
+	if (f->stamp[c] != stamp) {
+		f->stamp[c] = stamp;
+		f->cand[(*ncand)++] = c;
 	}
-	*cur = *ref;
-}
-
-/* Take ref as its clan's refresh at point k when it is later. */
-static void
-fam_take(struct famtrends *f, size_t k, const struct fam_ref *ref,
-    size_t *nchg)
-{
-	const struct fam_ref *cur = &f->r[ref->c * FAM_M + k];
-
-	if (cur->id == 0 || ref_cmp(ref, cur) > 0)
-		fam_set(f, k, ref->c, ref, nchg);
 }
 
 /*
- * Point k moved back from base (a refresh recorded late is before it):
- * a clan whose refresh at k is after it is searched again.
+ * Move point k from the time base, where its sums count each clan's
+ * latest refresh of id at most was (the last build's newest, or this
+ * one's for a point that starts as a copy), to its time now, where they
+ * count each clan's latest of id at most maxid.  Only a clan with a
+ * refresh between the two times, or one read since (fresh, nfresh), can
+ * differ: the database says which refresh each such clan had at either
+ * time, so nothing per clan and point is kept.
  */
 static int
-fam_back(struct famtrends *f, size_t k, int64_t base, size_t *nchg)
+fam_move(struct famtrends *f, size_t k, int64_t base, int64_t was,
+    int64_t maxid, const struct fam_ref *fresh, size_t nfresh)
 {
-	struct fam_ref	 ref, found;
-	sqlite3_stmt	*st, *lt = f->st[FAM_LATEST];
-	int		 rc, lrc;
-
-	st = fam_time(f, f->pt[k].t + 1, base, f->pt[k].t, 0);
-	while ((rc = fam_next(f, st, &ref)) == 0) {
-		if (f->r[ref.c * FAM_M + k].t <= f->pt[k].t)
-			continue;
-		memset(&found, 0, sizeof(found));
-		sqlite3_reset(lt);
-		sqlite3_bind_text(lt, 1, f->tags[ref.c], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(lt, 2, f->pt[k].t);
-		if ((lrc = sqlite3_step(lt)) == SQLITE_ROW) {
-			found.id = sqlite3_column_int64(lt, 0);
-			found.t = sqlite3_column_int64(lt, 1);
-			found.c = ref.c;
-		} else if (lrc != SQLITE_DONE)
-			return -1;
-		fam_set(f, k, ref.c, &found, nchg);
-	}
-	return rc == -1 ? -1 : 0;
-}
-
-/*
- * Move point k from the time base to its new one: the refreshes between
- * the two, and those read since (fresh, nfresh) at or before it.
- */
-static int
-fam_move(struct famtrends *f, size_t k, int64_t base,
-    const struct fam_ref *fresh, size_t nfresh)
-{
-	struct fam_ref	 ref, *cur;
+	struct fam_ref	 ref, old;
 	sqlite3_stmt	*st;
-	size_t		 i, nchg = 0;
+	int64_t		 lo, hi;
+	size_t		 i, ncand = 0;
+	unsigned	 stamp = (unsigned)k + 1;
 	int		 rc = 1;
 
+	lo = base < f->pt[k].t ? base : f->pt[k].t;
+	hi = base < f->pt[k].t ? f->pt[k].t : base;
 	for (i = 0; i < f->ntags; i++)
 		f->stamp[i] = 0;
-	if (f->pt[k].t < base && fam_back(f, k, base, &nchg) == -1)
-		return -1;
-	for (i = 0; i < nfresh; i++)
-		if (fresh[i].t <= f->pt[k].t)
-			fam_take(f, k, &fresh[i], &nchg);
-	if (f->pt[k].t > base) {
-		st = fam_time(f, base + 1, f->pt[k].t, base, 0);
+	if (lo < hi) {
+		st = fam_time(f, lo + 1, hi, lo, 0);
 		while ((rc = fam_next(f, st, &ref)) == 0)
-			fam_take(f, k, &ref, &nchg);
+			fam_mark(f, ref.c, stamp, &ncand);
 		if (rc == -1)
 			return -1;
 	}
-	for (i = 0; i < nchg; i++) {
-		cur = &f->r[f->chg[i].c * FAM_M + k];
-		if ((f->chg[i].id != 0 && fam_apply(f, k, f->chg[i].id,
-		    -1) == -1) || (cur->id != 0 && fam_apply(f, k, cur->id,
-		    1) == -1))
+	for (i = 0; i < nfresh; i++)
+		if (fresh[i].t <= hi)
+			fam_mark(f, fresh[i].c, stamp, &ncand);
+	for (i = 0; i < ncand; i++) {
+		if (fam_latest(f, f->cand[i], base, was, &old) == -1 ||
+		    fam_latest(f, f->cand[i], f->pt[k].t, maxid, &ref) == -1)
+			return -1;
+		if (old.id == ref.id)
+			continue;
+		if ((old.id != 0 && fam_apply(f, k, old.id, -1) == -1) ||
+		    (ref.id != 0 && fam_apply(f, k, ref.id, 1) == -1))
 			return -1;
 	}
 	return 0;
 }
 
-/* Point k starts as point j (k > j): its refreshes and sums. */
+/* Point k starts as point j (k > j): its sums. */
 static void
 fam_copy(struct famtrends *f, size_t k, size_t j)
 {
 	size_t i, c;
 
-	for (c = 0; c < f->ntags; c++)
-		f->r[c * FAM_M + k] = f->r[c * FAM_M + j];
 	for (i = 0; i < 2; i++)
 		for (c = 0; c < f->meas[i].n; c++)
 			f->meas[i].cards[c].sum[k] = f->meas[i].cards[c].sum[j];
@@ -484,7 +465,7 @@ fam_count(struct famtrends *f, time_t from, time_t to,
 
 /* Bring the kept series to [from, to]; 1 when the whole must be read. */
 static int
-fam_step(struct famtrends *f, time_t from, time_t to,
+fam_step(struct famtrends *f, time_t from, time_t to, int64_t maxid,
     const struct fam_ref *fresh, size_t nfresh)
 {
 	struct fam_ref	old[FAM_M];
@@ -498,10 +479,12 @@ fam_step(struct famtrends *f, time_t from, time_t to,
 	    fam_points(f, from, to, f->n) == -1)
 		return -1;
 	for (k = 0; k < f->m; k++) {
+		/* A new point starts as the last one, already moved. */
 		if (k >= om)
 			fam_copy(f, k, om - 1);
 		base = k < om ? old[k].t : f->pt[om - 1].t;
-		if (fam_move(f, k, base, fresh, nfresh) == -1)
+		if (fam_move(f, k, base, k < om ? f->maxid : maxid, maxid,
+		    fresh, nfresh) == -1)
 			return -1;
 	}
 	return 0;
@@ -545,12 +528,12 @@ famseries_update(struct famtrends *f, const char *const *tags,
 		if (fam_fresh(f, &fresh, &nfresh) == -1)
 			rc = -1;
 		else
-			rc = fam_step(f, from, to, fresh, nfresh);
+			rc = fam_step(f, from, to, maxid, fresh, nfresh);
 		free(fresh);
 	}
 	f->valid = 0;
 	if (rc == 1)
-		rc = fam_full(f, tags, ntags, from, to);
+		rc = fam_full(f, tags, ntags, from, to, maxid);
 	if (rc == -1 || fam_late(f, to) == -1)
 		return -1;
 	f->valid = 1;

@@ -1,6 +1,6 @@
 /*
  * famseries.h - the family's series kept between two writes of
- * trends/family.json: each clan's refresh at each time, and the sums.
+ * trends/family.json: the points and each card's sums at them.
  * Only for famseries.c and famtrends.c.
  */
 #ifndef CLANPOPD_FAMSERIES_H
@@ -54,12 +54,11 @@ struct famtrends {
 	size_t			  n;		/* refreshes in the window */
 	struct fam_ref		  pt[FAM_M];	/* the points */
 	size_t			  m;
-	struct fam_ref		 *r;		/* [c * FAM_M + k] */
 	struct fam_measure	  meas[2];	/* favourites, decks */
 	struct fam_ref		 *late;		/* read, after the window */
 	size_t			  nlate, caplate;
-	struct fam_ref		 *chg;		/* one point's changes */
-	unsigned		 *stamp;	/* [c]: point + 1 of its change */
+	size_t			 *cand;		/* clans a point's move looks at */
+	unsigned		 *stamp;	/* [c]: point + 1 when in cand */
 	unsigned long		  full;
 	sqlite3			 *db;		/* during a build */
 	sqlite3_stmt		 *st[FAM_NSQL];

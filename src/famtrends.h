@@ -32,10 +32,11 @@ void			 famtrends_free(struct famtrends *f);
  * its count in that clan's latest refresh at or before it (of any time,
  * 0 for a clan with none).  The cards of each measure are chosen as a
  * clan's are, from these sums (a card is at a time when its sum is above
- * 0).  f keeps each clan's refresh at each time and the sums: a build
- * with the clans and window of the one before reads only the refreshes
- * since, those that left the window and those around each time that
- * moved; the whole is read again at the first build, when the clans or
+ * 0).  f keeps the times and the sums: a build with the clans and
+ * window of the one before reads only the refreshes since, those that
+ * left the window and, for each time that moved, the clans with a
+ * refresh between its old and new time (their refresh at either time
+ * is looked up); the whole is read again at the first build, when the clans or
  * the window changed, when refreshes were deleted (retention) or after
  * an error.  Returns the trends (free with trends_free), or NULL with a
  * sentence in err.
