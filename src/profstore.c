@@ -12,13 +12,18 @@
 #define PROFSTORE_SLOTS_MIN	64	/* a power of two */
 
 /*
- * An open-addressing table, linear probing, at most half full; a removal
- * shifts later entries of its run back, so no tombstones build up.
+ * The profiles are kept in one dense array, found through an
+ * open-addressing index of their places (linear probing, at most half
+ * full; a removal shifts later entries of its run back, so no tombstones
+ * build up, and the last profile moves into the removed one's place).
+ * The index costs 4 bytes a slot where slots of whole profiles cost 88:
+ * 2.9 MB at 10,000 players became 1.4 at most.
  */
 struct profstore {
-	struct profile	*slot;		/* tag[0] == '\0': empty */
+	struct profile	*ent;		/* the profiles, dense */
+	size_t		 n, cap;
+	uint32_t	*slot;		/* place in ent + 1; 0: empty */
 	size_t		 nslots;
-	size_t		 n;
 	int64_t		 maintenance;
 	struct profstore_card *cards;	/* card n is cards[n - 1] */
 	size_t		 ncards, cardcap;
@@ -49,10 +54,11 @@ profstore_free(struct profstore *ps)
 
 	if (ps == NULL)
 		return;
-	for (i = 0; i < ps->nslots; i++)
-		free(ps->slot[i].card_name);
+	for (i = 0; i < ps->n; i++)
+		free(ps->ent[i].card_name);
 	for (i = 0; i < ps->ncards; i++)
 		free(ps->cards[i].name);
+	free(ps->ent);
 	free(ps->cards);
 	free(ps->cardslot);
 	free(ps->slot);
@@ -65,9 +71,8 @@ ps_find(const struct profstore *ps, const char *tag)
 {
 	size_t mask = ps->nslots - 1, i;
 
-	for (i = tag_hash(tag) & mask; ps->slot[i].tag[0] != '\0';
-	    i = (i + 1) & mask)
-		if (strcmp(ps->slot[i].tag, tag) == 0)
+	for (i = tag_hash(tag) & mask; ps->slot[i] != 0; i = (i + 1) & mask)
+		if (strcmp(ps->ent[ps->slot[i] - 1].tag, tag) == 0)
 			return i;
 	return i;
 }
@@ -77,81 +82,102 @@ profstore_get(const struct profstore *ps, const char *tag)
 {
 	size_t i = ps_find(ps, tag);
 
-	return ps->slot[i].tag[0] != '\0' ? &ps->slot[i] : NULL;
+	return ps->slot[i] != 0 ? &ps->ent[ps->slot[i] - 1] : NULL;
 }
 
-/* Double the table; -1 on out of memory (the old one stays). */
+/*
+ * Room for one more profile: the array grown by half, the index doubled
+ * when it would be more than half full.  Returns 0, or -1 on out of
+ * memory (the store is unchanged).
+ */
 static int
-ps_grow(struct profstore *ps)
+ps_room(struct profstore *ps)
 {
-	struct profile	*old = ps->slot;
-	size_t		 nold = ps->nslots, i;
+	struct profile	*ent;
+	uint32_t	*slot;
+	size_t		 cap, nslots, i;
 
-	if ((ps->slot = calloc(nold * 2, sizeof(*ps->slot))) == NULL) {
-		ps->slot = old;
-		return -1;
+	if (ps->n == ps->cap) {
+		cap = ps->cap + ps->cap / 2 + 64;
+		if (cap > UINT32_MAX - 1 ||
+		    (ent = reallocarray(ps->ent, cap, sizeof(*ent))) == NULL)
+			return -1;
+		ps->ent = ent;
+		ps->cap = cap;
 	}
-	ps->nslots = nold * 2;
-	for (i = 0; i < nold; i++)
-		if (old[i].tag[0] != '\0')
-			ps->slot[ps_find(ps, old[i].tag)] = old[i];
-	free(old);
+	if ((ps->n + 1) * 2 <= ps->nslots)
+		return 0;
+	nslots = ps->nslots * 2;
+	if ((slot = calloc(nslots, sizeof(*slot))) == NULL)
+		return -1;
+	free(ps->slot);
+	ps->slot = slot;
+	ps->nslots = nslots;
+	for (i = 0; i < ps->n; i++)
+		ps->slot[ps_find(ps, ps->ent[i].tag)] = (uint32_t)i + 1;
 	return 0;
 }
 
 int
 profstore_put(struct profstore *ps, const struct profile *p, int newer_only)
 {
-	char	*name = NULL;
-	size_t	 i;
+	struct profile	*e;
+	char		*name = NULL;
+	size_t		 i;
 
 	i = ps_find(ps, p->tag);
-	if (ps->slot[i].tag[0] != '\0' && newer_only &&
-	    ps->slot[i].read_at >= p->read_at)
+	if (ps->slot[i] != 0 && newer_only &&
+	    ps->ent[ps->slot[i] - 1].read_at >= p->read_at)
 		return 0;
 	if (p->card_name != NULL && (name = strdup(p->card_name)) == NULL)
 		return -1;
-	if (ps->slot[i].tag[0] == '\0') {
-		if ((ps->n + 1) * 2 > ps->nslots) {
-			if (ps_grow(ps) == -1) {
-				free(name);
-				return -1;
-			}
-			i = ps_find(ps, p->tag);
+	if (ps->slot[i] == 0) {
+		if (ps_room(ps) == -1) {
+			free(name);
+			return -1;
 		}
-		ps->n++;
-	} else
-		free(ps->slot[i].card_name);
-	ps->slot[i] = *p;
-	ps->slot[i].card_name = name;
+		i = ps_find(ps, p->tag);
+		ps->slot[i] = (uint32_t)++ps->n;
+		e = &ps->ent[ps->n - 1];
+	} else {
+		e = &ps->ent[ps->slot[i] - 1];
+		free(e->card_name);
+	}
+	*e = *p;
+	e->card_name = name;
 	return 0;
 }
 
 void
 profstore_move(struct profstore *ps, const char *tag, const char *clan)
 {
-	size_t i = ps_find(ps, tag);
+	size_t		 i = ps_find(ps, tag);
+	struct profile	*e;
 
-	if (ps->slot[i].tag[0] != '\0')
-		snprintf(ps->slot[i].clan, sizeof(ps->slot[i].clan), "%s", clan);
+	if (ps->slot[i] != 0) {
+		e = &ps->ent[ps->slot[i] - 1];
+		snprintf(e->clan, sizeof(e->clan), "%s", clan);
+	}
 }
 
-/* Empty slot i and shift back the entries of its run that may move. */
+/*
+ * Empty slot i, shift back the slots of its run that may move, and fill
+ * the removed profile's place with the last one.
+ */
 static void
 ps_remove_at(struct profstore *ps, size_t i)
 {
-	size_t mask = ps->nslots - 1, j = i, home;
+	size_t		mask = ps->nslots - 1, j = i, home;
+	uint32_t	gone = ps->slot[i];
 
-	free(ps->slot[i].card_name);
-	ps->n--;
+	free(ps->ent[gone - 1].card_name);
 	for (;;) {
-		ps->slot[i].tag[0] = '\0';
-		ps->slot[i].card_name = NULL;
+		ps->slot[i] = 0;
 		for (;;) {
 			j = (j + 1) & mask;
-			if (ps->slot[j].tag[0] == '\0')
-				return;
-			home = tag_hash(ps->slot[j].tag) & mask;
+			if (ps->slot[j] == 0)
+				goto moved;
+			home = tag_hash(ps->ent[ps->slot[j] - 1].tag) & mask;
 			/* Stays when its home lies cyclically in (i, j]. */
 			if (i <= j ? (i < home && home <= j) :
 			    (i < home || home <= j))
@@ -161,6 +187,12 @@ ps_remove_at(struct profstore *ps, size_t i)
 		ps->slot[i] = ps->slot[j];
 		i = j;
 	}
+moved:
+	if (gone != ps->n) {
+		ps->ent[gone - 1] = ps->ent[ps->n - 1];
+		ps->slot[ps_find(ps, ps->ent[gone - 1].tag)] = gone;
+	}
+	ps->n--;
 }
 
 void
@@ -168,7 +200,7 @@ profstore_del(struct profstore *ps, const char *tag)
 {
 	size_t i = ps_find(ps, tag);
 
-	if (ps->slot[i].tag[0] != '\0')
+	if (ps->slot[i] != 0)
 		ps_remove_at(ps, i);
 }
 
@@ -185,10 +217,9 @@ ps_listed(const char (*tags)[TAG_MAX], size_t n, const char *tag)
 }
 
 /*
- * Remove every entry for which drop(arg, entry) is 1, calling gone with
- * its tag first.  A removal may shift a later entry into the slot just
- * looked at, so that slot is looked at again; one that wraps past the end
- * into slots already seen was kept there, so it is seen once more at most.
+ * Remove every profile for which drop(arg, profile) is 1, calling gone
+ * with its tag first.  A removal moves the last profile into the place
+ * just looked at, so that place is looked at again.
  */
 static size_t
 ps_remove_if(struct profstore *ps,
@@ -197,14 +228,14 @@ ps_remove_if(struct profstore *ps,
 {
 	size_t i = 0, n = 0;
 
-	while (i < ps->nslots) {
-		if (ps->slot[i].tag[0] == '\0' || !drop(arg, &ps->slot[i])) {
+	while (i < ps->n) {
+		if (!drop(arg, &ps->ent[i])) {
 			i++;
 			continue;
 		}
 		if (gone != NULL)
-			gone(gonearg, ps->slot[i].tag);
-		ps_remove_at(ps, i);
+			gone(gonearg, ps->ent[i].tag);
+		ps_remove_at(ps, ps_find(ps, ps->ent[i].tag));
 		n++;
 	}
 	return n;

@@ -142,6 +142,61 @@ test_many(void)
 	profstore_free(ps);
 }
 
+/*
+ * 40,000 random puts, deletions and moves over 3,000 tags against a plain
+ * array of what each tag should hold: after each step the count, and
+ * after every 500 each tag's profile (or none), are as the array says.
+ * The store's index shifts runs back on removal and its last profile
+ * fills the hole: a wrong slot would lose or mix profiles here.
+ */
+static void
+test_model(void)
+{
+	struct profstore	*ps = profstore_new();
+	static int64_t		 want[3000];	/* card id + 1; 0: not kept */
+	const struct profile	*g;
+	struct profile		 p;
+	unsigned long		 x = 12345;
+	size_t			 step, i, n = 0, countbad = 0, bad = 0;
+	char			 tag[TAG_MAX], name[16];
+
+	for (step = 1; step <= 40000; step++) {
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		i = (size_t)(x >> 33) % 3000;
+		snprintf(tag, sizeof(tag), "#%zu", 200000 + i);
+		if ((x >> 20) % 3 != 0) {
+			snprintf(name, sizeof(name), "C%lu", (x >> 40) % 97);
+			p = prof(tag, "#9V2Y", (int64_t)step, 26000000 +
+			    (int64_t)((x >> 40) % 97), name);
+			if (profstore_put(ps, &p, 0) == 0) {
+				n += want[i] == 0;
+				want[i] = p.card_id + 1;
+			}
+		} else if ((x >> 24) % 4 != 0) {
+			profstore_del(ps, tag);
+			n -= want[i] != 0;
+			want[i] = 0;
+		} else
+			profstore_move(ps, tag, "#PQL9");
+		countbad += profstore_count(ps) != n;
+		if (step % 500 != 0)
+			continue;
+		for (i = 0; i < 3000; i++) {
+			snprintf(tag, sizeof(tag), "#%zu", 200000 + i);
+			g = profstore_get(ps, tag);
+			if (want[i] == 0 ? g != NULL : g == NULL ||
+			    g->card_id + 1 != want[i] ||
+			    strcmp(g->tag, tag) != 0 || g->card_name == NULL ||
+			    atoll(g->card_name + 1) != want[i] - 1 - 26000000)
+				bad++;
+		}
+	}
+	tap_int(countbad, 0, "model: the count after each of 40000 steps");
+	tap_int(bad, 0, "model: every tag's profile, or none, every 500 "
+	    "steps");
+	profstore_free(ps);
+}
+
 static void
 test_maintenance(void)
 {
@@ -200,6 +255,7 @@ main(void)
 {
 	test_put_get();
 	test_many();
+	test_model();
 	test_maintenance();
 	test_cards();
 	return tap_done();
