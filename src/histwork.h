@@ -8,6 +8,7 @@
 #define HISTWORK_BUSY_MS	1000	/* busy_timeout of the thread's
 					   connection, milliseconds */
 #define HISTWORK_NICE		10	/* the thread's nice value */
+#define HISTWORK_CACHE_KIB	256	/* the connection's page cache, KiB */
 
 struct outdir;
 struct histwork;
