@@ -292,7 +292,7 @@ read_cards(struct json_object *o, const char *key, struct tally *t)
 		return 0;
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
-		if (jint(e, "id", INT64_MIN, INT64_MAX, &id) == -1 ||
+		if (jint(e, "id", 1, TALLY_ID_MAX, &id) == -1 ||
 		    jint(e, "count", 1, UINT_MAX, &count) == -1)
 			continue;
 		name = json_object_object_get_ex(e, "name", &v) &&

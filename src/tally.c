@@ -89,6 +89,10 @@ tally_add(struct tally *t, int64_t id, const char *name)
 	const char		*copy = NULL;
 	size_t			 i, cap;
 
+	if (id < 1 || id > TALLY_ID_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (i = 0; i < t->n; i++) {
 		c = &t->cards[i];
 		if (c->id != id)
@@ -116,7 +120,7 @@ tally_add(struct tally *t, int64_t id, const char *name)
 		t->cap = cap;
 	}
 	c = &t->cards[t->n++];
-	c->id = id;
+	c->id = (int32_t)id;
 	c->name = copy;
 	c->count = 1;
 	return 0;

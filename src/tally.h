@@ -6,12 +6,17 @@
 #include <stdint.h>
 
 #define TALLY_NAMES_MAX	65536	/* distinct card names kept, in all */
+#define TALLY_ID_MAX	INT32_MAX	/* card ids are 1..2^31-1 (api.h) */
 
+/*
+ * 16 bytes: every clan's latest tallies stay in memory, a deck tally
+ * holds 60 to 80 cards, and a card id fits in 32 bits (api.h).
+ */
 struct tally_card {
-	int64_t	 id;
 	const char *name;	/* first non-NULL name seen for the id, or NULL:
 				   one copy shared by every tally, kept until
 				   exit; past TALLY_NAMES_MAX new names, NULL */
+	int32_t	 id;		/* 1 to TALLY_ID_MAX */
 	unsigned count;
 };
 
@@ -22,7 +27,11 @@ struct tally {
 };
 
 void	tally_init(struct tally *);
-/* Count one player whose favourite card is id; returns 0, -1 on ENOMEM. */
+/*
+ * Count one player whose card is id.  Returns 0, or -1 with errno EINVAL
+ * when id is not from 1 to TALLY_ID_MAX (nothing counted), ENOMEM when
+ * out of memory.
+ */
 int	tally_add(struct tally *, int64_t id, const char *name);
 /*
  * The order of cards everywhere: count descending, then name ascending

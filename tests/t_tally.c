@@ -1,6 +1,7 @@
 /* t_tally.c - unit tests for tally.c. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -241,6 +242,30 @@ test_interned(void)
 	tally_free(&a);
 }
 
+/* Ids outside 1..2^31-1 are refused (EINVAL), counting nothing. */
+static void
+test_ids(void)
+{
+	static const int64_t	 bad[] = { 0, -1, INT64_MIN,
+				    (int64_t)INT32_MAX + 1, INT64_MAX };
+	struct tally		 t;
+	size_t			 i, refused = 0;
+
+	tally_init(&t);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		refused += tally_add(&t, bad[i], "Odd") == -1 &&
+		    errno == EINVAL;
+	}
+	tap_int(refused, 5, "ids 0, -1, -2^63, 2^31 and 2^63-1: refused, "
+	    "EINVAL");
+	tap_int(t.n, 0, "refused ids count nothing");
+	tap_int(tally_add(&t, INT32_MAX, "Top") == 0 && tally_add(&t, 1,
+	    NULL) == 0 && t.n == 2 && t.cards[0].id == INT32_MAX &&
+	    t.cards[1].id == 1, 1, "ids 2^31-1 and 1: counted as they are");
+	tally_free(&t);
+}
+
 int
 main(void)
 {
@@ -250,5 +275,6 @@ main(void)
 	test_sort();
 	test_many();
 	test_interned();
+	test_ids();
 	return tap_done();
 }
