@@ -37,6 +37,8 @@ const char *const famseries_sql[FAM_NSQL] = {
 	"SELECT card_id, players FROM favourites WHERE refresh_id = ?1",
 	"SELECT card_id, players FROM decks WHERE refresh_id = ?1",
 	"SELECT name FROM cards WHERE id = ?1",
+	"SELECT id, fetched_at FROM refreshes WHERE clan = ?1 AND "
+	"fetched_at > ?2 AND fetched_at <= ?3 ORDER BY fetched_at, id",
 };
 
 
@@ -163,12 +165,17 @@ fam_card(struct fam_measure *m, int64_t id, struct fam_card **out)
 	return 0;
 }
 
-/* Add (sign 1) or take away (-1) refresh id's rows at point k. */
+/*
+ * Add (sign 1) or take away (-1) refresh id's rows at points k to last
+ * (k <= last), reading them once.
+ */
 static int
-fam_apply(struct famtrends *f, size_t k, int64_t id, int sign)
+fam_apply(struct famtrends *f, size_t k, size_t last, int64_t id, int sign)
 {
 	struct fam_card	*c;
 	sqlite3_stmt	*st;
+	int64_t		 v;
+	size_t		 j;
 	int		 i, rc;
 
 	for (i = 0; i < 2; i++) {
@@ -179,8 +186,9 @@ fam_apply(struct famtrends *f, size_t k, int64_t id, int sign)
 			if (fam_card(&f->meas[i], sqlite3_column_int64(st, 0),
 			    &c) == -1)
 				return -1;
-			if (c != NULL)
-				c->sum[k] += sign * sqlite3_column_int64(st, 1);
+			v = sign * sqlite3_column_int64(st, 1);
+			for (j = k; c != NULL && j <= last; j++)
+				c->sum[j] += v;
 		}
 		if (rc != SQLITE_DONE)
 			return -1;
@@ -307,19 +315,48 @@ fam_latest(struct famtrends *f, size_t c, int64_t t, int64_t bound,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Each clan's latest refresh at or before each point, and the sums. */
+/*
+ * Each clan's latest refresh at or before each point, and the sums: the
+ * clan's refresh at the first point, then its refreshes up to the last
+ * in time order, each refresh's rows read once for the run of points it
+ * counts at.
+ */
 static int
 fam_whole(struct famtrends *f, int64_t maxid)
 {
-	struct fam_ref	ref;
-	size_t		c, k;
+	sqlite3_stmt	*st = f->st[FAM_RUN];
+	struct fam_ref	 cur, row;
+	size_t		 c, k, first;
+	int		 rc;
 
-	for (c = 0; c < f->ntags; c++)
-		for (k = 0; k < f->m; k++) {
-			if (fam_latest(f, c, f->pt[k].t, maxid, &ref) == -1 ||
-			    (ref.id != 0 && fam_apply(f, k, ref.id, 1) == -1))
+	for (c = 0; c < f->ntags && f->m > 0; c++) {
+		if (fam_latest(f, c, f->pt[0].t, maxid, &cur) == -1)
+			return -1;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, f->tags[c], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, f->pt[0].t);
+		sqlite3_bind_int64(st, 3, f->pt[f->m - 1].t);
+		rc = sqlite3_step(st);
+		for (first = 0, k = 1; k < f->m; k++) {
+			row = cur;
+			while (rc == SQLITE_ROW &&
+			    sqlite3_column_int64(st, 1) <= f->pt[k].t) {
+				row.id = sqlite3_column_int64(st, 0);
+				rc = sqlite3_step(st);
+			}
+			if (row.id == cur.id)
+				continue;
+			if (cur.id != 0 &&
+			    fam_apply(f, first, k - 1, cur.id, 1) == -1)
 				return -1;
+			cur = row;
+			first = k;
 		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+		if (cur.id != 0 && fam_apply(f, first, f->m - 1, cur.id, 1) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -396,8 +433,8 @@ fam_move(struct famtrends *f, size_t k, int64_t base, int64_t was,
 			return -1;
 		if (old.id == ref.id)
 			continue;
-		if ((old.id != 0 && fam_apply(f, k, old.id, -1) == -1) ||
-		    (ref.id != 0 && fam_apply(f, k, ref.id, 1) == -1))
+		if ((old.id != 0 && fam_apply(f, k, k, old.id, -1) == -1) ||
+		    (ref.id != 0 && fam_apply(f, k, k, ref.id, 1) == -1))
 			return -1;
 	}
 	return 0;

@@ -21,7 +21,7 @@
 /* The statements of one build, in f->st. */
 enum fam_sql {
 	FAM_COUNT, FAM_TIME, FAM_TAIL, FAM_LATEST, FAM_NEW, FAM_IDS,
-	FAM_FAV, FAM_DECK, FAM_CARD, FAM_NSQL
+	FAM_FAV, FAM_DECK, FAM_CARD, FAM_RUN, FAM_NSQL
 };
 
 /* A refresh of clan c (an index into f->tags) at t; id 0: none. */
