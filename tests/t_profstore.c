@@ -142,58 +142,136 @@ test_many(void)
 	profstore_free(ps);
 }
 
+/* What the model says a tag holds: its card id + 1 (0: not kept), clan. */
+struct model {
+	int64_t	 want[3000];
+	int	 clan[3000];
+	char	 expect[3000];	/* 1: the prune under way is to forget it */
+	size_t	 n, gone, wrong_gone;
+};
+
+static void
+model_gone(void *arg, const char *tag)
+{
+	struct model	*m = arg;
+	size_t		 i = (size_t)atol(tag + 1) - 200000;
+
+	m->gone++;
+	if (i >= 3000 || m->expect[i] != 1)
+		m->wrong_gone++;
+	else
+		m->expect[i] = 0;
+}
+
+/* Keep the even clans only. */
+static int
+model_keep(void *arg, const char *clan)
+{
+	(void)arg;
+	return atoi(clan + 2) % 2 == 0;
+}
+
 /*
- * 40,000 random puts, deletions and moves over 3,000 tags against a plain
- * array of what each tag should hold: after each step the count, and
- * after every 500 each tag's profile (or none), are as the array says.
- * The store's index shifts runs back on removal and its last profile
- * fills the hole: a wrong slot would lose or mix profiles here.
+ * 40,000 random puts, deletions, moves between 30 clans and prunes of a
+ * clan against plain arrays of what each tag should hold, and twice the
+ * odd clans dropped: after each step the count, and after every 500
+ * each tag's profile (or none) and clan are as the arrays say; a prune
+ * forgets exactly the clan's members it does not list.  The store's
+ * index shifts runs back on removal, its last profile fills the hole,
+ * and each clan's list follows both: a wrong link or slot would lose,
+ * keep or mix profiles here.
  */
 static void
 test_model(void)
 {
 	struct profstore	*ps = profstore_new();
-	static int64_t		 want[3000];	/* card id + 1; 0: not kept */
+	static struct model	 m;
+	static char		 listed[3000][TAG_MAX];
 	const struct profile	*g;
 	struct profile		 p;
 	unsigned long		 x = 12345;
-	size_t			 step, i, n = 0, countbad = 0, bad = 0;
-	char			 tag[TAG_MAX], name[16];
+	size_t			 step, i, nl, want_gone, countbad = 0, bad = 0;
+	size_t			 prunebad = 0, pruned = 0;
+	char			 tag[TAG_MAX], name[16], clan[TAG_MAX];
+	int			 c, op;
 
 	for (step = 1; step <= 40000; step++) {
 		x = x * 6364136223846793005UL + 1442695040888963407UL;
 		i = (size_t)(x >> 33) % 3000;
+		c = (int)((x >> 45) % 30);
 		snprintf(tag, sizeof(tag), "#%zu", 200000 + i);
-		if ((x >> 20) % 3 != 0) {
+		snprintf(clan, sizeof(clan), "#C%d", c);
+		op = (int)((x >> 20) % 20);
+		if (op < 12) {
 			snprintf(name, sizeof(name), "C%lu", (x >> 40) % 97);
-			p = prof(tag, "#9V2Y", (int64_t)step, 26000000 +
+			p = prof(tag, clan, (int64_t)step, 26000000 +
 			    (int64_t)((x >> 40) % 97), name);
 			if (profstore_put(ps, &p, 0) == 0) {
-				n += want[i] == 0;
-				want[i] = p.card_id + 1;
+				m.n += m.want[i] == 0;
+				m.want[i] = p.card_id + 1;
+				m.clan[i] = c;
 			}
-		} else if ((x >> 24) % 4 != 0) {
+		} else if (op < 16) {
 			profstore_del(ps, tag);
-			n -= want[i] != 0;
-			want[i] = 0;
-		} else
-			profstore_move(ps, tag, "#PQL9");
-		countbad += profstore_count(ps) != n;
+			m.n -= m.want[i] != 0;
+			m.want[i] = 0;
+		} else if (op < 19) {
+			profstore_move(ps, tag, clan);
+			if (m.want[i] != 0)
+				m.clan[i] = c;
+		} else {
+			/* Prune clan c, listing about half its members. */
+			nl = 0;
+			want_gone = 0;
+			for (i = 0; i < 3000; i++) {
+				if (m.want[i] == 0 || m.clan[i] != c)
+					continue;
+				if ((i ^ step) % 2 == 0)
+					snprintf(listed[nl++], TAG_MAX, "#%zu",
+					    200000 + i);
+				else {
+					m.expect[i] = 1;
+					m.want[i] = 0;
+					m.n--;
+					want_gone++;
+				}
+			}
+			m.gone = 0;
+			pruned += want_gone;
+			prunebad += profstore_prune_clan(ps, clan,
+			    (const char (*)[TAG_MAX])listed, nl, model_gone,
+			    &m) != want_gone || m.gone != want_gone;
+		}
+		if (step == 15000 || step == 30000) {
+			for (i = 0; i < 3000; i++)
+				if (m.want[i] != 0 && m.clan[i] % 2 != 0) {
+					m.want[i] = 0;
+					m.n--;
+				}
+			profstore_keep_clans(ps, model_keep, NULL);
+		}
+		countbad += profstore_count(ps) != m.n;
 		if (step % 500 != 0)
 			continue;
 		for (i = 0; i < 3000; i++) {
 			snprintf(tag, sizeof(tag), "#%zu", 200000 + i);
+			snprintf(clan, sizeof(clan), "#C%d", m.clan[i]);
 			g = profstore_get(ps, tag);
-			if (want[i] == 0 ? g != NULL : g == NULL ||
-			    g->card_id + 1 != want[i] ||
-			    strcmp(g->tag, tag) != 0 || g->card_name == NULL ||
-			    atoll(g->card_name + 1) != want[i] - 1 - 26000000)
+			if (m.want[i] == 0 ? g != NULL : g == NULL ||
+			    g->card_id + 1 != m.want[i] ||
+			    strcmp(g->tag, tag) != 0 ||
+			    strcmp(g->clan, clan) != 0 || g->card_name == NULL ||
+			    atoll(g->card_name + 1) != m.want[i] - 1 - 26000000)
 				bad++;
 		}
 	}
 	tap_int(countbad, 0, "model: the count after each of 40000 steps");
-	tap_int(bad, 0, "model: every tag's profile, or none, every 500 "
-	    "steps");
+	tap_int(bad, 0, "model: every tag's profile and clan, or none, every "
+	    "500 steps");
+	tap_int(pruned, 17352, "model: the prunes forgot 17352 profiles in "
+	    "all (this seed's)");
+	tap_int(prunebad + m.wrong_gone, 0, "model: each prune forgets the "
+	    "clan's unlisted members, each passed on once, no other");
 	profstore_free(ps);
 }
 
