@@ -81,6 +81,7 @@ load_row(sqlite3_stmt *st, struct profstore *ps,
 	const char	*tag = col_tag(st, 0), *clan = col_tag(st, 1);
 	struct profile	 p;
 	void		*grown;
+	sqlite3_int64	 v;
 	int		 rc;
 
 	if (tag == NULL || clan == NULL)
@@ -99,8 +100,13 @@ load_row(sqlite3_stmt *st, struct profstore *ps,
 	snprintf(p.tag, sizeof(p.tag), "%s", tag);
 	snprintf(p.clan, sizeof(p.clan), "%s", clan);
 	p.read_at = sqlite3_column_int64(st, 2);
-	p.max_age = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 3);
+	/*
+	 * The API's max-age is at most 999999999 (http_max_age); a larger
+	 * one in a row is kept as the largest, so it still forbids reuse.
+	 */
+	v = sqlite3_column_int64(st, 3);
+	p.max_age = sqlite3_column_type(st, 3) == SQLITE_NULL || v < 0 ? -1 :
+	    v > INT32_MAX ? INT32_MAX : (int32_t)v;
 	p.card_id = sqlite3_column_int64(st, 4);
 	if (p.card_id > 0 && sqlite3_column_type(st, 5) != SQLITE_NULL) {
 		if ((p.card_name = strdup((const char *)

@@ -15,9 +15,10 @@ struct profile {
 	char	 tag[TAG_MAX];	/* the player, normalised */
 	char	 clan[TAG_MAX];	/* the clan whose refresh read or reused it */
 	int64_t	 read_at;	/* Unix seconds when the answer arrived */
-	int64_t	 max_age;	/* the answer's Cache-Control max-age, s; -1 */
 	int64_t	 card_id;	/* the favourite card; 0: none */
 	char	*card_name;	/* its name, NULL when none */
+	int32_t	 max_age;	/* the answer's Cache-Control max-age, s (at
+				   most 999999999, http_max_age); -1: none */
 	uint8_t	 ndeck;		/* cards of its current deck; 0: no deck */
 	uint16_t deck[PROFSTORE_DECK_MAX];	/* their profstore_card()
 					   numbers, in the deck's order */

@@ -224,7 +224,8 @@ keep_profile(struct refresh *rf, const char *tag,
 	memcpy(p.tag, tag, TAG_MAX);
 	memcpy(p.clan, rf->res.tag, TAG_MAX);
 	p.read_at = (int64_t)time(NULL);
-	p.max_age = fr->max_age;
+	p.max_age = fr->max_age < 0 ? -1 : fr->max_age > INT32_MAX ?
+	    INT32_MAX : (int32_t)fr->max_age;
 	p.card_id = ap->has_favourite ? ap->card_id : 0;
 	p.card_name = ap->has_favourite ? ap->card_name : NULL;
 	if (profstore_put(rf->opts.store, &p, 0) == -1)

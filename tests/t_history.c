@@ -790,6 +790,24 @@ test_prof_load(struct history *h)
 	    "load: the maintenance time");
 	profstore_free(ps2);
 
+	/* A max-age no answer can give: the largest kept, or none. */
+	if ((ps2 = profstore_new()) == NULL || sqlite3_exec(db, "INSERT INTO "
+	    "profiles (tag, clan, read_at, max_age) VALUES ('#JJJ', '#9V2Y', "
+	    "1764000040, 4294967296), ('#KKK', '#9V2Y', 1764000040, -5)",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		exit(99);
+	histprof_load(db, ps2, keep_not, dropped, err, sizeof(err));
+	tap_str(prof_str(profstore_get(ps2, "#JJJ")),
+	    "#JJJ|#9V2Y|1764000040|2147483647|0|NULL",
+	    "load: a max-age of 2^32 is kept as 2^31-1 (still no reuse)");
+	tap_str(prof_str(profstore_get(ps2, "#KKK")),
+	    "#KKK|#9V2Y|1764000040|-1|0|NULL",
+	    "load: a negative max-age is none");
+	profstore_free(ps2);
+	if (sqlite3_exec(db, "DELETE FROM profiles WHERE tag IN ('#JJJ', "
+	    "'#KKK')", NULL, NULL, NULL) != SQLITE_OK)
+		exit(99);
+
 	tap_int(histprof_maintenance(db, 1764000400), SQLITE_OK,
 	    "maintenance: an earlier one");
 	tap_str(q(db, Q_STATE), "maintenance_at|1764000500\n",
