@@ -130,11 +130,12 @@ deck_drop(struct api_player *out, const char *reason)
 }
 
 /*
- * Add the deck's card id (usable) named name (checked; NULL: none) to
- * out, unless the id is in it already.
+ * Add the deck's card id (usable) named by the namelen bytes at name
+ * (checked; NULL: none) to out, unless the id is in it already.
  */
 static void
-deck_put(struct api_player *out, uint64_t id, const char *name)
+deck_put(struct api_player *out, uint64_t id, const char *name,
+    size_t namelen)
 {
 	size_t i;
 
@@ -146,8 +147,10 @@ deck_put(struct api_player *out, uint64_t id, const char *name)
 		return;
 	}
 	out->deck_ids[out->ndeck] = (int64_t)id;
-	if (name != NULL)
-		memcpy(out->deck_names[out->ndeck], name, strlen(name) + 1);
+	if (name != NULL) {
+		memcpy(out->deck_names[out->ndeck], name, namelen);
+		out->deck_names[out->ndeck][namelen] = '\0';
+	}
 	out->ndeck++;
 }
 
@@ -180,7 +183,7 @@ deck_entry(struct api_player *out, size_t index, struct json_object *id,
 		deck_drop(out, err);
 		return 0;
 	}
-	deck_put(out, u, name);
+	deck_put(out, u, name, name != NULL ? strlen(name) : 0);
 	free(name);
 	return 0;
 }
@@ -231,7 +234,25 @@ plain_name(const char *s, size_t len)
 }
 
 /*
- * jsonscan_items' view of one currentDeck entry: its id and name spans
+ * A name span that is a JSON string of 1 to API_CARD_NAME_MAX ASCII
+ * bytes, no escape and no NUL among them: its text is its sanitised
+ * text as it stands.
+ */
+static int
+ascii_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 3 || !name_fits(len - 2) || s[0] != '"')
+		return 0;
+	for (i = 1; i < len - 1; i++)
+		if ((unsigned char)s[i] - 1u >= 0x7fu || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * The scanner's view of one currentDeck entry: its id and name spans
  * (strict JSON).  The plain cases are read here; any other id or name
  * goes through json-c, so that one rule decides every form.
  */
@@ -243,17 +264,22 @@ deck_item_cb(void *arg, size_t index, const char *const *spans,
 	struct json_object	*id = NULL, *name = NULL;
 	uint64_t		 u;
 	char			 s[API_CARD_NAME_MAX + 1], err[8];
+	size_t			 n;
 	int			 rc;
 
 	if (out->deck_refused[0] != '\0' || spans[0] == NULL)
 		return 0;
 	if ((u = plain_id(spans[0], lens[0])) != 0 && spans[1] == NULL) {
-		deck_put(out, u, NULL);
+		deck_put(out, u, NULL, 0);
 		return 0;
 	}
-	if (u != 0 && plain_name(spans[1], lens[1]) &&
-	    name_fits(api_utf8_fit(spans[1] + 1, lens[1] - 2, s, sizeof(s)))) {
-		deck_put(out, u, s);
+	if (u != 0 && ascii_name(spans[1], lens[1])) {
+		deck_put(out, u, spans[1] + 1, lens[1] - 2);
+		return 0;
+	}
+	if (u != 0 && plain_name(spans[1], lens[1]) && name_fits(n =
+	    api_utf8_fit(spans[1] + 1, lens[1] - 2, s, sizeof(s)))) {
+		deck_put(out, u, s, n);
 		return 0;
 	}
 	/* The odd cases: the values as json-c reads them (null: NULL). */
@@ -270,10 +296,7 @@ deck_item_cb(void *arg, size_t index, const char *const *spans,
 	return rc;
 }
 
-/*
- * The fields the scanner gives deck_item_cb, and the top-level members
- * a player's body is read for.
- */
+/* The fields the scanner gives deck_item_cb. */
 static const char *const deck_fields[] = { "id", "name" };
 
 int
@@ -281,22 +304,18 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
     char *err, size_t errlen)
 {
 	struct jsonscan_key	 keys[2];
+	struct jsonscan_walk	 walk = { deck_fields, 2, deck_item_cb, out };
 	struct json_object	*root, *fav, *deck;
-	int			 rc = 0;
+	int			 rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(keys, 0, sizeof(keys));
 	keys[0].key = "currentFavouriteCard";
 	keys[1].key = "currentDeck";
-	keys[1].later = 1;
-	if (jsonscan_members(body, len, keys, 2)) {
-		if (keys[1].span != NULL && (rc = jsonscan_items(keys[1].span,
-		    keys[1].spanlen, deck_fields, 2, deck_item_cb, out)) != 1) {
-			api_player_free(out);
-			if (rc == -1)
-				goto done;
-			goto full;	/* not sure of the deck */
-		}
+	keys[1].walk = &walk;
+	if ((rc = jsonscan_members(body, len, keys, 2)) == -1)
+		goto done;
+	if (rc == 1) {
 		rc = 0;
 		if (keys[0].span == NULL)
 			return 0;
@@ -309,7 +328,8 @@ api_parse_player(const char *body, size_t len, struct api_player *out,
 		json_object_put(fav);
 		goto done;
 	}
-full:
+	/* Not sure: what the walk read of the deck is forgotten. */
+	api_player_free(out);
 	if (api_json_parse(body, len, "player", &root, err, errlen) == -1)
 		return -1;
 	if (!json_object_is_type(root, json_type_object)) {
