@@ -108,16 +108,13 @@ walk_plain(struct scan *sc)
 	return 0;
 }
 
-/* The n bytes at a are those of s (short: no call to memcmp). */
+/* The n bytes at a (n > 0) are those of s: ends first, then the rest. */
 static int
 walk_same(const unsigned char *a, const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i] != (unsigned char)s[i])
-			return 0;
-	return 1;
+	return a[0] == (unsigned char)s[0] &&
+	    a[n - 1] == (unsigned char)s[n - 1] &&
+	    (n <= 2 || memcmp(a + 1, s + 1, n - 2) == 0);
 }
 
 /*
@@ -292,6 +289,8 @@ walk_bsopen(const struct walk *wk, const struct skip_block *b, uint64_t q)
 
 	if (!wk->k.instr)
 		return 0;
+	if (b->bslash == 0)
+		return wk->bsopen && q == 0;
 	if (q == 0)
 		return wk->bsopen || b->bslash != 0;
 	last = 63 - (unsigned)__builtin_clzll(q);
