@@ -139,14 +139,16 @@ walk_field(const struct walk *wk, const unsigned char *e)
 }
 
 /*
- * The ':' at c, outside strings at an object item's own level, plain
- * when no key ending in its block can hold a backslash.  When the
- * string before it is a field's key, check the value after it and keep
- * its span, sc->p then at the ',' or '}' after the value: returns 1.
- * Returns 0 for any other key, -1 when a full parse must decide.
+ * The ':' at c, outside strings at an object item's own level; plain is
+ * where its block starts when no key ending in the block can hold a
+ * backslash, else NULL.  When the string before it is a field's key,
+ * check the value after it and keep its span, sc->p then at the ',' or
+ * '}' after the value: returns 1.  Returns 0 for any other key, -1 when
+ * a full parse must decide.
  */
 static int
-walk_member(struct walk *wk, const unsigned char *c, int plain)
+walk_member(struct walk *wk, const unsigned char *c,
+    const unsigned char *plain)
 {
 	struct scan		*sc = wk->sc;
 	const unsigned char	*e = c - 1, *j, *val;
@@ -158,7 +160,9 @@ walk_member(struct walk *wk, const unsigned char *c, int plain)
 		wk->keyfloor = c;
 		return 0;
 	}
-	if ((i = walk_field(wk, e)) == wk->w->nfields && !plain) {
+	/* A key that ends before the block is not known to be plain. */
+	if ((i = walk_field(wk, e)) == wk->w->nfields &&
+	    (plain == NULL || e < plain)) {
 		/*
 		 * e closes a string that opened after keyfloor.  An escape
 		 * may spell a field: a key with a '\\' is the full parse's.
@@ -327,7 +331,7 @@ walk_block(struct walk *wk, const unsigned char *p, const unsigned char *blk,
 			rc = walk_bracket(wk, p + i);
 		else if (wk->k.level != 2 || ((wk->k.kinds >> 1) & 1) == 0)
 			continue;
-		else if ((rc = walk_member(wk, p + i, plain)) == 1 &&
+		else if ((rc = walk_member(wk, p + i, plain ? p : NULL)) == 1 &&
 		    wk->sc->p < p + n) {
 			/*
 			 * The strict value read the strings as the masks do:
