@@ -30,17 +30,20 @@ typedef int	 jsonscan_item_cb(void *arg, size_t index,
 		    const char *const *spans, const size_t *lens);
 
 /*
- * How the array value of a top-level member is walked, during the scan.
- * The array is checked as a thrown-away value is (brackets that match,
- * strings that close, the nesting limit) but for what finds the fields:
- * in each of its object items, a ':' outside strings and inner brackets
- * after white space and a string is a member, that string its key; a
- * key with a '\\' (an escape may spell a field), or a '\\' outside
- * strings, makes the full parse decide.  The value of a member whose key
- * is one of the nfields fields is checked as strict JSON (and must be
- * followed by white space and ',' or '}'), and cb is called at the end
- * of each object item, index counting the commas of the array's own
- * level before it (its place in the array, when the array is JSON).
+ * How the array value of a top-level member is walked, as the scan
+ * reaches it.  The array is checked as a thrown-away value is (brackets
+ * that match, strings that close, the nesting limit) but for what finds
+ * the fields: in each object item, a ':' outside strings and inner
+ * brackets, after white space and a string, ends a member whose key is
+ * that string.  The value of a member whose key is one of the nfields
+ * fields (plain bytes: no '"', no '\\') is checked as strict JSON and
+ * must be followed by white space and ',' or '}'; of a field there twice,
+ * the last value counts.  Everything else in the item is thrown away.
+ * An item's key holding a '\\' (an escape may spell a field) or a '\\'
+ * outside strings makes the full parse decide.  cb is called at the end
+ * of each object item, index counting the commas outside strings at the
+ * array's own level before it (its place in the array, when the array
+ * is JSON).
  */
 struct jsonscan_walk {
 	const char *const	*fields;
