@@ -18,9 +18,13 @@
  * scan reaches it, 64 bytes at a time as jsonscan.c skips a thrown-away
  * value, with masks of colons and escaped bytes besides.  A ':'
  * outside strings at an object item's own level ends a member's key,
- * read back to its opening quote; only the values of the fields sought
- * are checked strictly (jsonscan_value), the rest as a thrown-away
- * value is.  So the walk costs little more than the skip it replaces.
+ * compared with the fields where it ends (and read back to its opening
+ * quote when it may hold a backslash); only the values of the fields
+ * sought are checked strictly, the rest as a thrown-away value is.  A
+ * colon mask filtered by the quotes (a field key's quote is its length
+ * before its ':') keeps the other members from costing anything.  So
+ * the walk costs little more than the skip it replaces: 0.6 to 0.8 us
+ * for a deck of 8 cards (bench/parse_cost).
  */
 
 #define WALK_DEPTH	2	/* the array's: a top-level member's value */
@@ -373,7 +377,9 @@ jsonscan_walk(struct scan *sc, const struct jsonscan_walk *w)
 	wk.w = w;
 	wk.keyfloor = wk.between = p;
 	for (i = 0; i < w->nfields; i++) {
-		if ((wk.flens[i] = strlen(w->fields[i])) > 61)
+		if ((wk.flens[i] = strlen(w->fields[i])) == 0)
+			return -1;
+		if (wk.flens[i] > 61)
 			wk.edge = ~(uint64_t)0;
 		else {
 			wk.gaps[wk.ngaps++] = (unsigned)wk.flens[i] + 2;
