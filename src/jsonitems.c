@@ -5,10 +5,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "jsonscan.h"
 #include "jsonscanint.h"
 
@@ -242,33 +238,6 @@ walk_bracket(struct walk *wk, const unsigned char *c)
 	return rc;
 }
 
-#ifdef __SSE2__
-/* The colons of the 16 bytes at p. */
-static uint64_t
-walk_lane(const unsigned char *p)
-{
-	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(
-	    (const __m128i *)(const void *)p), _mm_set1_epi8(':')));
-}
-#endif
-
-/* The colons of the 64 bytes at p. */
-static uint64_t
-walk_colon(const unsigned char *p)
-{
-#ifdef __SSE2__
-	return walk_lane(p) | walk_lane(p + 16) << 16 |
-	    walk_lane(p + 32) << 32 | walk_lane(p + 48) << 48;
-#else
-	uint64_t	colon = 0;
-	int		i;
-
-	for (i = 0; i < 64; i++)
-		colon |= (uint64_t)(p[i] == ':') << i;
-	return colon;
-#endif
-}
-
 /*
  * The colons of a block (q: its real quotes, colon its colons) that may
  * end a field's key: all of them unless plain (no key ending in the
@@ -319,14 +288,14 @@ walk_block(struct walk *wk, const unsigned char *p, const unsigned char *blk,
 	unsigned		 i;
 	int			 plain, rc;
 
-	jsonscan_classify(blk, &b);
+	jsonscan_classify(blk, &b, 1);
 	q = b.quote & ~walk_escaped(wk, b.bslash);
 	in = jsonscan_prefix_xor(q) ^ (wk->k.instr ? ~(uint64_t)0 : 0);
 	/* A '\\' outside strings is no JSON, and the masks read it amiss. */
 	if ((b.bslash & ~in) != 0)
 		return -1;
 	plain = b.bslash == 0 && !wk->bsopen;
-	ev = (b.bracket | walk_colons(wk, plain, q, walk_colon(blk))) & ~in;
+	ev = (b.bracket | walk_colons(wk, plain, q, b.colon)) & ~in;
 	wk->k.instr = (int)(in >> 63);
 	while (ev != 0) {
 		i = (unsigned)__builtin_ctzll(ev);

@@ -207,7 +207,7 @@ scan_skip(struct scan *sc, int depth)
 
 	memset(&k, 0, sizeof(k));
 	while (rc == 0 && sc->end - p >= 64) {
-		jsonscan_classify(p, &b);
+		jsonscan_classify(p, &b, 0);
 		if (b.bslash != 0 || k.esc)
 			p = skip_bytes(&k, p, p + 64, depth, &rc);
 		else

@@ -28,15 +28,19 @@ struct skip {
 	int		esc;	/* the next byte is escaped */
 };
 
-/* The bits of 64 bytes: quotes, backslashes, and bracket candidates. */
+/*
+ * The bits of 64 bytes: quotes, backslashes, bracket candidates, and
+ * colons (when asked for).
+ */
 struct skip_block {
-	uint64_t	quote, bslash, bracket;
+	uint64_t	quote, bslash, bracket, colon;
 };
 
 #ifdef __SSE2__
 /* The bits of the 16 bytes at p into b, from bit shift on. */
 static inline void
-jsonscan_lane(const unsigned char *p, struct skip_block *b, int shift)
+jsonscan_lane(const unsigned char *p, struct skip_block *b, int shift,
+    int colons)
 {
 	const __m128i	v = _mm_loadu_si128((const __m128i *)(const void *)p);
 
@@ -47,24 +51,28 @@ jsonscan_lane(const unsigned char *p, struct skip_block *b, int shift)
 	b->bracket |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
 	    _mm_or_si128(v, _mm_set1_epi8(0x26)), _mm_set1_epi8(0x7f))) <<
 	    shift;
+	if (colons)
+		b->colon |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))) << shift;
 }
 #endif
 
 /*
- * Classify the 64 bytes at p into b.  The bracket candidates are the
- * bytes c with (c | 0x26) == 0x7f: the four brackets, and 'Y', '_', 'y'
- * and DEL, which jsonscan_bracket ignores.
+ * Classify the 64 bytes at p into b (b->colon only when colons is not
+ * 0: a constant, so that the skip pays nothing for it).  The bracket
+ * candidates are the bytes c with (c | 0x26) == 0x7f: the four
+ * brackets, and 'Y', '_', 'y' and DEL, which jsonscan_bracket ignores.
  */
 static inline void
-jsonscan_classify(const unsigned char *p, struct skip_block *b)
+jsonscan_classify(const unsigned char *p, struct skip_block *b, int colons)
 {
-	b->quote = b->bslash = b->bracket = 0;
+	b->quote = b->bslash = b->bracket = b->colon = 0;
 #ifdef __SSE2__
 	/* Written out: the compiler leaves the loop a loop. */
-	jsonscan_lane(p, b, 0);
-	jsonscan_lane(p + 16, b, 16);
-	jsonscan_lane(p + 32, b, 32);
-	jsonscan_lane(p + 48, b, 48);
+	jsonscan_lane(p, b, 0, colons);
+	jsonscan_lane(p + 16, b, 16, colons);
+	jsonscan_lane(p + 32, b, 32, colons);
+	jsonscan_lane(p + 48, b, 48, colons);
 #else
 	int i;
 
@@ -72,6 +80,7 @@ jsonscan_classify(const unsigned char *p, struct skip_block *b)
 		b->quote |= (uint64_t)(p[i] == '"') << i;
 		b->bslash |= (uint64_t)(p[i] == '\\') << i;
 		b->bracket |= (uint64_t)((p[i] | 0x26) == 0x7f) << i;
+		b->colon |= (uint64_t)(colons && p[i] == ':') << i;
 	}
 #endif
 }
