@@ -19,8 +19,8 @@
  * sought are checked strictly, the rest as a thrown-away value is.  A
  * colon mask filtered by the quotes (a field key's quote is its length
  * before its ':') keeps the other members from costing anything.  So
- * the walk costs little more than the skip it replaces: 0.6 to 0.8 us
- * for a deck of 8 cards (bench/parse_cost).
+ * the walk costs little more than the skip it replaces (bench/parse_cost
+ * times the difference).
  */
 
 #define WALK_DEPTH	2	/* the array's: a top-level member's value */
