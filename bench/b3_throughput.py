@@ -148,7 +148,7 @@ def _describe(bn, cfgs, urls):
         "# the same %d URLs; the token is in the mode-600 config" %
         len(urls),
         "cc -std=c11 -O2 -I. -Isrc -o parse_cost bench/parse_cost.c "
-        "src/api.c src/apiplayer.c src/jsonscan.c src/tag.c "
+        "src/api.c src/apiplayer.c src/jsonitems.c src/jsonscan.c src/tag.c "
         "$(pkg-config --cflags --libs json-c)",
         "parse_cost %s 20000" % bn.rel(bn.player_sample),
     ]

@@ -97,6 +97,11 @@ void	api_clan_free(struct api_clan *);
  * A deck is refused, never the player: an id or a name that breaks the
  * rules above for the favourite, or more than API_DECK_MAX distinct
  * cards, gives ndeck 0 and a sentence in deck_refused.
+ *
+ * Like the body's other objects and arrays (cards, badges), a currentDeck
+ * array is read only as far as its entries' id and name need: elsewhere
+ * in it only brackets that match and strings that close are checked, so
+ * a body whose faults lie only there is read, as if they were not.
  */
 int	api_parse_player(const char *body, size_t len, struct api_player *out,
 	    char *err, size_t errlen);

@@ -5,11 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "jsonscan.h"
+#include "jsonscanint.h"
 
 /*
  * A strict JSON scanner that builds nothing: it checks the syntax of a
@@ -24,15 +21,10 @@
  * cards, badges and achievements: most of the body) is thrown away, so
  * only what finding its end needs is checked there: brackets that match,
  * strings that close, the nesting limit.  That skip reads 64 bytes at a
- * time (SSE2 where the compiler has it, a byte loop otherwise).
+ * time (SSE2 where the compiler has it, a byte loop otherwise).  The
+ * array of a walked member (a player's "currentDeck") is read as the
+ * scan reaches it, in the same way, by jsonitems.c.
  */
-struct scan {
-	const unsigned char	*p;
-	const unsigned char	*end;
-	struct jsonscan_key	*keys;	/* the top-level members sought */
-	size_t			 nkeys;
-	int			 unsure;	/* a full parse must decide */
-};
 
 /* Bytes a string scan must look at: controls, '"' and '\\'. */
 static const unsigned char scan_special[256] = {
@@ -53,9 +45,8 @@ scan_ws(struct scan *sc)
 		sc->p++;
 }
 
-/* Skip a string at sc->p ('"'); *escaped is set when it holds a '\\'. */
-static int
-scan_string(struct scan *sc, int *escaped)
+int
+jsonscan_string(struct scan *sc, int *escaped)
 {
 	const unsigned char *p = sc->p + 1;
 
@@ -157,93 +148,6 @@ scan_number(struct scan *sc)
 	}
 }
 
-/* Where a skipped value stands: its open brackets, in a string or not. */
-struct skip {
-	uint64_t	kinds;	/* bit i: the bracket at level i is '{' */
-	int		level;	/* brackets open */
-	int		instr;	/* inside a string */
-	int		esc;	/* the next byte is escaped */
-};
-
-/* The bits of 64 bytes at p: quotes, backslashes, and bracket candidates. */
-struct skip_block {
-	uint64_t	quote, bslash, bracket;
-};
-
-/*
- * The bracket candidates are the bytes c with (c | 0x26) == 0x7f: the
- * four brackets, and 'Y', '_', 'y' and DEL, which skip_bracket ignores.
- */
-static void
-skip_classify(const unsigned char *p, struct skip_block *b)
-{
-#ifdef __SSE2__
-	const __m128i	q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i	m = _mm_set1_epi8(0x26), br = _mm_set1_epi8(0x7f);
-	__m128i		v;
-	int		i;
-
-	b->quote = b->bslash = b->bracket = 0;
-	for (i = 0; i < 4; i++) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-		b->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(v, q)) << (16 * i);
-		b->bslash |= (uint64_t)(uint16_t)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(v, bs)) << (16 * i);
-		b->bracket |= (uint64_t)(uint16_t)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(_mm_or_si128(v, m), br)) << (16 * i);
-	}
-#else
-	int i;
-
-	b->quote = b->bslash = b->bracket = 0;
-	for (i = 0; i < 64; i++) {
-		b->quote |= (uint64_t)(p[i] == '"') << i;
-		b->bslash |= (uint64_t)(p[i] == '\\') << i;
-		b->bracket |= (uint64_t)((p[i] | 0x26) == 0x7f) << i;
-	}
-#endif
-}
-
-/* Bit i of the result: an odd number of x's bits 0..i are set. */
-static uint64_t
-skip_prefix_xor(uint64_t x)
-{
-	x ^= x << 1;
-	x ^= x << 2;
-	x ^= x << 4;
-	x ^= x << 8;
-	x ^= x << 16;
-	x ^= x << 32;
-	return x;
-}
-
-/*
- * The byte c outside strings, in a value skipped from depth.  Returns 1
- * when it closes the value, -1 when it breaks the brackets or the
- * nesting limit, 0 otherwise.
- */
-static int
-skip_bracket(struct skip *k, unsigned char c, int depth)
-{
-	if (c == '[' || c == '{') {
-		if (depth + k->level >= JSONSCAN_DEPTH)
-			return -1;
-		k->kinds &= ~((uint64_t)1 << k->level);
-		k->kinds |= (uint64_t)(c == '{') << k->level;
-		k->level++;
-		return 0;
-	}
-	if (c != ']' && c != '}')
-		return 0;
-	if (k->level == 0)
-		return -1;
-	k->level--;
-	if ((int)((k->kinds >> k->level) & 1) != (c == '}'))
-		return -1;
-	return k->level == 0;
-}
-
 /*
  * Skip the bytes from p to stop one at a time.  Returns where the value
  * ended with *rc 1, where it broke with *rc -1, or stop with *rc 0.
@@ -262,7 +166,7 @@ skip_bytes(struct skip *k, const unsigned char *p, const unsigned char *stop,
 				k->instr = 0;
 		} else if (*p == '"')
 			k->instr = 1;
-		else if ((*rc = skip_bracket(k, *p, depth)) != 0)
+		else if ((*rc = jsonscan_bracket(k, *p, depth)) != 0)
 			return p + 1;
 	}
 	return p;
@@ -279,11 +183,11 @@ skip_block(struct skip *k, const unsigned char *p, const struct skip_block *b,
 	uint64_t	in, s;
 	int		i;
 
-	in = skip_prefix_xor(b->quote) ^ (k->instr ? ~(uint64_t)0 : 0);
+	in = jsonscan_prefix_xor(b->quote) ^ (k->instr ? ~(uint64_t)0 : 0);
 	k->instr = (int)(in >> 63);
 	for (s = b->bracket & ~in, *rc = 0; s != 0; s &= s - 1) {
 		i = __builtin_ctzll(s);
-		if ((*rc = skip_bracket(k, p[i], depth)) != 0)
+		if ((*rc = jsonscan_bracket(k, p[i], depth)) != 0)
 			return p + i + 1;
 	}
 	return p + 64;
@@ -303,7 +207,7 @@ scan_skip(struct scan *sc, int depth)
 
 	memset(&k, 0, sizeof(k));
 	while (rc == 0 && sc->end - p >= 64) {
-		skip_classify(p, &b);
+		jsonscan_classify(p, &b, 0);
 		if (b.bslash != 0 || k.esc)
 			p = skip_bytes(&k, p, p + 64, depth, &rc);
 		else
@@ -317,8 +221,6 @@ scan_skip(struct scan *sc, int depth)
 	return 0;
 }
 
-static int	scan_value(struct scan *, int);
-
 /*
  * A member's key and its ':' at sc->p: its text is the *keylen bytes at
  * *key, *escaped set when it holds a '\\'.
@@ -331,7 +233,7 @@ scan_key(struct scan *sc, const unsigned char **key, size_t *keylen,
 	if (sc->p >= sc->end || *sc->p != '"')
 		return -1;
 	*key = sc->p + 1;
-	if (scan_string(sc, escaped) == -1)
+	if (jsonscan_string(sc, escaped) == -1)
 		return -1;
 	*keylen = (size_t)(sc->p - 1 - *key);
 	scan_ws(sc);
@@ -402,15 +304,20 @@ scan_container(struct scan *sc, int depth)
 		val = sc->p;
 		if (depth == 1 && key != NULL)
 			sought = scan_sought(sc, key, val);
-		if (depth == 1 && (sought == NULL || sought->later) &&
-		    val < sc->end && (*val == '[' || *val == '{')) {
+		/* json-c keeps the last value: a walk of the first is wrong. */
+		if (sought != NULL && sought->walk != NULL &&
+		    sought->span != NULL)
+			return -1;
+		if (sought != NULL && sought->walk != NULL && val < sc->end &&
+		    *val == '[') {
+			if (jsonscan_walk(sc, sought->walk) == -1)
+				return -1;
+		} else if (depth == 1 && sought == NULL && val < sc->end &&
+		    (*val == '[' || *val == '{')) {
 			if (scan_skip(sc, depth + 1) == -1)
 				return -1;
-		} else if (scan_value(sc, depth + 1) == -1)
+		} else if (jsonscan_value(sc, depth + 1) == -1)
 			return -1;
-		/* Only the last value of a "later" key is walked. */
-		if (sought != NULL && sought->later && sought->span != NULL)
-			sc->unsure = 1;
 		if (sought != NULL) {
 			sought->span = (const char *)val;
 			sought->spanlen = (size_t)(sc->p - val);
@@ -424,8 +331,8 @@ scan_container(struct scan *sc, int depth)
  * Skip one value at depth (1 = the body's own).  At depth 1, the span of
  * the last member named by each of sc->keys is stored in it.
  */
-static int
-scan_value(struct scan *sc, int depth)
+int
+jsonscan_value(struct scan *sc, int depth)
 {
 	int escaped;
 
@@ -434,7 +341,7 @@ scan_value(struct scan *sc, int depth)
 		return -1;
 	switch (*sc->p) {
 	case '"':
-		return scan_string(sc, &escaped);
+		return jsonscan_string(sc, &escaped);
 	case '{':
 	case '[':
 		return scan_container(sc, depth);
@@ -477,10 +384,10 @@ jsonscan_members(const char *body, size_t len, struct jsonscan_key *keys,
 	scan_ws(&sc);
 	if (sc.p >= sc.end || *sc.p != '{')
 		return 0;
-	if (scan_value(&sc, 1) == -1)
-		return 0;
+	if (jsonscan_value(&sc, 1) == -1)
+		return sc.ended ? -1 : 0;
 	scan_ws(&sc);
-	return sc.p == sc.end && !sc.unsure;
+	return sc.p == sc.end;
 }
 
 int
@@ -496,103 +403,6 @@ jsonscan_member(const char *body, size_t len, const char *key,
 	*span = rc ? k.span : NULL;
 	*spanlen = rc ? k.spanlen : 0;
 	return rc;
-}
-
-/*
- * The members of the object item at sc->p (depth: the object's), the
- * spans of the last ones named fields[i] into spans[i] and lens[i].
- */
-static int
-scan_item(struct scan *sc, int depth, const char *const *fields,
-    const size_t *flens, size_t nfields, const char **spans, size_t *lens)
-{
-	const unsigned char	*key, *val;
-	size_t			 i, n;
-	int			 escaped, rc;
-
-	if (depth >= JSONSCAN_DEPTH)
-		return -1;
-	sc->p++;
-	scan_ws(sc);
-	if (sc->p < sc->end && *sc->p == '}') {
-		sc->p++;
-		return 0;
-	}
-	for (;;) {
-		/* An escaped key may spell a field: the full parse decides. */
-		if (scan_key(sc, &key, &n, &escaped) == -1 || escaped)
-			return -1;
-		scan_ws(sc);
-		val = sc->p;
-		for (i = 0; i < nfields; i++)
-			if (flens[i] == n && memcmp(key, fields[i], n) == 0)
-				break;
-		/* A container no field names is thrown away, as at depth 1. */
-		if (i == nfields && val < sc->end &&
-		    (*val == '[' || *val == '{')) {
-			if (scan_skip(sc, depth + 1) == -1)
-				return -1;
-			goto next;
-		}
-		if (scan_value(sc, depth + 1) == -1)
-			return -1;
-		if (i < nfields) {
-			spans[i] = (const char *)val;
-			lens[i] = (size_t)(sc->p - val);
-		}
-next:
-		if ((rc = scan_next(sc, '}')) != 1)
-			return rc;
-	}
-}
-
-int
-jsonscan_items(const char *span, size_t len, const char *const *fields,
-    size_t nfields, jsonscan_item_cb *cb, void *arg)
-{
-	struct scan	 sc;
-	const char	*spans[JSONSCAN_FIELDS_MAX];
-	size_t		 lens[JSONSCAN_FIELDS_MAX], flens[JSONSCAN_FIELDS_MAX];
-	size_t		 index, i;
-	int		 rc;
-
-	if (nfields > JSONSCAN_FIELDS_MAX)
-		return 0;
-	for (i = 0; i < nfields; i++)
-		flens[i] = strlen(fields[i]);
-	memset(&sc, 0, sizeof(sc));
-	sc.p = (const unsigned char *)span;
-	sc.end = sc.p + len;
-	/* Not an array: checked as any value at depth 2, and no items. */
-	if (sc.p >= sc.end || *sc.p != '[') {
-		if (scan_value(&sc, 2) == -1)
-			return 0;
-		scan_ws(&sc);
-		return sc.p == sc.end;
-	}
-	sc.p++;
-	scan_ws(&sc);
-	if (sc.p < sc.end && *sc.p == ']')
-		return sc.p + 1 == sc.end;
-	for (index = 0;; index++) {
-		scan_ws(&sc);
-		if (sc.p < sc.end && *sc.p == '{') {
-			for (i = 0; i < nfields; i++) {
-				spans[i] = NULL;
-				lens[i] = 0;
-			}
-			if (scan_item(&sc, 3, fields, flens, nfields, spans,
-			    lens) == -1)
-				return 0;
-			if ((rc = cb(arg, index, spans, lens)) != 0)
-				return rc;
-		} else if (scan_value(&sc, 3) == -1)
-			return 0;
-		if ((rc = scan_next(&sc, ']')) == -1)
-			return 0;
-		if (rc == 0)
-			return sc.p == sc.end;
-	}
 }
 
 /* The items of the array at span (already scanned), or 0 if no array. */
@@ -611,7 +421,7 @@ jsonscan_count_items(const char *span, size_t len)
 	scan_ws(&sc);
 	if (sc.p < sc.end && *sc.p == ']')
 		return 0;
-	while (scan_value(&sc, 2) == 0) {
+	while (jsonscan_value(&sc, 2) == 0) {
 		n++;
 		scan_ws(&sc);
 		if (sc.p >= sc.end || *sc.p != ',')

@@ -121,6 +121,124 @@ test_shapes(void)
 	    "containers beside id and name are skipped whole");
 }
 
+/*
+ * Parse {"currentDeck": deck} as deck_case does, when the deck is not
+ * JSON but its faults lie only where the scanner reads a thrown-away
+ * value: the scanner reads want (rc 0), the full parse refuses the body.
+ * A want of NULL: the scanner gives up too (rc -1 both ways).
+ */
+static void
+loose_case(const char *deck, const char *want, const char *name)
+{
+	static const char *const pre[2] = { "{", "{\"\\u0078\":1," };
+	static const char *const how[2] = { "scanner", "full parse" };
+	struct api_player	 p;
+	char			*body, err[256], got[2048];
+	size_t			 len;
+	int			 i, rc;
+
+	for (i = 0; i < 2; i++) {
+		len = strlen(pre[i]) + strlen("\"currentDeck\":") +
+		    strlen(deck) + 1;
+		if ((body = malloc(len + 1)) == NULL)
+			exit(99);
+		snprintf(body, len + 1, "%s\"currentDeck\":%s}", pre[i], deck);
+		memset(&p, 0xa5, sizeof(p));
+		rc = api_parse_player(body, len, &p, err, sizeof(err));
+		free(body);
+		if (i == 1 || want == NULL) {
+			tap_int(rc, -1, "%s (%s): json-c refuses the body",
+			    name, how[i]);
+			continue;
+		}
+		tap_int(rc, 0, "%s (%s): the player is read", name, how[i]);
+		show(&p, got, sizeof(got));
+		tap_str(got, want, "%s (%s): the deck", name, how[i]);
+		api_player_free(&p);
+	}
+}
+
+/*
+ * The scanner reads a deck 64 bytes at a time from its '[': a card
+ * after a thrown-away string of 0 to 140 bytes (pad, between pre and
+ * post) puts each of its bytes at
+ * each place in a block (a key split by a block's end, a ':' first in a
+ * block, a name last in one).  The first length that reads otherwise
+ * than want, or -1.
+ */
+static int
+first_misread(const char *pre, const char *post, const char *want)
+{
+	struct api_player	 p;
+	char			 pad[160], deck[512], body[600], err[256];
+	char			 got[256];
+	int			 n, len, rc;
+
+	for (n = 0; n <= 140; n++) {
+		memset(pad, 'a', (size_t)n);
+		pad[n] = '\0';
+		snprintf(deck, sizeof(deck), "%s%s%s", pre, pad, post);
+		len = snprintf(body, sizeof(body), "{\"currentDeck\":%s,"
+		    "\"tag\":\"#2PP\"}", deck);
+		memset(&p, 0xa5, sizeof(p));
+		rc = api_parse_player(body, (size_t)len, &p, err, sizeof(err));
+		show(&p, got, sizeof(got));
+		if (rc != 0 || strcmp(got, want) != 0)
+			return n;
+		api_player_free(&p);
+	}
+	return -1;
+}
+
+/* What the scanner's walk of a deck treats apart, read exactly. */
+static void
+test_walk(void)
+{
+	tap_int(first_misread("[{\"x\":\"", "\",\"name\":\"Knight\","
+	    "\"id\":26000000,\"iconUrls\":{\"medium\":\"u\"}},"
+	    "{\"id\":28000001,\"name\":\"Arrows\"}]",
+	    "26000000 Knight|28000001 Arrows"), -1,
+	    "walk: every place of the fields in the 64-byte blocks");
+	tap_int(first_misread("[{\"x\":\"", "\" , \"name\"\n:\t\"Knight\" ,"
+	    "\"id\" : 26000000 }]", "26000000 Knight"), -1,
+	    "walk: white space around keys and values, at every place");
+	tap_int(first_misread("[{\"x\":\"a\\\\", "\\\"\",\"id\":3,"
+	    "\"name\":\"C\\u0061t\"}]", "3 Cat"), -1,
+	    "walk: escapes before the fields and in a name, at every place");
+	tap_int(first_misread("[{\"x\":\"", "\",\"n\\u0061me\":\"Knight\","
+	    "\"id\":26000000}]", "26000000 Knight"), -1,
+	    "walk: an escaped key that spells a field, at every place");
+	deck_case("[{\"rarity\":\"com\\\"mon\",\"id\":1,\"name\":\"A\"},"
+	    "{\"iconUrls\":{\"medium\":\"https:\\/\\/x\\\\\"},\"id\":2}]",
+	    "1 A|2 -", "walk: a backslash in strings that are no field");
+	deck_case("[{\"x\":\"\\\"id\\\":5\",\"id\":6,\"y\":\"name\"}]", "6 -",
+	    "walk: a key's spelling inside a string is no key");
+	deck_case("[{\"iconUrls\":{\"id\":9,\"name\":\"No\"},\"id\":1},"
+	    "[{\"id\":8}]]", "1 -",
+	    "walk: id and name below an item's own level are not its");
+	deck_case("[{\"id\":1,\"iconUrls\":{\"a\":[[[[{\"b\":[{}]}]]]],"
+	    "\"c\":\"]}\"},\"name\":\"Deep\"}]", "1 Deep",
+	    "walk: deep nesting beside the fields");
+	deck_case("[{\"le\\u0076el\":1,\"id\":2}]", "2 -",
+	    "walk: an escaped key that is no field (the full parse's)");
+	deck_case("[1,\"a,b\",{\"id\":-1}]",
+	    "refused: " ODD_ID("3", "0 or negative"),
+	    "walk: an entry's number counts the commas outside strings");
+	deck_case("[ {\"id\":1} ,\n {\"id\":1.0} ]",
+	    "refused: " ODD_ID("2",
+	    "a number with a fraction or an exponent"),
+	    "walk: an entry's number past white space");
+	loose_case("[{\"level\":tru,\"id\":5,\"name\":\"A\"},7 8,"
+	    "{\"x\":1 2,\"name\":\"B\",\"id\":6}{\"rarity\":\"\\u00\","
+	    "\"id\":7}]", "5 A|6 B|7 -",
+	    "walk: malformed values beside the fields are thrown away");
+	loose_case("[{\"id\":1 \"name\":\"A\"}]", NULL,
+	    "walk: a field's value followed by neither ',' nor '}'");
+	loose_case("[{\"id\":tru}]", NULL, "walk: a field's value not JSON");
+	loose_case("[{\"id\":1}\\]", NULL,
+	    "walk: a backslash outside strings");
+}
+
 /* A deck that breaks the rules is refused; the player never fails. */
 static void
 test_refused(void)
@@ -240,6 +358,7 @@ int
 main(void)
 {
 	test_shapes();
+	test_walk();
 	test_refused();
 	test_player();
 	return tap_done();

@@ -245,25 +245,141 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
     ((i) - (key) == sizeof(lit) - 1 && memcmp(data + (key), lit, \
     sizeof(lit) - 1) == 0)
 
+/* A byte of JSON white space. */
+static int
+ref_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Where the value of a deck item's id or name at data + v ends: a string
+ * at its closing quote, an object or array at its closing bracket, else
+ * at white space, ',', ']' or '}' (the scanner checked it strictly).
+ */
+static size_t
+ref_value_end(const uint8_t *data, size_t size, size_t v)
+{
+	int level = 0, instr = 0;
+
+	if (v < size && data[v] != '"' && data[v] != '[' && data[v] != '{') {
+		while (v < size && !ref_ws(data[v]) && data[v] != ',' &&
+		    data[v] != ']' && data[v] != '}')
+			v++;
+		return v;
+	}
+	for (; v < size; v++) {
+		if (instr) {
+			if (data[v] == '\\')
+				v++;
+			else if (data[v] == '"')
+				instr = 0;
+		} else if (data[v] == '"')
+			instr = 1;
+		else if (data[v] == '[' || data[v] == '{')
+			level++;
+		else if (data[v] == ']' || data[v] == '}')
+			level--;
+		if (level == 0 && !instr)
+			return v + 1;
+	}
+	return v;
+}
+
+/*
+ * The oracle's view of a currentDeck array at data + *ip ('['), which
+ * the scanner walks as a thrown-away value but for the id and name of
+ * its object items: written to out + *op as an array of those items,
+ * each with only its id and name members, in order.  A member's key is
+ * the string just before a ':' (past white space) outside strings at an
+ * item's own level.  Returns -1 when the brackets do not match or a
+ * string does not close, else 0 with *ip after the array.
+ */
+static int
+ref_deck_strip(const uint8_t *data, size_t size, size_t *ip, char *out,
+    size_t *op)
+{
+	char stack[JSON_DEPTH * 2];
+	size_t i, o = *op, qs = 0, qe = 0, e, v, end;
+	int level = 0, instr = 0, items = 0, fields = 0;
+
+	for (i = *ip; i < size; i++) {
+		uint8_t c = data[i];
+
+		if (instr) {
+			if (c == '\\')
+				i++;
+			else if (c == '"') {
+				instr = 0;
+				qe = i;
+			}
+		} else if (c == '"') {
+			instr = 1;
+			qs = i;
+		} else if (c == '[' || c == '{') {
+			if (level == (int)sizeof(stack))
+				return -1;
+			stack[level++] = (char)c;
+			if (level == 1)
+				out[o++] = '[';
+			if (level == 2 && c == '{') {
+				if (items++ > 0)
+					out[o++] = ',';
+				out[o++] = '{';
+				fields = 0;
+			}
+		} else if (c == ']' || c == '}') {
+			if (level == 0 || stack[--level] != (c == ']' ? '[' : '{'))
+				return -1;
+			if (level == 1 && c == '}')
+				out[o++] = '}';
+			if (level == 0) {
+				out[o++] = ']';
+				*ip = i + 1;
+				*op = o;
+				return 0;
+			}
+		} else if (c == ':' && level == 2 && stack[1] == '{') {
+			for (e = i; e > *ip && ref_ws(data[e - 1]); e--)
+				continue;
+			if (e - 1 != qe || data[qe] != '"' ||
+			    !(REF_IS("\"id\"", qs, qe + 1) ||
+			    REF_IS("\"name\"", qs, qe + 1)))
+				continue;
+			for (v = i + 1; v < size && ref_ws(data[v]); v++)
+				continue;
+			end = ref_value_end(data, size, v);
+			if (fields++ > 0)
+				out[o++] = ',';
+			memcpy(out + o, data + qs, qe + 1 - qs);
+			o += qe + 1 - qs;
+			out[o++] = ':';
+			memcpy(out + o, data + v, end - v);
+			o += end - v;
+			i = end - 1;
+		}
+	}
+	return -1;
+}
+
 /*
  * The oracle's view of what api.c's scanner may throw away: a copy of
  * the body with the object or array value of each top-level member but
  * currentFavouriteCard and currentDeck replaced by 0 when its brackets
  * match and its strings close (all the scanner checks of such a value),
- * and so is the object or array value of each member but id and name of
- * an object in a currentDeck array.  Walked here byte by byte, apart
- * from the scanner.  NULL when the body is not an object so walkable;
- * free the copy, *outlen bytes.
+ * and a currentDeck array as ref_deck_strip reads it.  Walked here byte
+ * by byte, apart from the scanner.  NULL when the body is not an object
+ * so walkable; free the copy, *outlen bytes.
  */
 static char *
 ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 {
 	char *out, stack[JSON_DEPTH * 2];
 	size_t i = 0, o = 0, key = 0;
-	int level = 0, instr = 0, sought = 0, closed;
-	int deck = 0, indeck = 0, itemobj = 0, field = 0;
+	int level = 0, instr = 0, sought = 0, deck = 0, closed;
 
-	if ((out = malloc(size + 1)) == NULL)
+	/* ref_deck_strip writes ",{" for a bare '{': 2 bytes for 1. */
+	if ((out = malloc(2 * size + 3)) == NULL)
 		return NULL;
 	while (i < size) {
 		uint8_t c = data[i];
@@ -277,23 +393,21 @@ ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 			i++;
 			continue;
 		}
-		if (c == '"' && (level == 1 || (indeck && level == 3)))
+		if (c == '"' && level == 1)
 			key = i;
 		if (c == ':' && level == 1) {
 			deck = REF_IS("\"currentDeck\"", key, i);
 			sought = deck ||
 			    REF_IS("\"currentFavouriteCard\"", key, i);
 		}
-		if (c == ':' && indeck && level == 3)
-			field = REF_IS("\"id\"", key, i) ||
-			    REF_IS("\"name\"", key, i);
-		if (c == '[' && level == 1 && deck)
-			indeck = 1;
-		if (indeck && level == 2 && (c == '[' || c == '{'))
-			itemobj = c == '{';
-		if (((c == '[' || c == '{') && level == 1 && !sought) ||
-		    ((c == '[' || c == '{') && indeck && level == 3 &&
-		    itemobj && !field)) {
+		if (c == '[' && level == 1 && deck) {
+			if (ref_deck_strip(data, size, &i, out, &o) == -1) {
+				free(out);
+				return NULL;
+			}
+			continue;
+		}
+		if ((c == '[' || c == '{') && level == 1 && !sought) {
 			/* A thrown-away value: only its end is sought. */
 			closed = 0;
 			for (level = 0; i < size && !closed; i++) {
@@ -320,18 +434,15 @@ ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 				return NULL;
 			}
 			out[o++] = '0';
-			level = indeck ? 3 : 1;
+			level = 1;
 			continue;
 		}
 		if (c == '"')
 			instr = 1;
 		else if (c == '[' || c == '{')
 			level++;
-		else if (c == ']' || c == '}') {
+		else if (c == ']' || c == '}')
 			level--;
-			if (level == 1)
-				indeck = 0;
-		}
 		out[o++] = (char)c;
 		i++;
 	}

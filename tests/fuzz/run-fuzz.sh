@@ -72,7 +72,8 @@ sources() {
 	case "$1" in
 	conf)     echo src/conf.c src/confkeys.c src/confval.c src/yamltree.c \
 	              src/diag.c src/dupset.c src/tag.c ;;
-	api)      echo src/api.c src/apiplayer.c src/jsonscan.c src/tag.c ;;
+	api)      echo src/api.c src/apiplayer.c src/jsonitems.c src/jsonscan.c \
+	              src/tag.c ;;
 	tag)      echo src/tag.c ;;
 	throttle) echo src/throttle.c ;;
 	esac

@@ -59,7 +59,8 @@ for h in conf api tag throttle; do
 		    src/diag.c src/dupset.c src/tag.c"
 		pkg=yaml-0.1 ;;
 	api)
-		srcs="src/api.c src/apiplayer.c src/jsonscan.c src/tag.c"
+		srcs="src/api.c src/apiplayer.c src/jsonitems.c src/jsonscan.c
+		    src/tag.c"
 		pkg=json-c ;;
 	tag)
 		srcs="src/tag.c"
