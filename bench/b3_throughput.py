@@ -270,18 +270,20 @@ def _intro(r3, parse_us):
         "run to both)."
         " Medians of %d runs each, the two clients alternating. "
         "Context: reading one %d-byte player body with "
-        "`api_parse_player` itself (src/api.c and src/apiplayer.c linked into "
+        "`api_parse_player` itself (src/api.c, src/apiplayer.c and the "
+        "scanner linked into "
         "`bench/parse_cost.c`, %d calls, CPU clock) costs **%.1f us**;"
         " a full json-c tree of the same body, what api.c built before"
         " its scanner, costs %.1f us (once added to curl's CPU as an "
         "allowance; see bench/HISTORY.md).  Of it, the deck's share "
-        "(issue 20's goal: under 1 us): the least of 9 rounds of the "
+        "(issue 20's goal: under 1 us): the least of %d rounds of the "
         "body read as it is, %.2f us, against the same body with its "
         "`currentDeck` key renamed so that it is thrown away, %.2f us: "
         "**%.2f us** a body." % (
             r3["nreq"], B3_CLANS, r3["nreq"] - B3_CLANS, B3_REPS,
             r3["parse"]["bytes"], r3["parse"]["iterations"], parse_us,
-            r3["parse"]["us_per_jsonc_tree"], r3["parse"]["us_with_deck"],
+            r3["parse"]["us_per_jsonc_tree"], r3["parse"]["rounds"],
+            r3["parse"]["us_with_deck"],
             r3["parse"]["us_without_deck"],
             r3["parse"]["us_with_deck"] - r3["parse"]["us_without_deck"]),
         "",
