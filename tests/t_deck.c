@@ -37,6 +37,28 @@ show(const struct api_player *p, char *buf, size_t len)
 }
 
 /*
+ * Parse pre, then "currentDeck": deck and a '}', in an exact-size buffer,
+ * into p (its bytes spoilt first): api_parse_player's return.
+ */
+static int
+parse_deck(const char *pre, const char *deck, struct api_player *p,
+    char *err, size_t errlen)
+{
+	char	*body;
+	size_t	 len;
+	int	 rc;
+
+	len = strlen(pre) + strlen("\"currentDeck\":") + strlen(deck) + 1;
+	if ((body = malloc(len + 1)) == NULL)
+		exit(99);
+	snprintf(body, len + 1, "%s\"currentDeck\":%s}", pre, deck);
+	memset(p, 0xa5, sizeof(*p));
+	rc = api_parse_player(body, len, p, err, errlen);
+	free(body);
+	return rc;
+}
+
+/*
  * Parse {"currentDeck": deck} in an exact-size buffer, twice: as it is
  * (the scanner's way) and after a top-level key with an escape (which
  * makes the scanner give up: json-c's way).  Both must give want.
@@ -47,19 +69,11 @@ deck_case(const char *deck, const char *want, const char *name)
 	static const char *const pre[2] = { "{", "{\"\\u0078\":1," };
 	static const char *const how[2] = { "scanner", "full parse" };
 	struct api_player	 p;
-	char			*body, err[256], got[2048];
-	size_t			 len;
+	char			 err[256], got[2048];
 	int			 i, rc;
 
 	for (i = 0; i < 2; i++) {
-		len = strlen(pre[i]) + strlen("\"currentDeck\":") +
-		    strlen(deck) + 1;
-		if ((body = malloc(len + 1)) == NULL)
-			exit(99);
-		snprintf(body, len + 1, "%s\"currentDeck\":%s}", pre[i], deck);
-		memset(&p, 0xa5, sizeof(p));
-		rc = api_parse_player(body, len, &p, err, sizeof(err));
-		free(body);
+		rc = parse_deck(pre[i], deck, &p, err, sizeof(err));
 		tap_int(rc, 0, "%s (%s): the player is read", name, how[i]);
 		show(&p, got, sizeof(got));
 		tap_str(got, want, "%s (%s): the deck", name, how[i]);
@@ -133,19 +147,11 @@ loose_case(const char *deck, const char *want, const char *name)
 	static const char *const pre[2] = { "{", "{\"\\u0078\":1," };
 	static const char *const how[2] = { "scanner", "full parse" };
 	struct api_player	 p;
-	char			*body, err[256], got[2048];
-	size_t			 len;
+	char			 err[256], got[2048];
 	int			 i, rc;
 
 	for (i = 0; i < 2; i++) {
-		len = strlen(pre[i]) + strlen("\"currentDeck\":") +
-		    strlen(deck) + 1;
-		if ((body = malloc(len + 1)) == NULL)
-			exit(99);
-		snprintf(body, len + 1, "%s\"currentDeck\":%s}", pre[i], deck);
-		memset(&p, 0xa5, sizeof(p));
-		rc = api_parse_player(body, len, &p, err, sizeof(err));
-		free(body);
+		rc = parse_deck(pre[i], deck, &p, err, sizeof(err));
 		if (i == 1 || want == NULL) {
 			tap_int(rc, -1, "%s (%s): json-c refuses the body",
 			    name, how[i]);
