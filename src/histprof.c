@@ -108,6 +108,9 @@ load_row(sqlite3_stmt *st, struct profstore *ps,
 	p.max_age = sqlite3_column_type(st, 3) == SQLITE_NULL || v < 0 ? -1 :
 	    v > INT32_MAX ? INT32_MAX : (int32_t)v;
 	p.card_id = sqlite3_column_int64(st, 4);
+	/* No answer gives a larger id (api.h): the member is read again. */
+	if (p.card_id > INT32_MAX)
+		return 0;
 	if (p.card_id > 0 && sqlite3_column_type(st, 5) != SQLITE_NULL) {
 		if ((p.card_name = strdup((const char *)
 		    sqlite3_column_text(st, 5))) == NULL)

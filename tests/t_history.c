@@ -793,7 +793,12 @@ test_prof_load(struct history *h)
 	/* A max-age no answer can give: the largest kept, or none. */
 	if ((ps2 = profstore_new()) == NULL || sqlite3_exec(db, "INSERT INTO "
 	    "profiles (tag, clan, read_at, max_age) VALUES ('#JJJ', '#9V2Y', "
-	    "1764000040, 4294967296), ('#KKK', '#9V2Y', 1764000040, -5)",
+	    "1764000040, 4294967296), ('#KKK', '#9V2Y', 1764000040, -5), "
+	    "('#LLL', '#9V2Y', 1764000040, 60), ('#MMM', '#9V2Y', 1764000040, "
+	    "60)", NULL, NULL, NULL) != SQLITE_OK || sqlite3_exec(db, "UPDATE "
+	    "profiles SET card_id = 2147483648 WHERE tag = '#LLL'; UPDATE "
+	    "profiles SET card_id = 2147483647, card_name = 'Top' WHERE tag = "
+	    "'#MMM'",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		exit(99);
 	histprof_load(db, ps2, keep_not, dropped, err, sizeof(err));
@@ -803,9 +808,14 @@ test_prof_load(struct history *h)
 	tap_str(prof_str(profstore_get(ps2, "#KKK")),
 	    "#KKK|#9V2Y|1764000040|-1|0|NULL",
 	    "load: a negative max-age is none");
+	tap_str(prof_str(profstore_get(ps2, "#LLL")), "(none)",
+	    "load: a card id of 2^31 is no answer's: not loaded (read again)");
+	tap_str(prof_str(profstore_get(ps2, "#MMM")),
+	    "#MMM|#9V2Y|1764000040|60|2147483647|Top",
+	    "load: a card id of 2^31-1 is");
 	profstore_free(ps2);
 	if (sqlite3_exec(db, "DELETE FROM profiles WHERE tag IN ('#JJJ', "
-	    "'#KKK')", NULL, NULL, NULL) != SQLITE_OK)
+	    "'#KKK', '#LLL', '#MMM')", NULL, NULL, NULL) != SQLITE_OK)
 		exit(99);
 
 	tap_int(histprof_maintenance(db, 1764000400), SQLITE_OK,
