@@ -216,9 +216,13 @@ def deck_rows(s):
     return clan_rows(s, "deck_cards", "without_deck")
 
 
+def line_name(c):
+    """A trend line's card as the page names it."""
+    return c["name"] or "(no name, id %d)" % c["id"]
+
+
 def trend_lines(tr, key="cards"):
-    return [[c["name"] or str(c["id"]), [[ms(p[0]), p[1]]
-                                         for p in c["points"]]]
+    return [[line_name(c), [[ms(p[0]), p[1]] for p in c["points"]]]
             for c in tr[key]]
 
 
@@ -626,7 +630,7 @@ t.eq(page.js(CHART_JS, "family-deck-trend-chart"),
      trend_lines(fam, "deck_cards"),
      "family view: one deck line per card of trends/family.json")
 t.eq(page.rows("family-deck-trend-table"),
-     [[c["name"] or str(c["id"]), str(len(c["points"])),
+     [[line_name(c), str(len(c["points"])),
        str(c["points"][0][1]), str(c["points"][-1][1])]
       for c in fam["deck_cards"]],
      "family view: the deck lines as a table, first and last points")

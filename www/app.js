@@ -337,13 +337,21 @@ function tickFormat(series) {
 	return (v) => new Date(v).toISOString().slice(a, b).replace('T', ' ');
 }
 
+/*
+ * A trend line's card: its name, or for a card the API named not, as the
+ * tables say, with its id so that two such lines differ.
+ */
+function lineName(c) {
+	return c.name || '(no name, id ' + c.id + ')';
+}
+
 /* One line per series of a trend file (tr[key]), on the canvas id. */
 function trendChart(tr, key, id) {
 	const series = tr[key];
 	return chartBox(id, 'trend', 'Line chart: players per card at each ' +
 	    'refresh from ' + utc(tr.from) + ' to ' + utc(tr.to),
 	    () => ({type: 'line', data: {datasets: series.map((c, i) => ({
-		label: c.name || String(c.id),
+		label: lineName(c),
 		data: c.points.map((p) => ({x: Date.parse(p[0]), y: p[1]})),
 		borderColor: colour(i), backgroundColor: colour(i),
 		pointRadius: c.points.length > 60 ? 0 : 2, borderWidth: 2,
@@ -489,7 +497,7 @@ function trendLines(tr, m, file, ids, none) {
 	const ch = trendChart(tr, m.trend, ids.chart);
 	const rows = series.map((c) => {
 		const pts = c.points;
-		return [c.name || String(c.id), String(pts.length),
+		return [lineName(c), String(pts.length),
 		    pts.length ? String(pts[0][1]) : '—',
 		    pts.length ? String(pts[pts.length - 1][1]) : '—'];
 	});
