@@ -1,6 +1,7 @@
 /* family.c - cards.json: the favourite and deck cards of all clans together. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +27,18 @@ struct family_card {
 
 /*
  * The cards being merged: distinct cards in the order first seen, and
- * an open-addressing index of them by id (at most half full).  The
- * clans' tallies hold about 120 distinct cards between them, so this is
- * a few KB where a copy of every clan's tally was 2.4 MB at 1,000 clans.
+ * an index of them by id.  The clans' tallies hold about 120 distinct
+ * cards between them, so this is a few KB where a copy of every clan's
+ * tally was 2.4 MB at 1,000 clans.
  */
 struct family_merge {
 	struct family_card	*cards;
 	size_t			 n, cap;
-	size_t			*slot;		/* index + 1; 0: empty */
-	size_t			 nslots;
+	struct tally_index	 ix;
 };
+
+_Static_assert(offsetof(struct family_card, id) == 0,
+    "tally_index reads a card's id at its start");
 
 /* By players descending, then name ascending (none last), then id. */
 static int
@@ -54,24 +57,11 @@ family_tally(const struct clan_figures *f, int decks)
 	return decks ? &f->deck_cards : &f->cards;
 }
 
-/* The slot of id in fm's index: the card's, or the empty one it goes in. */
-static size_t
-merge_slot(const struct family_merge *fm, int64_t id)
-{
-	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 32);
-
-	for (i &= fm->nslots - 1; fm->slot[i] != 0 &&
-	    fm->cards[fm->slot[i] - 1].id != id; i = (i + 1) & (fm->nslots - 1))
-		;
-	return i;
-}
-
 /* Room in fm for one more card.  Returns 0, or -1 on out of memory. */
 static int
 merge_room(struct family_merge *fm)
 {
 	struct family_card	*cards;
-	size_t			*slot, *old = fm->slot, nold = fm->nslots, i;
 
 	if (fm->n == fm->cap) {
 		if (fm->cap > SIZE_MAX / 2 / sizeof(*cards) ||
@@ -81,18 +71,8 @@ merge_room(struct family_merge *fm)
 		fm->cards = cards;
 		fm->cap = fm->cap ? fm->cap * 2 : 64;
 	}
-	if ((fm->n + 1) * 2 <= fm->nslots)
-		return 0;
-	if ((slot = calloc(nold ? nold * 2 : 128, sizeof(*slot))) == NULL)
-		return -1;
-	fm->slot = slot;
-	fm->nslots = nold ? nold * 2 : 128;
-	for (i = 0; i < nold; i++)
-		if (old[i] != 0)
-			fm->slot[merge_slot(fm, fm->cards[old[i] - 1].id)] =
-			    old[i];
-	free(old);
-	return 0;
+	return tally_index_room(&fm->ix, fm->n + 1, fm->cards,
+	    sizeof(*fm->cards));
 }
 
 /* Add one clan's card tc to fm.  Returns 0, or -1 on out of memory. */
@@ -104,14 +84,14 @@ merge_add(struct family_merge *fm, const struct tally_card *tc)
 
 	if (merge_room(fm) == -1)
 		return -1;
-	i = merge_slot(fm, tc->id);
-	if (fm->slot[i] == 0) {
+	i = tally_index_find(&fm->ix, tc->id, fm->cards, sizeof(*fm->cards));
+	if (fm->ix.slot[i] == 0) {
 		m = &fm->cards[fm->n++];
 		memset(m, 0, sizeof(*m));
 		m->id = tc->id;
-		fm->slot[i] = fm->n;
+		fm->ix.slot[i] = (uint32_t)fm->n;
 	} else
-		m = &fm->cards[fm->slot[i] - 1];
+		m = &fm->cards[fm->ix.slot[i] - 1];
 	if (m->name == NULL)
 		m->name = tc->name;
 	m->players += tc->count;
@@ -141,11 +121,11 @@ family_merge(const struct clan_figures *const *fig, size_t n, int decks,
 		for (k = 0; k < t->n; k++)
 			if (merge_add(&fm, &t->cards[k]) == -1) {
 				free(fm.cards);
-				free(fm.slot);
+				free(fm.ix.slot);
 				return -1;
 			}
 	}
-	free(fm.slot);
+	free(fm.ix.slot);
 	if (fm.n > 1)
 		qsort(fm.cards, fm.n, sizeof(*fm.cards), by_players);
 	*out = fm.cards;

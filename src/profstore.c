@@ -1,6 +1,7 @@
 /* profstore.c - the profile store: what each member's last read said (pure). */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "profstore.h"
 #include "tag.h"
+#include "tally.h"
 
 #define PROFSTORE_SLOTS_MIN	64	/* a power of two */
 
@@ -27,7 +29,8 @@
  * builds the table again.
  */
 struct ps_link {
-	uint32_t	 prev, next;	/* places + 1 in the clan's list; 0: end */
+	uint32_t	 prev, next;	/* places + 1 in the clan's list;
+					   0: its end */
 };
 
 struct ps_clan {
@@ -46,9 +49,11 @@ struct profstore {
 	int64_t		 maintenance;
 	struct profstore_card *cards;	/* card n is cards[n - 1] */
 	size_t		 ncards, cardcap;
-	uint16_t	*cardslot;	/* by id, linear probing: 0 empty */
-	size_t		 ncardslots;	/* a power of two, or 0 */
+	struct tally_index cardix;	/* the cards by id */
 };
+
+_Static_assert(offsetof(struct profstore_card, id) == 0,
+    "tally_index reads a card's id at its start");
 
 struct profstore *
 profstore_new(void)
@@ -83,7 +88,7 @@ profstore_free(struct profstore *ps)
 	free(ps->link);
 	free(ps->clan);
 	free(ps->cards);
-	free(ps->cardslot);
+	free(ps->cardix.slot);
 	free(ps->slot);
 	free(ps);
 }
@@ -416,27 +421,11 @@ profstore_keep_clans(struct profstore *ps, int (*keep)(void *, const char *),
 	return n;
 }
 
-/* The slot of card id in ps->cardslot, or the empty one where it goes. */
-static size_t
-ps_card_find(const struct profstore *ps, int64_t id)
-{
-	size_t		mask = ps->ncardslots - 1, i;
-	uint64_t	h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
-
-	for (i = (size_t)(h >> 32) & mask; ps->cardslot[i] != 0;
-	    i = (i + 1) & mask)
-		if (ps->cards[ps->cardslot[i] - 1].id == id)
-			return i;
-	return i;
-}
-
 /* Room for one more card: the list and its index grown. */
 static int
 ps_card_room(struct profstore *ps)
 {
-	struct profstore_card	*c;
-	uint16_t		*old = ps->cardslot;
-	size_t			 nold = ps->ncardslots, i;
+	struct profstore_card *c;
 
 	if (ps->ncards == ps->cardcap) {
 		if ((c = reallocarray(ps->cards, ps->cardcap ? ps->cardcap * 2 :
@@ -445,20 +434,8 @@ ps_card_room(struct profstore *ps)
 		ps->cards = c;
 		ps->cardcap = ps->cardcap ? ps->cardcap * 2 : 64;
 	}
-	if ((ps->ncards + 1) * 2 <= nold)
-		return 0;
-	if ((ps->cardslot = calloc(nold ? nold * 2 : 128,
-	    sizeof(*ps->cardslot))) == NULL) {
-		ps->cardslot = old;
-		return -1;
-	}
-	ps->ncardslots = nold ? nold * 2 : 128;
-	for (i = 0; i < nold; i++)
-		if (old[i] != 0)
-			ps->cardslot[ps_card_find(ps,
-			    ps->cards[old[i] - 1].id)] = old[i];
-	free(old);
-	return 0;
+	return tally_index_room(&ps->cardix, ps->ncards + 1, ps->cards,
+	    sizeof(*ps->cards));
 }
 
 unsigned
@@ -468,15 +445,17 @@ profstore_card(struct profstore *ps, int64_t id, const char *name)
 	char			*copy;
 	size_t			 i;
 
-	if (ps->ncardslots > 0 && ps->cardslot[i = ps_card_find(ps, id)] != 0)
-		c = &ps->cards[ps->cardslot[i] - 1];
+	if (ps->cardix.nslots > 0 && ps->cardix.slot[i = tally_index_find(
+	    &ps->cardix, id, ps->cards, sizeof(*ps->cards))] != 0)
+		c = &ps->cards[ps->cardix.slot[i] - 1];
 	else {
 		if (ps->ncards == PROFSTORE_CARDS_MAX || ps_card_room(ps) == -1)
 			return 0;
 		c = &ps->cards[ps->ncards++];
 		c->id = id;
 		c->name = NULL;
-		ps->cardslot[ps_card_find(ps, id)] = (uint16_t)ps->ncards;
+		ps->cardix.slot[tally_index_find(&ps->cardix, id, ps->cards,
+		    sizeof(*ps->cards))] = (uint32_t)ps->ncards;
 	}
 	if (name != NULL && (c->name == NULL || strcmp(c->name, name) != 0) &&
 	    (copy = strdup(name)) != NULL) {

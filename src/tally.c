@@ -72,6 +72,57 @@ name_intern(const char *name)
 	return tally_names.slot[i];
 }
 
+/* The id of the element at place i of base. */
+static int64_t
+index_id(const void *base, size_t size, size_t i)
+{
+	int64_t id;
+
+	memcpy(&id, (const char *)base + i * size, sizeof(id));
+	return id;
+}
+
+size_t
+tally_index_find(const struct tally_index *ix, int64_t id, const void *base,
+    size_t size)
+{
+	size_t		mask = ix->nslots - 1, i;
+	uint64_t	h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	for (i = (size_t)(h >> 32) & mask; ix->slot[i] != 0;
+	    i = (i + 1) & mask)
+		if (index_id(base, size, ix->slot[i] - 1) == id)
+			return i;
+	return i;
+}
+
+int
+tally_index_room(struct tally_index *ix, size_t n, const void *base,
+    size_t size)
+{
+	struct tally_index	new;
+	size_t			i;
+
+	if (n * 2 <= ix->nslots)
+		return 0;
+	if (n > UINT32_MAX - 1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (new.nslots = ix->nslots ? ix->nslots * 2 : 128; n * 2 >
+	    new.nslots; new.nslots *= 2)
+		;
+	if ((new.slot = calloc(new.nslots, sizeof(*new.slot))) == NULL)
+		return -1;
+	for (i = 0; i < ix->nslots; i++)
+		if (ix->slot[i] != 0)
+			new.slot[tally_index_find(&new, index_id(base, size,
+			    ix->slot[i] - 1), base, size)] = ix->slot[i];
+	free(ix->slot);
+	*ix = new;
+	return 0;
+}
+
 void
 tally_init(struct tally *t)
 {

@@ -26,6 +26,31 @@ struct tally {
 	size_t			 cap;
 };
 
+/*
+ * An index of cards by id over an array its user keeps, whose elements
+ * each begin with their int64_t id: places + 1 in open addressing
+ * (linear probing), at most half full.  cards.json's merge and the
+ * profile store's deck cards both number cards this way.
+ */
+struct tally_index {
+	uint32_t	*slot;		/* place + 1; 0: empty */
+	size_t		 nslots;	/* a power of two, or 0 */
+};
+
+/*
+ * The slot of id among the elements at base (size bytes each): the one
+ * holding its place, or the empty one where it goes.  nslots > 0.
+ */
+size_t	tally_index_find(const struct tally_index *, int64_t id,
+	    const void *base, size_t size);
+/*
+ * Room for n places (the first n elements at base): twice the slots,
+ * from 128, while n would fill more than half.  Returns 0, or -1 on out
+ * of memory (the index unchanged).
+ */
+int	tally_index_room(struct tally_index *, size_t n, const void *base,
+	    size_t size);
+
 void	tally_init(struct tally *);
 /*
  * Count one player whose card is id.  Returns 0, or -1 with errno EINVAL
