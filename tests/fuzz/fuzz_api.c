@@ -375,7 +375,7 @@ static char *
 ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 {
 	char *out, stack[JSON_DEPTH * 2];
-	size_t i = 0, o = 0, key = 0;
+	size_t i = 0, o = 0, key = 0, e;
 	int level = 0, instr = 0, sought = 0, deck = 0, closed;
 
 	/* ref_deck_strip writes ",{" for a bare '{': 2 bytes for 1. */
@@ -396,9 +396,12 @@ ref_strip(const uint8_t *data, size_t size, size_t *outlen)
 		if (c == '"' && level == 1)
 			key = i;
 		if (c == ':' && level == 1) {
-			deck = REF_IS("\"currentDeck\"", key, i);
+			/* The key ends at its closing quote, not the ':'. */
+			for (e = i; e > key && ref_ws(data[e - 1]); e--)
+				continue;
+			deck = REF_IS("\"currentDeck\"", key, e);
 			sought = deck ||
-			    REF_IS("\"currentFavouriteCard\"", key, i);
+			    REF_IS("\"currentFavouriteCard\"", key, e);
 		}
 		if (c == '[' && level == 1 && deck) {
 			if (ref_deck_strip(data, size, &i, out, &o) == -1) {
