@@ -33,7 +33,8 @@ const char *const famseries_sql[FAM_NSQL] = {
 	"SELECT id, clan, fetched_at FROM refreshes WHERE id > ?1 "
 	"ORDER BY id",
 	"SELECT (SELECT min(id) FROM refreshes), "
-	"(SELECT max(id) FROM refreshes)",
+	"(SELECT max(id) FROM refreshes), "
+	"(SELECT value FROM store_state WHERE key = 'removals')",
 	"SELECT card_id, players FROM favourites WHERE refresh_id = ?1",
 	"SELECT card_id, players FROM decks WHERE refresh_id = ?1",
 	"SELECT name FROM cards WHERE id = ?1",
@@ -553,15 +554,16 @@ famseries_update(struct famtrends *f, const char *const *tags,
 	sqlite3_stmt	*st = f->st[FAM_IDS];
 	struct fam_ref	*fresh = NULL;
 	size_t		 nfresh = 0;
-	int64_t		 minid, maxid;
+	int64_t		 minid, maxid, removals;
 	int		 rc = 1;
 
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return -1;
 	minid = sqlite3_column_int64(st, 0);
 	maxid = sqlite3_column_int64(st, 1);
+	removals = sqlite3_column_int64(st, 2);
 	if (f->valid && window == f->window && minid == f->minid &&
-	    fam_tags(f, tags, ntags, 0) == 1) {
+	    removals == f->removals && fam_tags(f, tags, ntags, 0) == 1) {
 		if (fam_fresh(f, &fresh, &nfresh) == -1)
 			rc = -1;
 		else
@@ -576,6 +578,7 @@ famseries_update(struct famtrends *f, const char *const *tags,
 	f->valid = 1;
 	f->window = window;
 	f->minid = minid;
+	f->removals = removals;
 	f->maxid = maxid;
 	f->from = from;
 	f->to = to;

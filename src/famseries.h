@@ -50,6 +50,7 @@ struct famtrends {
 	double			  window;
 	int			  valid;	/* the state below holds */
 	int64_t			  minid, maxid;	/* of the refreshes read */
+	int64_t			  removals;	/* retention's prunings then */
 	time_t			  from, to;
 	size_t			  n;		/* refreshes in the window */
 	struct fam_ref		  pt[FAM_M];	/* the points */

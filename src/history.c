@@ -124,14 +124,6 @@ static const char *const hist_steps[HISTORY_VERSION] = {
 #define HIST_SQL_DECK \
     "INSERT INTO decks (refresh_id, card_id, players) VALUES (?1, ?2, ?3)"
 /*
- * Refreshes are inserted in time order, so the oldest have the lowest
- * ids: walking the rowid finds a batch without an index on fetched_at.
- */
-#define HIST_SQL_PRUNE \
-    "DELETE FROM refreshes WHERE id IN (SELECT id FROM refreshes " \
-    "WHERE fetched_at < ?1 ORDER BY id LIMIT ?2)"
-
-/*
  * The sentence for a failed SQLite call rc on h's database: what is
  * wrong, the file, and what to do.
  */
@@ -340,7 +332,7 @@ hist_connect(struct history *h, char *err, size_t errlen)
 	    SQLITE_PREPARE_PERSISTENT, &h->s_fav, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_DECK, -1,
 	    SQLITE_PREPARE_PERSISTENT, &h->s_deck, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_prepare_v3(h->db, HIST_SQL_PRUNE, -1,
+	    (rc = sqlite3_prepare_v3(h->db, HISTORY_SQL_PRUNE, -1,
 	    SQLITE_PREPARE_PERSISTENT, &h->s_prune, NULL)) != SQLITE_OK) {
 		if (rc != SQLITE_OK)
 			hist_fault(h, rc, "preparing its statements", err,
@@ -543,6 +535,10 @@ history_prune_batch(struct history *h, time_t cutoff, int limit, char *err,
 		return hist_abort(h, sqlite3_extended_errcode(h->db),
 		    "removing old refreshes", err, errlen);
 	n = sqlite3_changes(h->db);
+	if (n > 0 && sqlite3_exec(h->db, HISTORY_SQL_REMOVED, NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return hist_abort(h, sqlite3_extended_errcode(h->db),
+		    "counting the removal of old refreshes", err, errlen);
 	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return hist_abort(h, sqlite3_extended_errcode(h->db),
 		    "committing the removal of old refreshes", err, errlen);

@@ -72,9 +72,25 @@ int		 history_record(struct history *h, const struct snap_clan *sc,
 		    char *err, size_t errlen);
 
 /*
- * Remove at most limit of the oldest refreshes (with their favourites)
- * fetched before cutoff, in one transaction.  Returns how many were
- * removed, or -1 with a sentence in err.
+ * Retention's statements.  HISTORY_SQL_PRUNE removes the oldest
+ * refreshes fetched before ?1, at most ?2, lowest ids first (a refresh
+ * is recorded as it ends, so ids follow time unless the clock stepped
+ * back).  HISTORY_SQL_REMOVED, in the same transaction when any went,
+ * counts the prunings in store_state's "removals": famseries.c reads
+ * whether rows went from it, whatever ids they had.
+ */
+#define HISTORY_SQL_PRUNE \
+    "DELETE FROM refreshes WHERE id IN (SELECT id FROM refreshes " \
+    "WHERE fetched_at < ?1 ORDER BY id LIMIT ?2)"
+#define HISTORY_SQL_REMOVED \
+    "INSERT INTO store_state (key, value) VALUES ('removals', 1) " \
+    "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+
+/*
+ * Remove at most limit of the oldest refreshes fetched before cutoff
+ * (with their favourites and decks) and count the pruning when any went,
+ * in one transaction.  Returns how many were removed, or -1 with a
+ * sentence in err.
  */
 int		 history_prune_batch(struct history *h, time_t cutoff,
 		    int limit, char *err, size_t errlen);

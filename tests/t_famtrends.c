@@ -10,6 +10,7 @@
 
 #include "famseries.h"
 #include "famtrends.h"
+#include "history.h"
 #include "outdir.h"
 #include "tap.h"
 #include "tfile.h"
@@ -164,12 +165,38 @@ want_times(sqlite3 *db, time_t from, time_t to, time_t *out)
 }
 
 /*
+ * Retention's statements, as history_prune_batch runs them: how many
+ * refreshes went.
+ */
+static int
+prune(sqlite3 *db, time_t cutoff)
+{
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	if (sqlite3_prepare_v2(db, HISTORY_SQL_PRUNE, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff);
+	sqlite3_bind_int(st, 2, HISTORY_PRUNE_BATCH);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = sqlite3_changes(db);
+	sqlite3_finalize(st);
+	if (n > 0)
+		sql(db, HISTORY_SQL_REMOVED);
+	return n;
+}
+
+/*
  * 70 rounds of 8 refreshes of 7 clans (one not configured) a minute
  * apart, recorded out of time order and often in the same second, over
  * a 40-minute window that slides: each build from what was kept equals
  * a build of the whole, its times are trendset_pick's, and only the
- * first reads the whole; the oldest refreshes removed, the whole is read
- * again, and still equals.
+ * first reads the whole.  From round 30 retention prunes inside the
+ * window by the daemon's statements, its cutoff 30 s on and then 90 s on
+ * each round: at times it removes refreshes recorded after the one of
+ * the smallest id, which stays (telling removals by that id alone left
+ * 9 of the builds wrong); each pruning is seen and the whole read again.
  */
 static void
 test_steps(void)
@@ -186,6 +213,7 @@ test_steps(void)
 	unsigned long		 x = 7;
 	char			*a, *b, err[256];
 	size_t			 round, i, j, same = 0, times = 0, sampled = 0;
+	int			 pruned = 0;
 
 	for (i = 0; i < 30; i++)
 		card(db, 26000000 + (long long)i, "Card");
@@ -212,9 +240,9 @@ test_steps(void)
 			    (time_t)((x >> 24) % 90), fv, dk);
 		}
 		sql(db, "COMMIT");
-		if (round == 60)
-			sql(db, "DELETE FROM refreshes WHERE id IN (SELECT id "
-			    "FROM refreshes ORDER BY id LIMIT 5)");
+		if (round >= 30)
+			pruned += prune(db, now - 1800 -
+			    30 * (time_t)(round % 2));
 		whole = famtrends_new();
 		a = ftext(kept, db, tags, 6, now, 2400);
 		b = ftext(whole, db, tags, 6, now, 2400);
@@ -236,8 +264,9 @@ test_steps(void)
 	    "refreshes");
 	tap_int(sampled, 42, "42 of them sample 200 times of more "
 	    "refreshes");
-	tap_int(famtrends_full_builds(kept), 2, "the whole is read at the "
-	    "first and after the oldest refreshes were removed");
+	tap_int(pruned, 319, "retention removed 319 refreshes");
+	tap_int(famtrends_full_builds(kept), 40, "the whole is read at the "
+	    "first and after each of the 39 prunings that removed any");
 	famtrends_free(kept);
 	sqlite3_close(db);
 }

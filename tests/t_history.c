@@ -304,7 +304,7 @@ test_prune(const struct outdir *od)
 	struct history		*h = open_ok(od, "db/h.sqlite", "prune");
 	struct snap_clan	 sc;
 	struct clan_figures		 f;
-	char			 err[1024];
+	char			 err[1024], want[1024];
 
 	snap_of(&sc, &f, "#8QRUL", "C", 1764001000, 2, ids, names, counts);
 	history_record(h, &sc, err, sizeof(err));
@@ -326,6 +326,39 @@ test_prune(const struct outdir *od)
 	    "prune: the decks of removed refreshes went with them");
 	tap_str(q(history_db(h), "SELECT count(*) FROM cards"), "4\n",
 	    "prune: cards stay");
+	/*
+	 * Refresh 5 fetched before 4 but recorded after it (the clock
+	 * stepped back): removed by its time, and every pruning that removed
+	 * any is counted, for famseries.c.
+	 */
+	tap_str(q(history_db(h), "SELECT * FROM store_state"), "removals|2\n",
+	    "prune: the two prunings that removed refreshes are counted");
+	snap_of(&sc, &f, "#9V2Y", "A", 1764000500, 2, ids, names, counts);
+	history_record(h, &sc, err, sizeof(err));
+	free(f.cards.cards);
+	tap_int(history_prune_batch(h, 1764000950, 500, err, sizeof(err)), 2,
+	    "prune: by time, not by id");
+	tap_str(q(history_db(h), "SELECT id FROM refreshes"), "4\n",
+	    "prune: a refresh recorded after a newer one goes by its time");
+	tap_int(history_prune_batch(h, 1764000950, 500, err, sizeof(err)), 0,
+	    "prune: then none is left");
+	tap_str(q(history_db(h), "SELECT * FROM store_state"), "removals|3\n",
+	    "prune: a pruning that removed none is not counted");
+	/* A count that fails takes the removal back with it. */
+	if (sqlite3_exec(history_db(h), "CREATE TEMP TRIGGER fault BEFORE "
+	    "INSERT ON store_state BEGIN SELECT RAISE(ABORT, 'injected "
+	    "fault'); END", NULL, NULL, NULL) != SQLITE_OK)
+		exit(99);
+	tap_int(history_prune_batch(h, 1764009999, 500, err, sizeof(err)), -1,
+	    "prune: fails when the pruning cannot be counted");
+	snprintf(want, sizeof(want), "%s/db/h.sqlite: counting the removal "
+	    "of old refreshes failed: injected fault (SQLite error 1811)",
+	    top);
+	tap_str(err, want, "prune: the message says what failed");
+	tap_str(q(history_db(h), "SELECT id FROM refreshes"), "4\n",
+	    "prune: the refresh is still there");
+	tap_int(sqlite3_get_autocommit(history_db(h)), 1,
+	    "prune: no transaction left open");
 	history_close(h);
 }
 

@@ -39,7 +39,9 @@
 	"  card_id INTEGER NOT NULL REFERENCES cards (id)," \
 	"  players INTEGER NOT NULL," \
 	"  PRIMARY KEY (refresh_id, card_id)) WITHOUT ROWID;" \
-	"CREATE INDEX refreshes_time ON refreshes (fetched_at);"
+	"CREATE INDEX refreshes_time ON refreshes (fetched_at);" \
+	"CREATE TABLE store_state (key TEXT PRIMARY KEY, " \
+	"  value INTEGER NOT NULL) WITHOUT ROWID;"
 
 #define NOW	1795000000	/* 2026-11-18T11:06:40Z */
 #define HOUR	3600.0
