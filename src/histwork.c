@@ -3,12 +3,14 @@
 
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -131,14 +133,44 @@ work_do(struct histwork *w, sqlite3 **db, struct histwork_job *job,
 		log_warnx("family trends: %s", err);
 }
 
+/*
+ * With w->mu held and nothing to do, wait for work.  An open connection
+ * first waits HISTWORK_LINGER seconds for the next job (*lingering and
+ * *until keep the wait's end across wake-ups): opening it again reads
+ * the schema anew, which costs more than a small trends file.  Then it
+ * is closed: idle, the thread holds no file of the database.
+ */
+static void
+work_idle(struct histwork *w, sqlite3 **db, int *lingering,
+    struct timespec *until)
+{
+	if (*db == NULL) {
+		pthread_cond_wait(&w->cv, &w->mu);
+		return;
+	}
+	if (!*lingering) {
+		clock_gettime(CLOCK_MONOTONIC, until);
+		until->tv_sec += HISTWORK_LINGER;
+		*lingering = 1;
+	}
+	if (pthread_cond_timedwait(&w->cv, &w->mu, until) != ETIMEDOUT)
+		return;
+	pthread_mutex_unlock(&w->mu);
+	sqlite3_close(*db);
+	*db = NULL;
+	pthread_mutex_lock(&w->mu);
+	*lingering = 0;
+}
+
 static void *
 work_main(void *arg)
 {
 	struct histwork		*w = arg;
 	struct histwork_job	*job;
 	struct histwork_family	*fj;
+	struct timespec		 until;
 	sqlite3			*db = NULL;
-	int			 checkpoint;
+	int			 checkpoint, lingering = 0;
 
 	/*
 	 * The loop comes first: on Linux a thread has a nice value of its
@@ -160,22 +192,16 @@ work_main(void *arg)
 			famtrends_free(w->fam);
 			w->fam = NULL;
 			pthread_mutex_lock(&w->mu);
+			lingering = 0;
 			continue;
 		}
 		if (w->head == NULL && !w->checkpoint && w->family == NULL) {
 			if (w->stop)
 				break;
-			if (db != NULL) {
-				/* Idle, the thread holds no file of the database. */
-				pthread_mutex_unlock(&w->mu);
-				sqlite3_close(db);
-				db = NULL;
-				pthread_mutex_lock(&w->mu);
-				continue;
-			}
-			pthread_cond_wait(&w->cv, &w->mu);
+			work_idle(w, &db, &lingering, &until);
 			continue;
 		}
+		lingering = 0;
 		if ((job = w->head) != NULL && (w->head = job->next) == NULL)
 			w->tail = NULL;
 		checkpoint = w->checkpoint;
@@ -197,6 +223,7 @@ struct histwork *
 histwork_start(const struct outdir *od, const char *rel, const char *shown)
 {
 	struct histwork	*w;
+	pthread_condattr_t	 ca;
 	sigset_t	 all, old;
 	int		 rc;
 
@@ -206,7 +233,11 @@ histwork_start(const struct outdir *od, const char *rel, const char *shown)
 	w->rel = rel;
 	w->shown = shown;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	/* The thread's timed wait counts on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	/* Signals are the loop's (ev_signal): the thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

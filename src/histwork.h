@@ -9,6 +9,8 @@
 					   connection, milliseconds */
 #define HISTWORK_NICE		10	/* the thread's nice value */
 #define HISTWORK_CACHE_KIB	256	/* the connection's page cache, KiB */
+#define HISTWORK_LINGER		5	/* seconds the connection stays open
+					   with nothing to do */
 
 struct outdir;
 struct histwork;
@@ -17,8 +19,8 @@ struct histwork;
  * Start the thread that does the history database's slow work (trends
  * files, the family's, WAL checkpoints) off the event loop, with a connection of its
  * own to rel inside od (shown as shown), opened when it has work and
- * checked as history_open checks the file, closed when its queue is
- * empty or at histwork_drop.  od, rel and shown must outlive it.  Returns the worker (stop it with histwork_stop), or NULL
+ * checked as history_open checks the file, closed when its queue has
+ * been empty for HISTWORK_LINGER seconds or at histwork_drop.  od, rel and shown must outlive it.  Returns the worker (stop it with histwork_stop), or NULL
  * when no thread could be made.
  */
 struct histwork	*histwork_start(const struct outdir *od, const char *rel,

@@ -184,8 +184,8 @@ def idle_fds(what):
         elif (time.monotonic() - quiet_since >= 2.0 and
               api.stats()["in_flight"] == 0):
             # The history worker (at nice 10, so late under load) closes
-            # its connection when it has written its trends files: one
-            # -wal descriptor is the loop's alone.
+            # its connection 5 s (HISTWORK_LINGER) after it has written
+            # its trends files: one -wal descriptor is the loop's alone.
             seen = []
             for _ in range(5):
                 seen.append(tuple(links()))
