@@ -33,6 +33,50 @@ values_bound(const char *body, size_t len)
 	return n;
 }
 
+/* 1 when body's first byte but white space opens an object or array. */
+static int
+json_open(const char *body, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && (body[i] == ' ' || body[i] == '\t' ||
+	    body[i] == '\n' || body[i] == '\r'); i++)
+		continue;
+	return i < len && (body[i] == '{' || body[i] == '[');
+}
+
+/*
+ * The end of a body json-c still wants more of: a bare number at the
+ * very end may still continue, and a NUL byte tells json-c the input is
+ * over, as json_tokener_parse does with its terminating NUL.  An object
+ * or array ends at its bracket, where json-c has already returned it:
+ * one that gets this far ends in a comment (json-c's own leniency), and
+ * json-c would hand back the value the comment was in, not the whole.
+ * Returns 0 with *objp and *jerr as json-c leaves them, or -1 with a
+ * sentence in err.
+ */
+static int
+json_at_end(struct json_tokener *tok, const char *body, size_t len,
+    const char *what, struct json_object **objp,
+    enum json_tokener_error *jerr, char *err, size_t errlen)
+{
+	*objp = json_tokener_parse_ex(tok, "", 1);
+	*jerr = json_tokener_get_error(tok);
+	if (*objp == NULL && *jerr == json_tokener_continue) {
+		snprintf(err, errlen, "the %s response is not JSON: it ends "
+		    "in the middle of a value (%zu bytes)", what, len);
+		return -1;
+	}
+	if (*objp != NULL && json_open(body, len)) {
+		json_object_put(*objp);
+		*objp = NULL;
+		snprintf(err, errlen, "the %s response is not JSON: a comment "
+		    "runs to its end (%zu bytes)", what, len);
+		return -1;
+	}
+	return 0;
+}
+
 int
 api_json_parse(const char *body, size_t len, const char *what,
     struct json_object **objp, char *err, size_t errlen)
@@ -66,19 +110,10 @@ api_json_parse(const char *body, size_t len, const char *what,
 	obj = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	/*
-	 * A bare number at the very end of the buffer may still continue;
-	 * a NUL byte tells json-c the input is over, as json_tokener_parse
-	 * does with its terminating NUL.
-	 */
 	if (obj == NULL && jerr == json_tokener_continue) {
-		obj = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (obj == NULL && jerr == json_tokener_continue) {
+		if (json_at_end(tok, body, len, what, &obj, &jerr, err,
+		    errlen) == -1) {
 			json_tokener_free(tok);
-			snprintf(err, errlen, "the %s response is not JSON: "
-			    "it ends in the middle of a value (%zu bytes)",
-			    what, len);
 			return -1;
 		}
 		end = len;

@@ -8,8 +8,11 @@
 
 /*
  * Parse the len bytes at body as one JSON value, allowing only white
- * space after it and at most API_JSON_VALUES_MAX values.  Returns 0 and
- * sets *objp (NULL for a JSON null), or -1 with a sentence about the
+ * space after it and at most API_JSON_VALUES_MAX values.  json-c's
+ * leniencies stay (trailing commas, closed comments), but for an object
+ * or array cut short by a comment that runs to the end, which json-c
+ * would take for the value the comment was in.  Returns 0 and sets
+ * *objp (NULL for a JSON null), or -1 with a sentence about the
  * response called what in err.
  */
 int	api_json_parse(const char *body, size_t len, const char *what,

@@ -308,6 +308,13 @@ test_clan_shapes(void)
 		  "unexpected end of data at byte 15" },
 		{ "{\"name\":\"AUS", "the clan response is not JSON: "
 		  "unexpected end of data at byte 12" },
+		/* json-c alone took the inner object: a clan of none. */
+		{ "{\"memberList\":[{\"tag\":\"#9V2Y\"}],"
+		  "\"x\":{\"memberList\":[]}//",
+		  "the clan response is not JSON: a comment runs to its end "
+		  "(55 bytes)" },
+		{ "{\"memberList\":[]}//", "the clan response is not JSON: "
+		  "a comment runs to its end (19 bytes)" },
 	};
 	struct api_clan	 c;
 	char		 err[256];
@@ -826,6 +833,9 @@ test_player_bad(void)
 		  "unexpected data after the value at byte 3" },
 		{ "{}\n<html>", "the player response is not JSON: "
 		  "unexpected data after the value at byte 3" },
+		{ "{\"x\":{\"currentFavouriteCard\":{\"id\":26000000}}//",
+		  "the player response is not JSON: a comment runs to its "
+		  "end (47 bytes)" },
 	};
 	struct api_player	 p;
 	char			 err[256], *b;

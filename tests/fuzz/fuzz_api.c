@@ -74,6 +74,13 @@ check_clan(const uint8_t *data, size_t size)
 	FUZZ_CHECK(clan.name == NULL && clan.tags == NULL && clan.ntags == 0);
 }
 
+/* A byte of JSON white space. */
+static int
+ref_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /*
  * Parse the whole body with json-c as api.h describes it: one JSON value,
  * then only white space.  Returns the value (NULL for JSON null) or sets
@@ -85,7 +92,7 @@ ref_parse(const uint8_t *data, size_t size, int *bad)
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
-	size_t end;
+	size_t end, i;
 
 	*bad = 1;
 	if (size == 0 || (tok = json_tokener_new_ex(JSON_DEPTH)) == NULL)
@@ -97,6 +104,15 @@ ref_parse(const uint8_t *data, size_t size, int *bad)
 		obj = json_tokener_parse_ex(tok, "", 1);
 		jerr = json_tokener_get_error(tok);
 		end = size;
+		/* An open object or array ended in a comment: not JSON. */
+		for (i = 0; i < size && ref_ws(data[i]); i++)
+			continue;
+		if (obj != NULL && i < size && (data[i] == '{' ||
+		    data[i] == '[')) {
+			json_object_put(obj);
+			obj = NULL;
+			jerr = json_tokener_error_parse_eof;
+		}
 	}
 	json_tokener_free(tok);
 	if (obj == NULL && jerr != json_tokener_success)
@@ -244,13 +260,6 @@ ref_player(const uint8_t *data, size_t size, struct api_player *ref)
 #define REF_IS(lit, key, i) \
     ((i) - (key) == sizeof(lit) - 1 && memcmp(data + (key), lit, \
     sizeof(lit) - 1) == 0)
-
-/* A byte of JSON white space. */
-static int
-ref_ws(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 /*
  * Where the value of a deck item's id or name at data + v ends: a string
