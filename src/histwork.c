@@ -222,10 +222,10 @@ work_main(void *arg)
 struct histwork *
 histwork_start(const struct outdir *od, const char *rel, const char *shown)
 {
-	struct histwork	*w;
+	struct histwork		*w;
 	pthread_condattr_t	 ca;
-	sigset_t	 all, old;
-	int		 rc;
+	sigset_t		 all, old;
+	int			 rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
