@@ -33,14 +33,20 @@ values_bound(const char *body, size_t len)
 	return n;
 }
 
+/* 1 when c is JSON white space. */
+static int
+json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* 1 when body's first byte but white space opens an object or array. */
 static int
 json_open(const char *body, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len && (body[i] == ' ' || body[i] == '\t' ||
-	    body[i] == '\n' || body[i] == '\r'); i++)
+	for (i = 0; i < len && json_ws(body[i]); i++)
 		continue;
 	return i < len && (body[i] == '{' || body[i] == '[');
 }
@@ -125,8 +131,7 @@ api_json_parse(const char *body, size_t len, const char *what,
 		return -1;
 	}
 	for (; end < len; end++) {
-		if (body[end] != ' ' && body[end] != '\t' &&
-		    body[end] != '\n' && body[end] != '\r') {
+		if (!json_ws(body[end])) {
 			json_object_put(obj);
 			snprintf(err, errlen, "the %s response is not JSON: "
 			    "unexpected data after the value at byte %zu",
